@@ -1,0 +1,176 @@
+/* config.c — leadgate.conf (SPEC §11): key = value, '#' comments, unknown
+ * keys rejected with their line number. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#ifndef LEADGATE_SYSCONFDIR
+#define LEADGATE_SYSCONFDIR "/etc"
+#endif
+
+void ls_config_defaults(struct ls_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->store_dir, sizeof cfg->store_dir, "/var/lib/leadgate");
+	cfg->map_size = 64ull << 20;
+	cfg->map_max = 8ull << 30;
+	cfg->block_seconds = 12;
+	cfg->epoch_length = 360;
+	cfg->distribution_end = 350;
+	cfg->commit_end = 355;
+	cfg->prefetch_start = 351;
+	cfg->reveal_end = 59;
+	cfg->clock_skew = 60;
+	cfg->max_body = 1u << 20;
+	cfg->ss58_prefix = 42;
+	cfg->leads_per_epoch = 50;
+	cfg->max_leads_per_request = 100;
+	cfg->rate_submissions_per_day = 1000;
+	cfg->rate_denials_per_day = 250;
+	cfg->rate_submissions_per_epoch = 1000;
+	cfg->submit_cooldown = 20;
+	/* sha256 of the empty string until the operator sets the terms' hash */
+	snprintf(cfg->terms_version_hash, sizeof cfg->terms_version_hash,
+	         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	cfg->log_page_max = 500;
+	cfg->public_max_age = 15;
+}
+
+const char *ls_config_path(void)
+{
+	const char *p = getenv("LEADGATE_CONF");
+	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
+}
+
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64 };
+struct key_def {
+	const char *name;
+	enum key_kind kind;
+	size_t offset;
+	uint64_t min, max;
+};
+
+#define U32(f, lo, hi) {#f, K_U32, offsetof(struct ls_config, f), lo, hi}
+#define U64(f, lo, hi) {#f, K_U64, offsetof(struct ls_config, f), lo, hi}
+static const struct key_def keys[] = {
+	{"store_dir", K_PATH, offsetof(struct ls_config, store_dir), 1, LS_PATH_MAX - 1},
+	U64(map_size, 1ull << 16, 1ull << 44),
+	U64(map_max, 1ull << 16, 1ull << 44),
+	U32(block_seconds, 1, 3600),
+	U32(epoch_length, 2, 100000),
+	U32(distribution_end, 0, 99999),
+	U32(commit_end, 0, 99999),
+	U32(prefetch_start, 0, 99999),
+	U32(reveal_end, 0, 99999),
+	U32(clock_skew, 1, 3600),
+	U64(max_body, 1024, 1ull << 30),
+	U32(ss58_prefix, 0, 16383),
+	U32(leads_per_epoch, 1, 100000),
+	U32(max_leads_per_request, 1, 10000),
+	U32(rate_submissions_per_day, 0, 10000000),
+	U32(rate_denials_per_day, 0, 10000000),
+	U32(rate_submissions_per_epoch, 0, 10000000),
+	U32(submit_cooldown, 0, 86400),
+	{"terms_version_hash", K_HEX64, offsetof(struct ls_config, terms_version_hash), 64, 64},
+	U32(log_page_max, 1, 100000),
+	U32(public_max_age, 0, 86400),
+};
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static ls_status set_key(struct ls_config *cfg, const char *name, const char *value,
+                         const char *where, ls_err *err)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const struct key_def *k = &keys[i];
+		if (strcmp(k->name, name) != 0)
+			continue;
+		char *dst = (char *)cfg + k->offset;
+		uint64_t v;
+		size_t len = strlen(value);
+		switch (k->kind) {
+		case K_PATH:
+		case K_HEX64:
+			if (len < k->min || len > k->max)
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be %llu to %llu characters", where, name,
+				               (unsigned long long)k->min, (unsigned long long)k->max);
+			if (k->kind == K_HEX64 && strspn(value, "0123456789abcdef") != len)
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be 64 lowercase hex digits", where, name);
+			memcpy(dst, value, len + 1);
+			return LS_OK;
+		case K_U32:
+		case K_U64:
+			if (!ls_parse_u64(value, k->max, &v) || v < k->min)
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be a whole number from %llu to %llu", where,
+				               name, (unsigned long long)k->min, (unsigned long long)k->max);
+			if (k->kind == K_U32)
+				*(unsigned *)(void *)dst = (unsigned)v;
+			else
+				*(uint64_t *)(void *)dst = v;
+			return LS_OK;
+		}
+	}
+	return ls_fail(err, LS_INVALID, "config", name, "%s: unknown key '%s'", where, name);
+}
+
+/* The windows must fit the epoch and follow each other (SPEC §2). */
+static ls_status check_windows(const struct ls_config *c, const char *path, ls_err *err)
+{
+	if (c->distribution_end >= c->epoch_length || c->commit_end >= c->epoch_length ||
+	    c->prefetch_start >= c->epoch_length || c->reveal_end >= c->epoch_length)
+		return ls_fail(err, LS_INVALID, "config", "epoch_length",
+		               "%s: every window offset must be below epoch_length (%u)", path,
+		               c->epoch_length);
+	if (c->map_max < c->map_size)
+		return ls_fail(err, LS_INVALID, "config", "map_max",
+		               "%s: map_max must be at least map_size", path);
+	return LS_OK;
+}
+
+ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return ls_fail(err, LS_INVALID, "config", NULL, "cannot read %s: %s", path,
+		               strerror(errno));
+	char line[2048], where[LS_PATH_MAX + 32];
+	unsigned lineno = 0;
+	ls_status s = LS_OK;
+	while (s == LS_OK && fgets(line, sizeof line, f)) {
+		lineno++;
+		snprintf(where, sizeof where, "%s:%u", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			s = ls_fail(err, LS_INVALID, "config", NULL, "%s: line too long", where);
+			break;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *l = trim(line);
+		if (*l == '\0')
+			continue;
+		char *eq = strchr(l, '=');
+		if (eq == NULL) {
+			s = ls_fail(err, LS_INVALID, "config", NULL, "%s: expected key = value", where);
+			break;
+		}
+		*eq = '\0';
+		s = set_key(cfg, trim(l), trim(eq + 1), where, err);
+	}
+	fclose(f);
+	return s == LS_OK ? check_windows(cfg, path, err) : s;
+}

@@ -1,0 +1,379 @@
+/*
+ * env.c — the LMDB environment: open once per process, the named databases
+ * from one table, the schema check, the write-transaction runner that grows
+ * the map, readers, the epoch-cache bodies, backups and job locks.
+ * Every LMDB quirk is handled here and nowhere else (STYLE.md, slmdb.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "internal.h"
+
+static const char *const db_names[DB__MAX] = {
+	[DB_META] = "meta",       [DB_NEURONS] = "neurons",
+	[DB_LEADS] = "leads",     [DB_PENDING] = "pending",
+	[DB_DEDUP] = "dedup",     [DB_COUNTERS] = "counters",
+	[DB_NONCES] = "nonces",   [DB_LOG] = "log",
+	[DB_CACHE] = "cache",
+};
+
+#define LS_MAX_RETRIES 12
+
+ls_status ls_mdb_status(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return LS_OK;
+	case MDB_NOTFOUND: return LS_NOTFOUND;
+	case MDB_MAP_FULL: case ENOSPC: case EDQUOT: return LS_FULL;
+	default: return LS_ERROR;
+	}
+}
+
+static ls_status mdb_fail(ls_err *err, int rc, const char *what)
+{
+	ls_status s = ls_mdb_status(rc);
+	if (s == LS_FULL)
+		return ls_fail(err, LS_FULL, "store_full", NULL,
+		               "the store is full; the operator must raise map_max or free disk");
+	fprintf(stderr, "leadgate: store: %s: %s\n", what, mdb_strerror(rc));
+	return ls_fail(err, LS_ERROR, "store_error", NULL, "the store failed to %s", what);
+}
+
+/* Begin a transaction, handling a map grown by another process and a
+ * reader table full of dead processes' slots. */
+static int txn_begin(ls_store *st, unsigned flags, MDB_txn **txn)
+{
+	int rc;
+	for (int i = 0; i < LS_MAX_RETRIES; i++) {
+		rc = mdb_txn_begin(st->env, NULL, flags, txn);
+		if (rc == MDB_MAP_RESIZED) {
+			mdb_env_set_mapsize(st->env, 0);
+			continue;
+		}
+		if (rc == MDB_READERS_FULL) {
+			int dead = 0;
+			mdb_reader_check(st->env, &dead);
+			if (dead > 0)
+				continue;
+		}
+		break;
+	}
+	return rc;
+}
+
+static ls_status open_dbis(ls_store *st, bool create, ls_err *err)
+{
+	MDB_txn *txn;
+	int rc = txn_begin(st, create ? 0 : MDB_RDONLY, &txn);
+	if (rc)
+		return mdb_fail(err, rc, "begin the opening transaction");
+	for (int i = 0; i < DB__MAX; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return ls_fail(err, LS_UNAVAILABLE, "not_initialised", NULL,
+			               "store %s is not initialised: run leadgate-admin init",
+			               st->cfg.store_dir);
+		}
+		if (rc) {
+			mdb_txn_abort(txn);
+			return mdb_fail(err, rc, "open a database");
+		}
+	}
+	MDB_val v;
+	uint32_t schema = LS_SCHEMA_VERSION;
+	rc = ls_get(st, txn, DB_META, META_SCHEMA, strlen(META_SCHEMA), &v);
+	if (rc == MDB_NOTFOUND && create) {
+		MDB_val k = {strlen(META_SCHEMA), (void *)META_SCHEMA};
+		MDB_val nv = {sizeof schema, &schema};
+		rc = mdb_put(txn, st->dbi[DB_META], &k, &nv, 0);
+	} else if (rc == 0 && v.mv_size == sizeof schema) {
+		memcpy(&schema, v.mv_data, sizeof schema);
+	} else if (rc == 0) {
+		rc = MDB_CORRUPTED;
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return ls_fail(err, LS_UNAVAILABLE, "not_initialised", NULL,
+			               "store %s has no schema version: run leadgate-admin init",
+			               st->cfg.store_dir);
+		return mdb_fail(err, rc, "read the schema version");
+	}
+	rc = create ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), 0);
+	if (rc)
+		return mdb_fail(err, rc, "initialise the store");
+	if (schema > LS_SCHEMA_VERSION)
+		return ls_fail(err, LS_UNAVAILABLE, "schema_newer", NULL,
+		               "store schema %u is newer than this build (%u): upgrade leadgate",
+		               schema, LS_SCHEMA_VERSION);
+	if (schema < LS_SCHEMA_VERSION)
+		return ls_fail(err, LS_UNAVAILABLE, "schema_older", NULL,
+		               "store schema %u is older than this build (%u): run leadgate-admin migrate",
+		               schema, LS_SCHEMA_VERSION);
+	return LS_OK;
+}
+
+ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
+                  ls_err *err)
+{
+	*out = NULL;
+	if (sodium_init() < 0)
+		return ls_fail(err, LS_ERROR, "crypto_init", NULL, "libsodium failed to initialise");
+	ls_store *st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+	st->cfg = *cfg;
+	bool create = flags & LS_OPEN_CREATE;
+	if (create && mkdir(cfg->store_dir, 0750) != 0 && errno != EEXIST) {
+		free(st);
+		return ls_fail(err, LS_ERROR, "store_dir", NULL, "cannot create %s: %s",
+		               cfg->store_dir, strerror(errno));
+	}
+	int rc = mdb_env_create(&st->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(st->env, DB__MAX);
+	if (rc == 0)
+		rc = mdb_env_set_maxreaders(st->env, 512);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(st->env, cfg->map_size);
+	if (rc == 0)
+		rc = mdb_env_open(st->env, cfg->store_dir,
+		                  (flags & LS_OPEN_READONLY) ? MDB_RDONLY : 0, 0640);
+	if (rc) {
+		ls_fail(err, rc == ENOENT ? LS_UNAVAILABLE : LS_ERROR, "store_open", NULL,
+		        "cannot open store %s: %s%s", cfg->store_dir, mdb_strerror(rc),
+		        rc == ENOENT ? " (run leadgate-admin init)" : "");
+		if (st->env)
+			mdb_env_close(st->env);
+		free(st);
+		return err ? err->status : LS_ERROR;
+	}
+	int dead = 0;
+	mdb_reader_check(st->env, &dead);  /* slots of processes killed earlier */
+	ls_status s = open_dbis(st, create, err);
+	if (s != LS_OK) {
+		ls_close(st);
+		return s;
+	}
+	*out = st;
+	return LS_OK;
+}
+
+void ls_close(ls_store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+const struct ls_config *ls_store_config(const ls_store *st) { return &st->cfg; }
+
+uint64_t ls_map_size(ls_store *st)
+{
+	MDB_envinfo info;
+	mdb_env_info(st->env, &info);
+	return info.me_mapsize;
+}
+
+/* Double the map, capped at map_max; false when already there. */
+static bool grow_map(ls_store *st)
+{
+	uint64_t cur = ls_map_size(st);
+	if (cur >= st->cfg.map_max)
+		return false;
+	uint64_t next = cur * 2 > st->cfg.map_max ? st->cfg.map_max : cur * 2;
+	if (mdb_env_set_mapsize(st->env, next) != 0)
+		return false;
+	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n", (unsigned long long)next);
+	return true;
+}
+
+ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err)
+{
+	for (int attempt = 0; attempt < LS_MAX_RETRIES; attempt++) {
+		struct ls_txn t = {.st = st, .err = err};
+		int rc = txn_begin(st, 0, &t.txn);
+		if (rc)
+			return mdb_fail(err, rc, "begin a write");
+		ls_status s = fn(&t, ctx);
+		if (s == LS_OK) {
+			rc = mdb_txn_commit(t.txn);  /* frees the handle either way */
+			if (rc == 0)
+				return LS_OK;
+			t.mdb_rc = rc;
+		} else {
+			mdb_txn_abort(t.txn);
+		}
+		if (t.mdb_rc == MDB_MAP_FULL && grow_map(st))
+			continue;
+		if (t.mdb_rc != 0)
+			return mdb_fail(err, t.mdb_rc, "write");
+		return s;
+	}
+	return ls_fail(err, LS_ERROR, "store_busy", NULL, "the write kept failing; try again");
+}
+
+int ls_get(ls_store *st, MDB_txn *txn, enum ls_db db, const void *k, size_t kl,
+           MDB_val *v)
+{
+	MDB_val key = {kl, (void *)k};
+	return mdb_get(txn, st->dbi[db], &key, v);
+}
+
+ls_status lt_fail_mdb(struct ls_txn *t, int rc, const char *what)
+{
+	if (t->mdb_rc == 0)
+		t->mdb_rc = rc;
+	return ls_mdb_status(rc) == LS_FULL ? LS_FULL : LS_ERROR;
+}
+
+ls_status lt_put(struct ls_txn *t, enum ls_db db, const void *k, size_t kl,
+                 const void *v, size_t vl, unsigned flags)
+{
+	MDB_val key = {kl, (void *)k}, val = {vl, (void *)v};
+	int rc = mdb_put(t->txn, t->st->dbi[db], &key, &val, flags);
+	return rc ? lt_fail_mdb(t, rc, "put") : LS_OK;
+}
+
+ls_status lt_del(struct ls_txn *t, enum ls_db db, const void *k, size_t kl)
+{
+	MDB_val key = {kl, (void *)k};
+	int rc = mdb_del(t->txn, t->st->dbi[db], &key, NULL);
+	if (rc == MDB_NOTFOUND)
+		return LS_NOTFOUND;
+	return rc ? lt_fail_mdb(t, rc, "delete") : LS_OK;
+}
+
+ls_status lt_get(struct ls_txn *t, enum ls_db db, const void *k, size_t kl,
+                 MDB_val *v)
+{
+	int rc = ls_get(t->st, t->txn, db, k, kl, v);
+	if (rc == MDB_NOTFOUND)
+		return LS_NOTFOUND;
+	return rc ? lt_fail_mdb(t, rc, "get") : LS_OK;
+}
+
+ls_status ls_reader_begin(ls_store *st, ls_reader **out, ls_err *err)
+{
+	ls_reader *rd = calloc(1, sizeof *rd);
+	if (rd == NULL)
+		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+	rd->st = st;
+	int rc = txn_begin(st, MDB_RDONLY, &rd->txn);
+	if (rc) {
+		free(rd);
+		return mdb_fail(err, rc, "begin a read");
+	}
+	*out = rd;
+	return LS_OK;
+}
+
+void ls_reader_end(ls_reader *rd)
+{
+	if (rd == NULL)
+		return;
+	mdb_txn_abort(rd->txn);
+	free(rd);
+}
+
+/* Cache values: fmt ‖ etag[16] ‖ body. */
+ls_status ls_cache_put(struct ls_txn *t, const char *name, const void *body,
+                       size_t len)
+{
+	uint8_t digest[32];
+	char hex[65];
+	crypto_hash_sha256(digest, body, len);
+	ls_hex(digest, 32, hex);
+	MDB_val key = {strlen(name), (void *)name}, val = {1 + 16 + len, NULL};
+	int rc = mdb_put(t->txn, t->st->dbi[DB_CACHE], &key, &val, MDB_RESERVE);
+	if (rc)
+		return lt_fail_mdb(t, rc, "cache");
+	uint8_t *p = val.mv_data;
+	p[0] = LS_FMT1;
+	memcpy(p + 1, hex, 16);
+	memcpy(p + 17, body, len);
+	return LS_OK;
+}
+
+ls_status ls_cache_get(ls_reader *rd, const char *name, struct ls_body *out)
+{
+	MDB_val v;
+	int rc = ls_get(rd->st, rd->txn, DB_CACHE, name, strlen(name), &v);
+	if (rc)
+		return ls_mdb_status(rc);
+	if (v.mv_size < 17 || ((uint8_t *)v.mv_data)[0] != LS_FMT1)
+		return LS_ERROR;
+	memcpy(out->etag, (uint8_t *)v.mv_data + 1, 16);
+	out->etag[16] = '\0';
+	out->data = (uint8_t *)v.mv_data + 17;
+	out->len = v.mv_size - 17;
+	return LS_OK;
+}
+
+ls_status ls_backup(ls_store *st, const char *dir, ls_err *err)
+{
+	int rc = mdb_env_copy2(st->env, dir, MDB_CP_COMPACT);
+	if (rc)
+		return ls_fail(err, LS_ERROR, "backup", NULL, "backup to %s failed: %s", dir,
+		               mdb_strerror(rc));
+	return LS_OK;
+}
+
+ls_status ls_job_lock(ls_store *st, const char *name, int *fd, ls_err *err)
+{
+	char path[LS_PATH_MAX + 64];
+	snprintf(path, sizeof path, "%s/%s.lock", st->cfg.store_dir, name);
+	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (f < 0)
+		return ls_fail(err, LS_ERROR, "lock", NULL, "cannot open %s: %s", path,
+		               strerror(errno));
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		close(f);
+		return ls_fail(err, LS_CONFLICT, "locked", NULL,
+		               "another %s is running (lock %s)", name, path);
+	}
+	*fd = f;
+	return LS_OK;
+}
+
+void ls_job_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);  /* closing drops the flock */
+}
+
+static uint64_t db_entries(ls_reader *rd, enum ls_db db)
+{
+	MDB_stat ms;
+	if (mdb_stat(rd->txn, rd->st->dbi[db], &ms) != 0)
+		return 0;
+	return ms.ms_entries;
+}
+
+ls_status ls_stats_get(ls_reader *rd, struct ls_stats *out)
+{
+	out->leads = db_entries(rd, DB_LEADS);
+	out->pending = db_entries(rd, DB_PENDING);
+	out->neurons = db_entries(rd, DB_NEURONS);
+	out->log_entries = db_entries(rd, DB_LOG);
+	out->nonces = db_entries(rd, DB_NONCES);
+	return LS_OK;
+}
+
+int64_t ls_last_sync(ls_reader *rd)
+{
+	MDB_val v;
+	int64_t t = 0;
+	if (ls_get(rd->st, rd->txn, DB_META, META_LAST_SYNC, strlen(META_LAST_SYNC), &v) == 0 &&
+	    v.mv_size == sizeof t)
+		memcpy(&t, v.mv_data, sizeof t);
+	return t;
+}

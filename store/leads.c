@@ -1,0 +1,299 @@
+/* leads.c — lead intake (SPEC §4, §5 POST /v1/leads): validation first,
+ * then one write transaction for rate limits, dedup, the queue and the
+ * LEAD_SUBMITTED log entries; and a miner's view of its own lead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "internal.h"
+
+/* The fixed head of a lead value; the canonical lead JSON follows. */
+struct lead_rec {
+	uint8_t fmt, state, pad[2];
+	uint32_t score_e4;
+	uint8_t miner[32];
+	int64_t submitted_at;
+	uint64_t epoch;
+	uint8_t content_hash[32];
+	char reason[32];
+};
+
+/* Per-miner counters: by UTC day, by epoch, and the last request. */
+enum counter_kind { COUNT_DAY = 'd', COUNT_EPOCH = 'e', COUNT_LAST = 'l' };
+struct counter_rec {
+	uint8_t fmt, pad[3];
+	uint32_t submissions, denials;
+	int64_t last_request;
+};
+
+enum dedup_kind { DEDUP_EMAIL = 'e', DEDUP_LINKEDIN = 'l' };
+
+const char *ls_lead_state_name(int state)
+{
+	switch (state) {
+	case LS_LEAD_PENDING: return "pending";
+	case LS_LEAD_ASSIGNED: return "assigned";
+	case LS_LEAD_APPROVED: return "approved";
+	case LS_LEAD_DENIED: return "denied";
+	default: return "unknown";
+	}
+}
+
+struct prepared_lead {
+	uint8_t id[16];
+	struct ls_lead_keys keys;
+	uint8_t content_hash[32];
+	char *canonical;
+};
+
+struct submit_ctx {
+	const struct ls_identity *miner;
+	int64_t now;
+	size_t n;
+	struct prepared_lead *leads;
+	struct ls_submit_result *results;
+};
+
+static void counter_key(const uint8_t miner[32], enum counter_kind kind, uint64_t n,
+                        uint8_t key[41])
+{
+	memcpy(key, miner, 32);
+	key[32] = (uint8_t)kind;
+	ls_be64(n, key + 33);
+}
+
+static ls_status counter_get(struct ls_txn *t, const uint8_t key[41], struct counter_rec *out)
+{
+	MDB_val v;
+	memset(out, 0, sizeof *out);
+	out->fmt = LS_FMT1;
+	ls_status s = lt_get(t, DB_COUNTERS, key, 41, &v);
+	if (s == LS_OK && v.mv_size == sizeof *out)
+		memcpy(out, v.mv_data, sizeof *out);
+	return s == LS_NOTFOUND ? LS_OK : s;
+}
+
+static ls_status limited(ls_err *err, long retry_after, const char *code, const char *fmt,
+                         unsigned limit)
+{
+	ls_fail(err, LS_RATE_LIMITED, code, NULL, fmt, limit);
+	if (err)
+		err->retry_after = retry_after > 0 ? retry_after : 1;
+	return LS_RATE_LIMITED;
+}
+
+/* SPEC §4 rate limits, counted in the submission's own transaction so
+ * that concurrent workers cannot exceed them. */
+static ls_status rate_limits(struct ls_txn *t, struct submit_ctx *c, uint64_t epoch,
+                             const struct ls_epoch_windows *w, const struct ls_clock *clk)
+{
+	const struct ls_config *cfg = &t->st->cfg;
+	uint8_t kl[41], kd[41], ke[41];
+	struct counter_rec last, day, ep;
+	uint64_t today = (uint64_t)(c->now / 86400);
+	counter_key(c->miner->hotkey, COUNT_LAST, 0, kl);
+	counter_key(c->miner->hotkey, COUNT_DAY, today, kd);
+	counter_key(c->miner->hotkey, COUNT_EPOCH, epoch, ke);
+	ls_status s;
+	if ((s = counter_get(t, kl, &last)) || (s = counter_get(t, kd, &day)) ||
+	    (s = counter_get(t, ke, &ep)))
+		return s;
+	int64_t since = c->now - last.last_request;
+	if (last.last_request && since < (int64_t)cfg->submit_cooldown)
+		return limited(t->err, (long)(cfg->submit_cooldown - since), "cooldown",
+		               "wait %u seconds between submissions", cfg->submit_cooldown);
+	long to_midnight = (long)((int64_t)(today + 1) * 86400 - c->now);
+	if (day.submissions + c->n > cfg->rate_submissions_per_day)
+		return limited(t->err, to_midnight, "daily_submission_limit",
+		               "at most %u leads per miner per UTC day", cfg->rate_submissions_per_day);
+	if (day.denials >= cfg->rate_denials_per_day)
+		return limited(t->err, to_midnight, "daily_denial_limit",
+		               "%u denied leads today: submissions resume at 00:00 UTC",
+		               cfg->rate_denials_per_day);
+	if (ep.submissions + c->n > cfg->rate_submissions_per_epoch)
+		return limited(t->err, (long)ls_block_time(cfg, clk, w->prefetch.last_block + 1) - c->now,
+		               "epoch_submission_limit", "at most %u leads per miner per epoch",
+		               cfg->rate_submissions_per_epoch);
+	last.last_request = c->now;
+	day.submissions += (uint32_t)c->n;
+	ep.submissions += (uint32_t)c->n;
+	if ((s = lt_put(t, DB_COUNTERS, kl, 41, &last, sizeof last, 0)) ||
+	    (s = lt_put(t, DB_COUNTERS, kd, 41, &day, sizeof day, 0)))
+		return s;
+	return lt_put(t, DB_COUNTERS, ke, 41, &ep, sizeof ep, 0);
+}
+
+/* LS_OK when no live lead holds the key; LS_CONFLICT naming the holder. */
+static ls_status dedup_check(struct ls_txn *t, enum dedup_kind kind, const uint8_t hash[32],
+                             ls_err *err)
+{
+	uint8_t key[33];
+	MDB_val v, lv;
+	key[0] = (uint8_t)kind;
+	memcpy(key + 1, hash, 32);
+	ls_status s = lt_get(t, DB_DEDUP, key, sizeof key, &v);
+	if (s == LS_NOTFOUND)
+		return LS_OK;
+	if (s != LS_OK || v.mv_size != 16)
+		return s == LS_OK ? LS_ERROR : s;
+	uint8_t holder[16];
+	memcpy(holder, v.mv_data, 16);
+	struct lead_rec rec;
+	s = lt_get(t, DB_LEADS, holder, 16, &lv);
+	if (s == LS_NOTFOUND)
+		return LS_OK;
+	if (s != LS_OK)
+		return s;
+	memcpy(&rec, lv.mv_data, sizeof rec);
+	if (rec.state == LS_LEAD_DENIED)
+		return LS_OK;  /* SPEC §4: a denied lead may be submitted again */
+	char idtext[37];
+	ls_uuid_format(holder, idtext);
+	return ls_fail(err, LS_CONFLICT,
+	               kind == DEDUP_EMAIL ? "duplicate_email" : "duplicate_linkedin",
+	               kind == DEDUP_EMAIL ? "email" : "linkedin",
+	               "%s already belongs to lead %s, which is %s",
+	               kind == DEDUP_EMAIL ? "this email" : "this person at this company",
+	               idtext, ls_lead_state_name(rec.state));
+}
+
+static ls_status queue_lead(struct ls_txn *t, struct submit_ctx *c, struct prepared_lead *p,
+                            uint64_t epoch)
+{
+	size_t jl = strlen(p->canonical);
+	struct lead_rec rec = {.fmt = LS_FMT1, .state = LS_LEAD_PENDING,
+	                       .submitted_at = c->now};
+	memcpy(rec.miner, c->miner->hotkey, 32);
+	memcpy(rec.content_hash, p->content_hash, 32);
+	MDB_val key = {16, p->id}, val = {sizeof rec + jl, NULL};
+	int rc = mdb_put(t->txn, t->st->dbi[DB_LEADS], &key, &val, MDB_RESERVE | MDB_NOOVERWRITE);
+	if (rc)
+		return lt_fail_mdb(t, rc, "store a lead");
+	memcpy(val.mv_data, &rec, sizeof rec);
+	memcpy((uint8_t *)val.mv_data + sizeof rec, p->canonical, jl);
+	uint8_t fmt = LS_FMT1, k[33];
+	ls_status s = lt_put(t, DB_PENDING, p->id, 16, &fmt, 1, MDB_NOOVERWRITE);
+	const uint8_t *hashes[2] = {p->keys.email, p->keys.linkedin};
+	const enum dedup_kind kinds[2] = {DEDUP_EMAIL, DEDUP_LINKEDIN};
+	for (int i = 0; s == LS_OK && i < 2; i++) {
+		k[0] = (uint8_t)kinds[i];
+		memcpy(k + 1, hashes[i], 32);
+		s = lt_put(t, DB_DEDUP, k, sizeof k, p->id, 16, 0);
+	}
+	if (s != LS_OK)
+		return s;
+	char idtext[37], hex[65];
+	ls_uuid_format(p->id, idtext);
+	ls_hex(p->content_hash, 32, hex);
+	json_t *payload = json_pack("{s:s, s:s, s:s}", "lead_id", idtext, "miner",
+	                            c->miner->ss58, "content_hash", hex);
+	s = ls_log_append(t, epoch, "LEAD_SUBMITTED", payload, NULL);
+	json_decref(payload);
+	return s;
+}
+
+static ls_status submit_write(struct ls_txn *t, void *vctx)
+{
+	struct submit_ctx *c = vctx;
+	struct ls_clock clk;
+	struct ls_epoch_windows w;
+	ls_status s = ls_clock_now(t->st, t->txn, c->now, &clk);
+	if (s == LS_UNAVAILABLE)
+		return ls_fail(t->err, s, "clock_not_anchored", NULL,
+		               "the gateway has no chain anchor yet; try again after the next sync");
+	if (s != LS_OK)
+		return s;
+	ls_epoch_windows(&t->st->cfg, clk.epoch, &w);
+	if ((s = rate_limits(t, c, clk.epoch, &w, &clk)) != LS_OK)
+		return s;
+	for (size_t i = 0; i < c->n; i++) {
+		struct prepared_lead *p = &c->leads[i];
+		struct ls_submit_result *r = &c->results[i];
+		memset(r, 0, sizeof *r);
+		memcpy(r->lead_id, p->id, 16);
+		s = dedup_check(t, DEDUP_EMAIL, p->keys.email, &r->err);
+		if (s == LS_OK)
+			s = dedup_check(t, DEDUP_LINKEDIN, p->keys.linkedin, &r->err);
+		if (s == LS_CONFLICT)
+			continue;  /* this lead is refused; the others go on */
+		if (s == LS_OK)
+			s = queue_lead(t, c, p, clk.epoch);
+		if (s != LS_OK)
+			return s;
+	}
+	return LS_OK;
+}
+
+static ls_status prepare(ls_store *st, const struct ls_identity *miner, json_t *leads,
+                         int64_t now, struct prepared_lead *out, ls_err *err)
+{
+	for (size_t i = 0; i < json_array_size(leads); i++) {
+		char prefix[32];
+		json_t *norm;
+		snprintf(prefix, sizeof prefix, "leads[%zu].", i);
+		ls_status s = ls_lead_validate(&st->cfg, json_array_get(leads, i), miner->ss58,
+		                               prefix, &norm, &out[i].keys, err);
+		if (s != LS_OK)
+			return s;
+		out[i].canonical = ls_json_canonical(norm);
+		json_decref(norm);
+		if (out[i].canonical == NULL)
+			return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+		crypto_hash_sha256(out[i].content_hash, (const uint8_t *)out[i].canonical,
+		                   strlen(out[i].canonical));
+		ls_uuid7(now * 1000, out[i].id);
+	}
+	return LS_OK;
+}
+
+ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner, json_t *leads,
+                          int64_t now, struct ls_submit_result *results, ls_err *err)
+{
+	if (!miner->registered)
+		return ls_fail(err, LS_FORBIDDEN, "not_registered", NULL,
+		               "hotkey %s is not registered in the metagraph", miner->ss58);
+	size_t n = json_array_size(leads);
+	if (!json_is_array(leads) || n < 1 || n > st->cfg.max_leads_per_request)
+		return ls_fail(err, LS_INVALID, "bad_batch", "leads",
+		               "leads must be an array of 1 to %u lead objects",
+		               st->cfg.max_leads_per_request);
+	struct prepared_lead *prepared = calloc(n, sizeof *prepared);
+	if (prepared == NULL)
+		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+	ls_status s = prepare(st, miner, leads, now, prepared, err);
+	if (s == LS_OK) {
+		struct submit_ctx c = {miner, now, n, prepared, results};
+		s = ls_write(st, submit_write, &c, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(prepared[i].canonical);
+	free(prepared);
+	return s;
+}
+
+ls_status ls_lead_get(ls_reader *rd, const uint8_t id[16], const uint8_t requester[32],
+                      struct ls_lead_view *out, ls_err *err)
+{
+	MDB_val v;
+	struct lead_rec rec;
+	int rc = ls_get(rd->st, rd->txn, DB_LEADS, id, 16, &v);
+	if (rc == MDB_NOTFOUND)
+		return ls_fail(err, LS_NOTFOUND, "no_such_lead", NULL, "no lead has this id");
+	if (rc || v.mv_size < sizeof rec)
+		return ls_fail(err, LS_ERROR, "store_error", NULL, "the lead could not be read");
+	memcpy(&rec, v.mv_data, sizeof rec);
+	if (sodium_memcmp(rec.miner, requester, 32) != 0)
+		return ls_fail(err, LS_FORBIDDEN, "not_your_lead", NULL,
+		               "only the miner who submitted a lead may read it");
+	memset(out, 0, sizeof *out);
+	memcpy(out->lead_id, id, 16);
+	out->state = rec.state;
+	memcpy(out->miner, rec.miner, 32);
+	out->submitted_at = rec.submitted_at;
+	out->epoch = rec.epoch;
+	memcpy(out->content_hash, rec.content_hash, 32);
+	out->score_e4 = rec.score_e4;
+	memcpy(out->reason, rec.reason, sizeof out->reason);
+	out->reason[sizeof out->reason - 1] = '\0';
+	return LS_OK;
+}

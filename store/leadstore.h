@@ -1,0 +1,403 @@
+/*
+ * leadstore.h — the public API of libleadstore, leadgate's store.
+ *
+ * The store owns every piece of data and every rule that changes data: the
+ * LMDB schema, the chain clock, the metagraph, lead intake and its schema,
+ * the replay store, request signatures (SS58, RFC 9421) and the
+ * transparency log.  fcgi/ and jobs/ call these functions and nothing else;
+ * nothing outside store/ calls mdb_* directly.
+ *
+ * Conventions (SPEC §4, STYLE.md):
+ *  - Fallible functions return an ls_status; details (a machine-readable
+ *    code, the offending field, a human sentence) go to an ls_err the caller
+ *    provides.  ls_http_status() maps a status to an HTTP code in one place.
+ *  - Every state change is one LMDB write transaction that also appends its
+ *    transparency-log entries; a failed write leaves the store unchanged.
+ *  - "borrowed" pointers live only as long as the reader they came from.
+ *  - Public keys are the 32 raw bytes of a hotkey; SS58 strings are the
+ *    presentation form.
+ */
+#ifndef LEADSTORE_H
+#define LEADSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define LS_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* ------------------------------------------------------------------ */
+/* Status and errors                                                   */
+
+typedef enum ls_status {
+	LS_OK = 0,
+	LS_INVALID,      /* 400: input malformed or breaking a rule */
+	LS_UNAUTHORIZED, /* 401: bad or missing signature, stale, replayed */
+	LS_FORBIDDEN,    /* 403: authenticated but not allowed */
+	LS_NOTFOUND,     /* 404 */
+	LS_CONFLICT,     /* 409: duplicate */
+	LS_TOO_LARGE,    /* 413 */
+	LS_UNPROCESSABLE,/* 422 */
+	LS_RATE_LIMITED, /* 429: see ls_err.retry_after */
+	LS_UNAVAILABLE,  /* 503: e.g. the clock has no anchor yet */
+	LS_FULL,         /* 507: map full beyond map_max, disk full */
+	LS_ERROR         /* 500: an internal failure, already logged */
+} ls_status;
+
+typedef struct ls_err {
+	ls_status status;
+	char code[48];     /* machine-readable reason, e.g. "duplicate_email" */
+	char field[64];    /* offending field or header, "" when none */
+	char detail[256];  /* one sentence for humans; never internals */
+	long retry_after;  /* seconds, with LS_RATE_LIMITED */
+} ls_err;
+
+/* Fill err and return status; code and detail are printf-style. */
+ls_status ls_fail(ls_err *err, ls_status status, const char *code,
+                  const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int ls_http_status(ls_status status);
+const char *ls_status_title(ls_status status);
+
+/* ------------------------------------------------------------------ */
+/* Configuration (SPEC §11): key = value lines, '#' comments.          */
+
+#define LS_PATH_MAX 1024
+
+struct ls_config {
+	char store_dir[LS_PATH_MAX];
+	uint64_t map_size;           /* initial LMDB map, bytes */
+	uint64_t map_max;            /* the map grows up to this, then 507 */
+	unsigned block_seconds;      /* 12 */
+	unsigned epoch_length;       /* 360 blocks */
+	unsigned distribution_end;   /* last offset of the distribution window */
+	unsigned commit_end;         /* last offset of the commit window */
+	unsigned prefetch_start;     /* first offset of the prefetch window */
+	unsigned reveal_end;         /* last offset (in E+1) of E's reveal window */
+	unsigned clock_skew;         /* seconds a signature's created may be off */
+	uint64_t max_body;           /* request bodies larger are 413 */
+	unsigned ss58_prefix;        /* 42 */
+	unsigned leads_per_epoch;    /* 50 */
+	unsigned max_leads_per_request;      /* 100 */
+	unsigned rate_submissions_per_day;   /* 1000 per miner per UTC day */
+	unsigned rate_denials_per_day;       /* 250 per miner per UTC day */
+	unsigned rate_submissions_per_epoch; /* per miner per epoch */
+	unsigned submit_cooldown;            /* seconds between a miner's POSTs */
+	char terms_version_hash[65]; /* hex sha256 of the contributor terms */
+	unsigned log_page_max;       /* most entries one GET /v1/log returns */
+	unsigned public_max_age;     /* Cache-Control max-age of public reads */
+};
+
+/* The defaults of SPEC §2–§4, store_dir "/var/lib/leadgate". */
+void ls_config_defaults(struct ls_config *cfg);
+/* LEADGATE_CONF if set, else the build's sysconfdir/leadgate.conf. */
+const char *ls_config_path(void);
+/* Read path over the defaults.  Unknown keys, bad numbers and bad ranges
+ * fail with "path:line: ..." in err->detail. */
+ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
+	LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* The store handle                                                    */
+
+typedef struct ls_store ls_store;
+
+#define LS_SCHEMA_VERSION 1u
+
+enum ls_open_flags {
+	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
+	LS_OPEN_READONLY = 1 << 1
+};
+
+/* Open the environment in cfg->store_dir once per process (after any fork),
+ * run mdb_reader_check, open every named database and check the schema
+ * version: a newer store fails, an older one asks for `leadgate-admin
+ * migrate`.  The store keeps its own copy of cfg. */
+ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
+                  ls_err *err) LS_WARN_UNUSED;
+void ls_close(ls_store *st);
+const struct ls_config *ls_store_config(const ls_store *st);
+/* The map size in force now (it grows by itself). */
+uint64_t ls_map_size(ls_store *st);
+/* A consistent, compacted copy of the store into an empty directory. */
+ls_status ls_backup(ls_store *st, const char *dir, ls_err *err) LS_WARN_UNUSED;
+
+/* A job's lock: an flock on store_dir/<name>.lock held until
+ * ls_job_unlock.  LS_CONFLICT when another process holds it. */
+ls_status ls_job_lock(ls_store *st, const char *name, int *fd, ls_err *err)
+	LS_WARN_UNUSED;
+void ls_job_unlock(int fd);
+
+/* ------------------------------------------------------------------ */
+/* Readers: one read transaction; borrowed bytes stay valid until end. */
+
+typedef struct ls_reader ls_reader;
+ls_status ls_reader_begin(ls_store *st, ls_reader **out, ls_err *err)
+	LS_WARN_UNUSED;
+void ls_reader_end(ls_reader *rd);
+
+/* A ready-to-send response body (SPEC §4 epoch caches, §8). */
+struct ls_body {
+	const void *data;  /* borrowed from the memory map */
+	size_t len;
+	char etag[17];     /* first 16 hex chars of sha256(body) */
+};
+/* LS_NOTFOUND when no body is cached under name. */
+ls_status ls_cache_get(ls_reader *rd, const char *name, struct ls_body *out);
+
+/* ------------------------------------------------------------------ */
+/* Chain clock and epochs (SPEC §2)                                    */
+
+struct ls_anchor {
+	uint64_t block;
+	int64_t time;    /* unix seconds at which block was seen */
+};
+
+struct ls_window {
+	uint64_t first_block, last_block;  /* inclusive, absolute */
+};
+
+struct ls_epoch_windows {
+	uint64_t epoch;
+	struct ls_window distribution, commit, prefetch, reveal;
+	uint64_t close_block;  /* the first block at which E may be closed */
+};
+
+struct ls_clock {
+	int64_t now;
+	uint64_t block, epoch;
+	uint32_t offset;       /* block mod epoch_length */
+	int64_t block_started; /* unix time at which `block` began */
+};
+
+/* The anchor stored by the last sync; LS_UNAVAILABLE when none yet. */
+ls_status ls_anchor_get(ls_reader *rd, struct ls_anchor *out);
+/* block = anchor.block + floor((now - anchor.time) / block_seconds), never
+ * below zero. */
+void ls_clock_at(const struct ls_config *cfg, const struct ls_anchor *anchor,
+                 int64_t now, struct ls_clock *out);
+void ls_epoch_windows(const struct ls_config *cfg, uint64_t epoch,
+                      struct ls_epoch_windows *out);
+bool ls_window_contains(const struct ls_window *w, uint64_t block);
+/* Unix time at which `block` begins, given the clock. */
+int64_t ls_block_time(const struct ls_config *cfg, const struct ls_clock *c,
+                      uint64_t block);
+
+/* ------------------------------------------------------------------ */
+/* Identities: SS58 (SPEC §3)                                          */
+
+#define LS_SS58_MAX 64
+/* Encode a 32-byte public key with the given network prefix (0..16383). */
+ls_status ls_ss58_encode(const uint8_t pk[32], unsigned prefix,
+                         char out[LS_SS58_MAX]) LS_WARN_UNUSED;
+/* Decode and check length, checksum and that the prefix is `prefix`. */
+ls_status ls_ss58_decode(const char *addr, unsigned prefix, uint8_t pk[32],
+                         ls_err *err) LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* RFC 9421 request signatures (SPEC §3)                               */
+
+/* What the HTTP adapter knows of a request.  header() returns the combined
+ * value of a request header by lowercase name, or NULL when absent. */
+struct ls_http_request {
+	const char *method;    /* "GET" */
+	const char *path;      /* "/v1/leads", undecoded, no query */
+	const char *query;     /* without '?', NULL when the URI has none */
+	const char *scheme;    /* "http" or "https" */
+	const char *(*header)(void *ctx, const char *name);
+	void *header_ctx;
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/* The parsed Signature-Input and Signature of a request. */
+#define LS_SIG_MAX_COMPONENTS 16
+#define LS_SIG_MAX_PARAMS 8
+struct ls_sig_param {
+	char key[32];
+	char type;           /* 'i' integer, 's' string, 't' token, 'b' boolean */
+	char value[128];     /* strings and tokens; booleans "1"/"0" */
+	int64_t integer;
+};
+struct ls_sig_input {
+	char label[64];
+	size_t ncomponents;
+	char components[LS_SIG_MAX_COMPONENTS][64];
+	size_t nparams;
+	struct ls_sig_param params[LS_SIG_MAX_PARAMS];
+	/* the profile's parameters, extracted */
+	bool has_created, has_expires;
+	int64_t created, expires;
+	char nonce[65];
+	char keyid[LS_SS58_MAX];
+	char alg[16];
+	uint8_t signature[64];
+};
+
+/* Parse both headers; 401-class errors name the header. */
+ls_status ls_sig_parse(const char *signature_input, const char *signature,
+                       struct ls_sig_input *out, ls_err *err) LS_WARN_UNUSED;
+/* Build the RFC 9421 §2.5 signature base into buf (NUL-terminated). */
+ls_status ls_sig_base(const struct ls_sig_input *in,
+                      const struct ls_http_request *req, char *buf,
+                      size_t bufsize, size_t *len, ls_err *err) LS_WARN_UNUSED;
+/* RFC 9530: check Content-Digest (sha-256 and/or sha-512) against body. */
+ls_status ls_content_digest_check(const char *header, const uint8_t *body,
+                                  size_t len, ls_err *err) LS_WARN_UNUSED;
+/* "sha-256=:<base64>:" for body, NUL-terminated. */
+void ls_content_digest(const uint8_t *body, size_t len, char out[64]);
+
+/* A neuron of the metagraph (SPEC §3). */
+struct ls_neuron {
+	uint8_t hotkey[32];
+	uint16_t uid;
+	double stake;
+	double validator_trust;
+	bool validator_permit;
+	bool active;
+};
+
+/* An authenticated caller. */
+struct ls_identity {
+	uint8_t hotkey[32];
+	char ss58[LS_SS58_MAX];
+	bool registered;
+	struct ls_neuron neuron;  /* valid when registered */
+};
+
+/* Verify a signed request end to end: parse, profile, clock skew and
+ * expires, Content-Digest, ed25519 signature, and finally record the
+ * (keyid, nonce) pair so that it is accepted once (LS_UNAUTHORIZED when
+ * replayed).  Whether the signer is registered is reported, not checked:
+ * that is the endpoint's rule. */
+ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req,
+                         int64_t now, struct ls_identity *out, ls_err *err)
+	LS_WARN_UNUSED;
+/* Drop replay-store entries that can no longer be replayed. */
+ls_status ls_nonces_prune(ls_store *st, int64_t now, uint64_t *removed,
+                          ls_err *err) LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* Metagraph (SPEC §3, README "Metagraph snapshot")                    */
+
+struct ls_sync_report {
+	bool changed;
+	size_t neurons;
+	uint64_t seq;        /* the METAGRAPH_SYNCED entry, when changed */
+};
+/* Import a snapshot (the README documents its JSON) and its chain anchor
+ * in one write transaction with a METAGRAPH_SYNCED log entry.  A malformed
+ * snapshot changes nothing; the same snapshot twice changes nothing the
+ * second time.  Also rebuilds the cached GET /v1/participants body. */
+ls_status ls_metagraph_import(ls_store *st, const char *json, size_t len,
+                              int64_t now, struct ls_sync_report *report,
+                              ls_err *err) LS_WARN_UNUSED;
+/* LS_NOTFOUND when the hotkey is not registered. */
+ls_status ls_neuron_get(ls_reader *rd, const uint8_t hotkey[32],
+                        struct ls_neuron *out);
+
+/* ------------------------------------------------------------------ */
+/* Leads (SPEC §4)                                                     */
+
+enum ls_lead_state {
+	LS_LEAD_PENDING = 1,
+	LS_LEAD_ASSIGNED = 2,
+	LS_LEAD_APPROVED = 3,
+	LS_LEAD_DENIED = 4
+};
+const char *ls_lead_state_name(int state);
+
+/* UUIDv7 (RFC 9562 §5.7), monotonic within a process. */
+void ls_uuid7(int64_t unix_ms, uint8_t out[16]);
+void ls_uuid_format(const uint8_t id[16], char out[37]);
+ls_status ls_uuid_parse(const char *s, uint8_t out[16]) LS_WARN_UNUSED;
+
+/* The dedup keys of a lead (SPEC §4): sha256(lower(trim(email))) and
+ * sha256("linkedin.com/in/<slug>||linkedin.com/company/<slug>"). */
+struct ls_lead_keys {
+	uint8_t email[32];
+	uint8_t linkedin[32];
+};
+/* Validate and normalise one lead object against the lead schema (README
+ * "Lead schema") for the miner whose SS58 address signed it.  Field names
+ * in errors start with field_prefix (e.g. "leads[3].").  On success *out
+ * is a new normalised object and keys are filled. */
+ls_status ls_lead_validate(const struct ls_config *cfg, json_t *lead,
+                           const char *miner_ss58, const char *field_prefix,
+                           json_t **out, struct ls_lead_keys *keys, ls_err *err)
+	LS_WARN_UNUSED;
+
+/* The outcome of one lead of a submission. */
+struct ls_submit_result {
+	uint8_t lead_id[16];   /* when status == LS_OK */
+	ls_err err;            /* otherwise */
+};
+
+/* Submit leads (a JSON array of 1..max_leads_per_request objects) for a
+ * miner.  Every lead is validated first: one invalid lead fails the whole
+ * request with LS_INVALID naming "leads[i].field".  Then, in one write
+ * transaction, the cooldown and rate limits (LS_RATE_LIMITED for the whole
+ * request) and per-lead duplicates (a result with LS_CONFLICT) are checked
+ * and the accepted leads are queued with their LEAD_SUBMITTED entries.
+ * results must hold json_array_size(leads) entries. */
+ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner,
+                          json_t *leads, int64_t now,
+                          struct ls_submit_result *results, ls_err *err)
+	LS_WARN_UNUSED;
+
+struct ls_lead_view {
+	uint8_t lead_id[16];
+	int state;
+	uint8_t miner[32];
+	int64_t submitted_at;
+	uint64_t epoch;            /* assigned epoch, 0 when none yet */
+	uint8_t content_hash[32];
+	uint32_t score_e4;         /* decided: rep score × 10000 */
+	char reason[32];           /* decided: "pass" or a rejection reason */
+};
+/* LS_NOTFOUND, or LS_FORBIDDEN when requester did not submit it. */
+ls_status ls_lead_get(ls_reader *rd, const uint8_t id[16],
+                      const uint8_t requester[32], struct ls_lead_view *out,
+                      ls_err *err) LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* Transparency log (SPEC §7)                                          */
+
+struct ls_log_head {
+	uint64_t seq;        /* 0 when empty */
+	uint8_t hash[32];    /* zeros when empty */
+};
+ls_status ls_log_head(ls_reader *rd, struct ls_log_head *out);
+/* Entries after `after`, at most `limit`, as the JSON body of GET /v1/log:
+ * {"entries":[{"seq":N,"hash":"..","entry":{canonical}}],"next_after":N}.
+ * *body is new (free()). */
+ls_status ls_log_page(ls_reader *rd, uint64_t after, unsigned limit,
+                      char **body, size_t *len, ls_err *err) LS_WARN_UNUSED;
+/* Walk the whole chain from seq 1: each prev must equal the previous hash
+ * and each hash must equal sha256(prev ‖ canonical entry).  On a break,
+ * LS_ERROR with *bad_seq set. */
+ls_status ls_log_verify(ls_reader *rd, uint64_t *count, uint64_t *bad_seq,
+                        ls_err *err) LS_WARN_UNUSED;
+/* sha256(prev ‖ entry) — the chain rule, for tests and verifiers. */
+void ls_log_entry_hash(const uint8_t prev[32], const char *entry, size_t len,
+                       uint8_t out[32]);
+
+/* ------------------------------------------------------------------ */
+/* Small shared helpers                                                */
+
+void ls_hex(const uint8_t *in, size_t len, char *out); /* out: 2*len+1 */
+ls_status ls_unhex(const char *in, uint8_t *out, size_t len) LS_WARN_UNUSED;
+/* Canonical JSON (SPEC §7): compact, keys sorted, ASCII.  New string. */
+char *ls_json_canonical(const json_t *v);
+/* Strict unsigned decimal: digits only, no sign, no overflow past max. */
+bool ls_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+struct ls_stats {
+	uint64_t leads, pending, neurons, log_entries, nonces;
+};
+ls_status ls_stats_get(ls_reader *rd, struct ls_stats *out);
+/* Unix time of the last successful import by leadgate-sync, 0 if never. */
+int64_t ls_last_sync(ls_reader *rd);
+
+#endif

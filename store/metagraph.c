@@ -1,0 +1,250 @@
+/* metagraph.c — importing a metagraph snapshot and its chain anchor
+ * (SPEC §3, §10 leadgate-sync) and reading neurons back. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "internal.h"
+
+#define MAX_NEURONS 65536
+
+struct snapshot {
+	uint64_t block;
+	int64_t block_time;
+	size_t n, validators;
+	struct ls_neuron *neurons;
+	uint8_t hash[32];
+	char *participants;  /* the GET /v1/participants body */
+};
+
+void ls_neuron_decode(const MDB_val *v, const uint8_t hotkey[32], struct ls_neuron *out)
+{
+	const uint8_t *p = v->mv_data;
+	memset(out, 0, sizeof *out);
+	memcpy(out->hotkey, hotkey, 32);
+	if (v->mv_size != NEURON_REC_LEN || p[0] != LS_FMT1)
+		return;
+	memcpy(&out->uid, p + 1, 2);
+	memcpy(&out->stake, p + 3, 8);
+	memcpy(&out->validator_trust, p + 11, 8);
+	out->validator_permit = p[19];
+	out->active = p[20];
+}
+
+static void neuron_encode(const struct ls_neuron *n, uint8_t out[NEURON_REC_LEN])
+{
+	out[0] = LS_FMT1;
+	memcpy(out + 1, &n->uid, 2);
+	memcpy(out + 3, &n->stake, 8);
+	memcpy(out + 11, &n->validator_trust, 8);
+	out[19] = n->validator_permit;
+	out[20] = n->active;
+}
+
+ls_status ls_neuron_get(ls_reader *rd, const uint8_t hotkey[32], struct ls_neuron *out)
+{
+	MDB_val v;
+	int rc = ls_get(rd->st, rd->txn, DB_NEURONS, hotkey, 32, &v);
+	if (rc)
+		return ls_mdb_status(rc);
+	ls_neuron_decode(&v, hotkey, out);
+	return LS_OK;
+}
+
+static ls_status neuron_parse(const struct ls_config *cfg, json_t *obj, size_t i,
+                              struct ls_neuron *out, ls_err *err)
+{
+	json_error_t je;
+	json_int_t uid;
+	const char *hotkey;
+	json_t *stake, *trust;
+	int permit, active = 1;
+	char field[64];
+	snprintf(field, sizeof field, "neurons[%zu]", i);
+	if (json_unpack_ex(obj, &je, JSON_STRICT, "{s:I, s:s, s:o, s:o, s:b, s?b}", "uid", &uid,
+	                   "hotkey", &hotkey, "stake", &stake, "validator_trust", &trust,
+	                   "validator_permit", &permit, "active", &active) != 0)
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s: %s", field, je.text);
+	if (uid < 0 || uid > 65535)
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s.uid must be 0..65535", field);
+	if (!json_is_number(stake) || !json_is_number(trust))
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field,
+		               "%s: stake and validator_trust must be numbers", field);
+	out->uid = (uint16_t)uid;
+	out->stake = json_number_value(stake);
+	out->validator_trust = json_number_value(trust);
+	out->validator_permit = permit;
+	out->active = active;
+	if (!isfinite(out->stake) || out->stake < 0)
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s.stake must be >= 0", field);
+	if (!(out->validator_trust >= 0 && out->validator_trust <= 1))
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field,
+		               "%s.validator_trust must be within 0..1", field);
+	ls_err kerr;
+	if (ls_ss58_decode(hotkey, cfg->ss58_prefix, out->hotkey, &kerr) != LS_OK)
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s.hotkey: %s", field,
+		               kerr.detail);
+	return LS_OK;
+}
+
+static int by_uid(const void *a, const void *b)
+{
+	const struct ls_neuron *x = a, *y = b;
+	return (x->uid > y->uid) - (x->uid < y->uid);
+}
+
+static int by_hotkey(const void *a, const void *b)
+{
+	return memcmp(((const struct ls_neuron *)a)->hotkey, ((const struct ls_neuron *)b)->hotkey, 32);
+}
+
+/* Sorted copies reveal duplicate uids and hotkeys in n log n. */
+static ls_status check_unique(struct snapshot *s, ls_err *err)
+{
+	qsort(s->neurons, s->n, sizeof *s->neurons, by_hotkey);
+	for (size_t i = 1; i < s->n; i++)
+		if (by_hotkey(&s->neurons[i - 1], &s->neurons[i]) == 0)
+			return ls_fail(err, LS_INVALID, "bad_snapshot", "neurons",
+			               "a hotkey appears twice in the snapshot");
+	qsort(s->neurons, s->n, sizeof *s->neurons, by_uid);
+	for (size_t i = 1; i < s->n; i++)
+		if (s->neurons[i - 1].uid == s->neurons[i].uid)
+			return ls_fail(err, LS_INVALID, "bad_snapshot", "neurons",
+			               "uid %u appears twice in the snapshot", s->neurons[i].uid);
+	return LS_OK;
+}
+
+static char *participants_body(const struct ls_config *cfg, const struct snapshot *s)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ls_neuron *n = &s->neurons[i];
+		char ss58[LS_SS58_MAX];
+		if (ls_ss58_encode(n->hotkey, cfg->ss58_prefix, ss58) != LS_OK)
+			continue;
+		json_array_append_new(
+			list, json_pack("{s:s, s:i, s:s, s:f, s:f, s:b, s:b}", "hotkey", ss58, "uid",
+		                    (int)n->uid, "role", n->validator_permit ? "validator" : "miner",
+		                    "stake", n->stake, "validator_trust", n->validator_trust,
+		                    "validator_permit", n->validator_permit, "active", n->active));
+	}
+	json_t *body = json_pack("{s:I, s:I, s:o}", "block", (json_int_t)s->block, "epoch",
+	                         (json_int_t)(s->block / cfg->epoch_length), "participants", list);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	return text;
+}
+
+static ls_status snapshot_parse(const struct ls_config *cfg, const char *text, size_t len,
+                                struct snapshot *s, ls_err *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je), *neurons;
+	json_int_t block, block_time, netuid = 0;
+	if (root == NULL)
+		return ls_fail(err, LS_INVALID, "bad_snapshot", NULL, "not JSON: line %d: %s",
+		               je.line, je.text);
+	ls_status st = LS_OK;
+	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:I, s:I, s?I, s:o}", "block", &block,
+	                   "block_time", &block_time, "netuid", &netuid, "neurons", &neurons) != 0)
+		st = ls_fail(err, LS_INVALID, "bad_snapshot", NULL, "%s", je.text);
+	else if (block < 0 || block_time <= 0 || netuid < 0 || netuid > 65535)
+		st = ls_fail(err, LS_INVALID, "bad_snapshot", NULL,
+		             "block must be >= 0, block_time > 0 and netuid within 0..65535");
+	else if (!json_is_array(neurons) || json_array_size(neurons) > MAX_NEURONS)
+		st = ls_fail(err, LS_INVALID, "bad_snapshot", "neurons",
+		             "neurons must be an array of at most %d objects", MAX_NEURONS);
+	if (st == LS_OK) {
+		s->block = (uint64_t)block;
+		s->block_time = block_time;
+		s->n = json_array_size(neurons);
+		s->neurons = calloc(s->n ? s->n : 1, sizeof *s->neurons);
+		if (s->neurons == NULL)
+			st = ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+	}
+	for (size_t i = 0; st == LS_OK && i < s->n; i++) {
+		st = neuron_parse(cfg, json_array_get(neurons, i), i, &s->neurons[i], err);
+		s->validators += s->neurons[i].validator_permit;
+	}
+	if (st == LS_OK)
+		st = check_unique(s, err);
+	if (st == LS_OK) {
+		char *canon = ls_json_canonical(root);
+		if (canon)
+			crypto_hash_sha256(s->hash, (const uint8_t *)canon, strlen(canon));
+		s->participants = participants_body(cfg, s);
+		if (canon == NULL || s->participants == NULL)
+			st = ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+		free(canon);
+	}
+	json_decref(root);
+	return st;
+}
+
+struct import_ctx {
+	struct snapshot *s;
+	int64_t now;
+	struct ls_sync_report *report;
+};
+
+static ls_status import_write(struct ls_txn *t, void *vctx)
+{
+	struct import_ctx *c = vctx;
+	struct snapshot *s = c->s;
+	MDB_val v;
+	c->report->changed = false;
+	c->report->neurons = s->n;
+	if (lt_get(t, DB_META, META_SNAPSHOT, strlen(META_SNAPSHOT), &v) == LS_OK &&
+	    v.mv_size == 32 && memcmp(v.mv_data, s->hash, 32) == 0)
+		return LS_OK;  /* the same snapshot again: nothing changes */
+	int rc = mdb_drop(t->txn, t->st->dbi[DB_NEURONS], 0);
+	if (rc)
+		return lt_fail_mdb(t, rc, "clear the metagraph");
+	ls_status st = LS_OK;
+	for (size_t i = 0; st == LS_OK && i < s->n; i++) {
+		uint8_t rec[NEURON_REC_LEN];
+		neuron_encode(&s->neurons[i], rec);
+		st = lt_put(t, DB_NEURONS, s->neurons[i].hotkey, 32, rec, sizeof rec, 0);
+	}
+	uint8_t anchor[17] = {LS_FMT1};
+	memcpy(anchor + 1, &s->block, 8);
+	memcpy(anchor + 9, &s->block_time, 8);
+	if (st == LS_OK)
+		st = lt_put(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), anchor, sizeof anchor, 0);
+	if (st == LS_OK)
+		st = lt_put(t, DB_META, META_SNAPSHOT, strlen(META_SNAPSHOT), s->hash, 32, 0);
+	if (st == LS_OK)
+		st = lt_put(t, DB_META, META_LAST_SYNC, strlen(META_LAST_SYNC), &c->now, 8, 0);
+	if (st == LS_OK)
+		st = ls_cache_put(t, "participants", s->participants, strlen(s->participants));
+	if (st != LS_OK)
+		return st;
+	char hex[65];
+	ls_hex(s->hash, 32, hex);
+	json_t *payload = json_pack("{s:s, s:I, s:I, s:I, s:I}", "snapshot_hash", hex, "block",
+	                            (json_int_t)s->block, "block_time", (json_int_t)s->block_time,
+	                            "neurons", (json_int_t)s->n, "validators",
+	                            (json_int_t)s->validators);
+	st = ls_log_append(t, s->block / t->st->cfg.epoch_length, "METAGRAPH_SYNCED", payload,
+	                   &c->report->seq);
+	json_decref(payload);
+	if (st == LS_OK)
+		c->report->changed = true;
+	return st;
+}
+
+ls_status ls_metagraph_import(ls_store *st, const char *json, size_t len, int64_t now,
+                              struct ls_sync_report *report, ls_err *err)
+{
+	struct snapshot s = {0};
+	memset(report, 0, sizeof *report);
+	ls_status status = snapshot_parse(&st->cfg, json, len, &s, err);
+	if (status == LS_OK) {
+		struct import_ctx c = {&s, now, report};
+		status = ls_write(st, import_write, &c, err);
+	}
+	free(s.neurons);
+	free(s.participants);
+	return status;
+}
