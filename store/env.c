@@ -106,7 +106,8 @@ static ls_status open_dbis(ls_store *st, bool create, ls_err *err)
 			               st->cfg.store_dir);
 		return mdb_fail(err, rc, "read the schema version");
 	}
-	rc = create ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), 0);
+	/* Committing (even read-only) keeps the handles: an abort closes them. */
+	rc = mdb_txn_commit(txn);
 	if (rc)
 		return mdb_fail(err, rc, "initialise the store");
 	if (schema > LS_SCHEMA_VERSION)

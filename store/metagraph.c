@@ -131,7 +131,7 @@ static char *participants_body(const struct ls_config *cfg, const struct snapsho
 	}
 	json_t *body = json_pack("{s:I, s:I, s:o}", "block", (json_int_t)s->block, "epoch",
 	                         (json_int_t)(s->block / cfg->epoch_length), "participants", list);
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(body);
 	return text;
 }

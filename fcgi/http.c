@@ -1,0 +1,305 @@
+/*
+ * http.c — the common path of every request: route, bound and read the
+ * body, authenticate, run the handler, and write one response with the
+ * headers every response carries.  Works the same under FastCGI and CGI.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "http.h"
+
+extern char **environ;
+
+const char *http_env(struct http_io *io, const char *name)
+{
+	return io->fcgi ? FCGX_GetParam(name, io->fcgi->envp) : getenv(name);
+}
+
+/* CGI/1.1 (RFC 3875 §4.1.18): header "signature-input" arrives as
+ * HTTP_SIGNATURE_INPUT; Content-Type and Content-Length have their own. */
+const char *http_header(void *vio, const char *name)
+{
+	char var[96] = "HTTP_";
+	if (strcmp(name, "content-type") == 0)
+		return http_env(vio, "CONTENT_TYPE");
+	if (strcmp(name, "content-length") == 0)
+		return http_env(vio, "CONTENT_LENGTH");
+	size_t n = strlen(name);
+	if (n + 6 > sizeof var)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		var[5 + i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
+	var[5 + n] = '\0';
+	return http_env(vio, var);
+}
+
+static size_t io_read(struct http_io *io, uint8_t *buf, size_t n)
+{
+	if (io->fcgi)
+		return (size_t)FCGX_GetStr((char *)buf, (int)n, io->fcgi->in);
+	return fread(buf, 1, n, stdin);
+}
+
+static void io_write(struct http_io *io, const void *buf, size_t n)
+{
+	if (n == 0)
+		return;
+	if (io->fcgi)
+		FCGX_PutStr(buf, (int)n, io->fcgi->out);
+	else
+		fwrite(buf, 1, n, stdout);
+}
+
+void http_problem_status(struct response *res, ls_status status, const char *code,
+                         const char *detail)
+{
+	ls_err err = {0};
+	ls_fail(&err, status, code, NULL, "%s", detail);
+	http_problem(res, &err);
+}
+
+/* RFC 9457 problem details; "field" is an extension member. */
+static void problem(struct response *res, int status, const char *title, const ls_err *err)
+{
+	char type[96];
+	snprintf(type, sizeof type, "urn:leadgate:problem:%s",
+	         err->code[0] ? err->code : "error");
+	json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status",
+	                      status, "detail", err->detail[0] ? err->detail : title);
+	if (p && err->field[0])
+		json_object_set_new(p, "field", json_string(err->field));
+	free(res->owned);
+	res->owned = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	res->status = status;
+	res->content_type = "application/problem+json";
+	res->cache_control = "no-store";
+	res->etag[0] = '\0';
+	res->body = res->owned;
+	res->len = res->owned ? strlen(res->owned) : 0;
+}
+
+void http_problem(struct response *res, const ls_err *err)
+{
+	problem(res, ls_http_status(err->status), ls_status_title(err->status), err);
+	if (err->status == LS_RATE_LIMITED)
+		snprintf(res->extra, sizeof res->extra, "Retry-After: %ld\r\n",
+		         err->retry_after > 0 ? err->retry_after : 1);
+}
+
+static void body_etag(const void *body, size_t len, char etag[20])
+{
+	uint8_t h[32];
+	char hex[65];
+	crypto_hash_sha256(h, body, len);
+	ls_hex(h, 32, hex);
+	snprintf(etag, 20, "%.16s", hex);
+}
+
+void http_public_json(struct request *req, struct response *res, const void *body,
+                      size_t len, const char *etag)
+{
+	static char cache_control[48];
+	snprintf(cache_control, sizeof cache_control, "public, max-age=%u",
+	         ls_store_config(req->st)->public_max_age);
+	res->status = 200;
+	res->content_type = "application/json";
+	res->cache_control = cache_control;
+	res->body = body;
+	res->len = len;
+	if (etag)
+		snprintf(res->etag, sizeof res->etag, "%s", etag);
+	else
+		body_etag(body, len, res->etag);
+}
+
+void http_private_json(struct response *res, int status, char *owned_body)
+{
+	free(res->owned);
+	res->status = status;
+	res->content_type = "application/json";
+	res->cache_control = "private, no-store";
+	res->owned = owned_body;
+	res->body = owned_body;
+	res->len = owned_body ? strlen(owned_body) : 0;
+	if (owned_body == NULL)
+		http_problem_status(res, LS_ERROR, "oom", "out of memory");
+}
+
+/* RFC 9110 §13.1.2: If-None-Match is "*" or a list of entity tags, each
+ * possibly weak; comparison is weak. */
+static bool etag_matches(const char *header, const char *etag)
+{
+	const char *p = header;
+	size_t n = strlen(etag);
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p != '"')
+			return false;
+		const char *end = strchr(p + 1, '"');
+		if (end == NULL)
+			return false;
+		if ((size_t)(end - p - 1) == n && strncmp(p + 1, etag, n) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return status < 500 ? "Client Error" : "Internal Server Error";
+	}
+}
+
+static void send_response(struct request *req, struct response *res)
+{
+	char head[1024];
+	const char *inm = http_header(req->io, "if-none-match");
+	bool not_modified = res->status == 200 && res->etag[0] && inm &&
+	                    (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) &&
+	                    etag_matches(inm, res->etag);
+	int status = not_modified ? 304 : res->status;
+	int n = snprintf(head, sizeof head, "Status: %d %s\r\nCache-Control: %s\r\n%s", status,
+	                 reason_phrase(status), res->cache_control ? res->cache_control : "no-store",
+	                 res->extra);
+	if (res->etag[0])
+		n += snprintf(head + n, sizeof head - (size_t)n, "ETag: \"%s\"\r\n", res->etag);
+	if (!not_modified)
+		n += snprintf(head + n, sizeof head - (size_t)n,
+		              "Content-Type: %s; charset=utf-8\r\nContent-Length: %zu\r\n",
+		              res->content_type ? res->content_type : "application/json", res->len);
+	n += snprintf(head + n, sizeof head - (size_t)n, "X-Content-Type-Options: nosniff\r\n\r\n");
+	io_write(req->io, head, (size_t)n);
+	if (!not_modified && strcmp(req->method, "HEAD") != 0)
+		io_write(req->io, res->body, res->len);
+}
+
+/* Bound the body before reading it (SPEC §9: 413 without reading). */
+static bool read_body(struct request *req, struct response *res)
+{
+	const char *cl = http_env(req->io, "CONTENT_LENGTH");
+	uint64_t len = 0, max = ls_store_config(req->st)->max_body;
+	if (cl && *cl && !ls_parse_u64(cl, UINT64_MAX / 2, &len)) {
+		http_problem_status(res, LS_INVALID, "bad_content_length", "Content-Length is not a number");
+		return false;
+	}
+	if (len > max) {
+		ls_err err = {0};
+		ls_fail(&err, LS_TOO_LARGE, "body_too_large", NULL,
+		        "the body has %llu bytes; at most %llu are accepted", (unsigned long long)len,
+		        (unsigned long long)max);
+		http_problem(res, &err);
+		return false;
+	}
+	req->body = malloc(len + 1);
+	if (req->body == NULL) {
+		http_problem_status(res, LS_ERROR, "oom", "out of memory");
+		return false;
+	}
+	while (req->body_len < len) {
+		size_t got = io_read(req->io, req->body + req->body_len, len - req->body_len);
+		if (got == 0)
+			break;
+		req->body_len += got;
+	}
+	req->body[req->body_len] = '\0';
+	if (req->body_len != len) {
+		http_problem_status(res, LS_INVALID, "short_body", "the body ended before Content-Length");
+		return false;
+	}
+	return true;
+}
+
+/* Method, path and query from the CGI variables. */
+static bool parse_target(struct request *req, struct response *res)
+{
+	req->method = http_env(req->io, "REQUEST_METHOD");
+	const char *uri = http_env(req->io, "REQUEST_URI");
+	if (req->method == NULL || uri == NULL || uri[0] != '/') {
+		http_problem_status(res, LS_INVALID, "bad_request_target", "no request target");
+		return false;
+	}
+	size_t plen = strcspn(uri, "?");
+	if (plen >= sizeof req->path || strlen(uri) > 4096) {
+		http_problem_status(res, LS_INVALID, "uri_too_long", "the request target is too long");
+		return false;
+	}
+	memcpy(req->path, uri, plen);
+	req->path[plen] = '\0';
+	if (uri[plen] == '?') {
+		req->query_buf = strdup(uri + plen + 1);
+		req->query = req->query_buf;
+	}
+	return true;
+}
+
+static bool authenticate(struct request *req, struct response *res)
+{
+	ls_err err = {0};
+	const char *https = http_env(req->io, "HTTPS");
+	req->signed_req = (struct ls_http_request){
+		.method = req->method, .path = req->path, .query = req->query,
+		.scheme = (https && strcmp(https, "on") == 0) ? "https" : "http",
+		.header = http_header, .header_ctx = req->io,
+		.body = req->body, .body_len = req->body_len};
+	if (ls_auth_verify(req->st, &req->signed_req, req->now, &req->caller, &err) != LS_OK) {
+		http_problem(res, &err);
+		return false;
+	}
+	return true;
+}
+
+void http_serve(struct http_io *io, ls_store *st)
+{
+	struct request req = {.io = io, .st = st, .now = (int64_t)time(NULL)};
+	struct response res = {.status = 500};
+	char allow[64];
+	if (parse_target(&req, &res)) {
+		const struct route *r = route_find(req.method, req.path, &req.param, allow,
+		                                   sizeof allow);
+		if (r == NULL && allow[0]) {
+			ls_err err = {0};
+			ls_fail(&err, LS_INVALID, "method_not_allowed", NULL,
+			        "%s takes only %s", req.path, allow);
+			problem(&res, 405, "Method Not Allowed", &err);
+			snprintf(res.extra, sizeof res.extra, "Allow: %s\r\n", allow);
+		} else if (r == NULL) {
+			http_problem_status(&res, LS_NOTFOUND, "no_such_endpoint",
+			                    "no endpoint has this path");
+		} else if (read_body(&req, &res) &&
+		           (r->auth == AUTH_PUBLIC || authenticate(&req, &res))) {
+			r->handler(&req, &res);
+		}
+	}
+	if (req.method == NULL)
+		req.method = "GET";
+	send_response(&req, &res);
+	ls_reader_end(res.rd);
+	free(res.owned);
+	free(req.body);
+	free(req.query_buf);
+}

@@ -1,0 +1,73 @@
+/* http.h — the HTTP adapter's request and response, shared by the accept
+ * loop (main.c), the common request path (http.c) and the handlers
+ * (routes.c).  No decisions about leads or consensus live here. */
+#ifndef LEADGATE_HTTP_H
+#define LEADGATE_HTTP_H
+
+#include <fcgiapp.h>
+#include "leadstore.h"
+
+/* Where a request comes from: a FastCGI request, or plain CGI (stdin,
+ * stdout and the process environment). */
+struct http_io {
+	FCGX_Request *fcgi;  /* NULL in CGI mode */
+};
+
+struct request {
+	struct http_io *io;
+	ls_store *st;
+	int64_t now;
+	const char *method;
+	char path[1024];
+	const char *query;           /* NULL when the URI has none */
+	char *query_buf;
+	const char *param;           /* the {id} segment of the route, if any */
+	uint8_t *body;
+	size_t body_len;
+	struct ls_identity caller;   /* set on signed routes */
+	struct ls_http_request signed_req;
+};
+
+struct response {
+	int status;
+	const char *content_type;
+	const char *cache_control;
+	char etag[20];               /* without quotes; "" for none */
+	const void *body;            /* borrowed from rd or owned */
+	size_t len;
+	char *owned;                 /* freed after sending */
+	ls_reader *rd;               /* ended after sending */
+	char extra[256];             /* more header lines, each ending "\r\n" */
+};
+
+const char *http_env(struct http_io *io, const char *name);
+/* The value of a request header by lowercase name, or NULL. */
+const char *http_header(void *io, const char *name);
+
+/* Answer an RFC 9457 problem from a store error. */
+void http_problem(struct response *res, const ls_err *err);
+void http_problem_status(struct response *res, ls_status status, const char *code,
+                         const char *detail);
+/* A public JSON body: ETag from its bytes, Cache-Control public. */
+void http_public_json(struct request *req, struct response *res, const void *body,
+                      size_t len, const char *etag);
+void http_private_json(struct response *res, int status, char *owned_body);
+
+/* Serve one request on io, whatever the outcome. */
+void http_serve(struct http_io *io, ls_store *st);
+
+/* routes.c */
+enum auth { AUTH_PUBLIC, AUTH_SIGNED };
+typedef void (*handler_fn)(struct request *req, struct response *res);
+struct route {
+	const char *method;
+	const char *pattern;  /* "{}" stands for one path segment */
+	enum auth auth;
+	handler_fn handler;
+};
+/* The route for method and path; NULL with *allow set to the methods that
+ * path does take ("" when no route has that path). */
+const struct route *route_find(const char *method, const char *path, const char **param,
+                               char *allow, size_t allow_size);
+
+#endif

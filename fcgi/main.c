@@ -1,0 +1,59 @@
+/*
+ * main.c — leadgate.fcgi: serves FastCGI when started by a web server or
+ * spawn-fcgi (fd 0 is a listening socket), and one plain CGI request
+ * otherwise (SPEC §11).  The store is opened once per process.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcgiapp.h>
+#include "http.h"
+
+/* A CGI request that cannot be served still gets a problem+json answer. */
+static int cgi_failure(const ls_err *err)
+{
+	printf("Status: 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+	       "Cache-Control: no-store\r\n\r\n"
+	       "{\"type\":\"urn:leadgate:problem:%s\",\"title\":\"Service Unavailable\","
+	       "\"status\":503,\"detail\":\"the gateway is not configured\"}",
+	       err->code[0] ? err->code : "unavailable");
+	return EXIT_FAILURE;
+}
+
+static ls_status open_store(ls_store **st, ls_err *err)
+{
+	struct ls_config cfg;
+	ls_config_defaults(&cfg);
+	ls_status s = ls_config_load(&cfg, ls_config_path(), err);
+	return s == LS_OK ? ls_open(st, &cfg, 0, err) : s;
+}
+
+int main(void)
+{
+	ls_store *st = NULL;
+	ls_err err = {0};
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "leadgate.fcgi: FCGX_Init failed\n");
+		return EXIT_FAILURE;
+	}
+	bool cgi = FCGX_IsCGI();
+	if (open_store(&st, &err) != LS_OK) {
+		fprintf(stderr, "leadgate.fcgi: %s\n", err.detail);
+		return cgi ? cgi_failure(&err) : EXIT_FAILURE;
+	}
+	if (cgi) {
+		struct http_io io = {NULL};
+		http_serve(&io, st);
+		fflush(stdout);
+	} else {
+		FCGX_Request request;
+		FCGX_InitRequest(&request, 0, 0);
+		struct http_io io = {&request};
+		while (FCGX_Accept_r(&request) >= 0) {
+			http_serve(&io, st);
+			FCGX_Finish_r(&request);
+		}
+	}
+	ls_close(st);
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,306 @@
+/*
+ * routes.c — the one route table and the handlers of SPEC §5 that this
+ * build serves.  Handlers turn a request into store calls and store
+ * results into JSON; every rule lives in store/.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http.h"
+
+static void get_epoch_current(struct request *req, struct response *res);
+static void post_leads(struct request *req, struct response *res);
+static void get_lead(struct request *req, struct response *res);
+static void get_participants(struct request *req, struct response *res);
+static void get_log(struct request *req, struct response *res);
+static void get_healthz(struct request *req, struct response *res);
+
+static const struct route routes[] = {
+	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
+	{"POST", "/v1/leads", AUTH_SIGNED, post_leads},
+	{"GET", "/v1/leads/{}", AUTH_SIGNED, get_lead},
+	{"GET", "/v1/participants", AUTH_PUBLIC, get_participants},
+	{"GET", "/v1/log", AUTH_PUBLIC, get_log},
+	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
+};
+
+/* Segment-wise match; "{}" takes one non-empty segment into *param. */
+static bool path_matches(const char *pattern, const char *path, const char **param)
+{
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{}", 2) == 0) {
+			size_t n = strcspn(path, "/");
+			if (n == 0)
+				return false;
+			*param = path;
+			pattern += 2;
+			path += n;
+			if (*path == '/' && *pattern == '\0')
+				return false;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+const struct route *route_find(const char *method, const char *path, const char **param,
+                               char *allow, size_t allow_size)
+{
+	allow[0] = '\0';
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		const char *p = NULL;
+		if (!path_matches(routes[i].pattern, path, &p))
+			continue;
+		bool head_of_get = strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0;
+		if (strcmp(routes[i].method, method) == 0 || head_of_get) {
+			*param = p;
+			return &routes[i];
+		}
+		size_t n = strlen(allow);
+		snprintf(allow + n, allow_size - n, "%s%s", n ? ", " : "", routes[i].method);
+	}
+	return NULL;
+}
+
+/* A reader for this response, ended after it is sent. */
+static bool begin_read(struct request *req, struct response *res)
+{
+	ls_err err = {0};
+	if (ls_reader_begin(req->st, &res->rd, &err) != LS_OK) {
+		http_problem(res, &err);
+		return false;
+	}
+	return true;
+}
+
+static json_t *window_json(const struct ls_config *cfg, const struct ls_clock *c,
+                           const struct ls_window *w)
+{
+	int64_t opens = ls_block_time(cfg, c, w->first_block);
+	int64_t closes = ls_block_time(cfg, c, w->last_block + 1);
+	return json_pack("{s:I, s:I, s:b, s:I, s:I}", "first_block", (json_int_t)w->first_block,
+	                 "last_block", (json_int_t)w->last_block, "open",
+	                 ls_window_contains(w, c->block), "opens_in",
+	                 (json_int_t)(opens > c->now ? opens - c->now : 0), "closes_in",
+	                 (json_int_t)(closes > c->now ? closes - c->now : 0));
+}
+
+static void get_epoch_current(struct request *req, struct response *res)
+{
+	const struct ls_config *cfg = ls_store_config(req->st);
+	struct ls_anchor anchor;
+	struct ls_clock c;
+	struct ls_epoch_windows w;
+	if (!begin_read(req, res))
+		return;
+	if (ls_anchor_get(res->rd, &anchor) != LS_OK) {
+		http_problem_status(res, LS_UNAVAILABLE, "clock_not_anchored",
+		                    "the gateway has no chain anchor yet: run leadgate-sync");
+		return;
+	}
+	ls_clock_at(cfg, &anchor, req->now, &c);
+	ls_epoch_windows(cfg, c.epoch, &w);
+	json_t *body = json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o, s:o, s:o}, s:I, s:I}", "block",
+		(json_int_t)c.block, "epoch", (json_int_t)c.epoch, "offset", (json_int_t)c.offset,
+		"now", (json_int_t)c.now, "block_seconds", (json_int_t)cfg->block_seconds,
+		"epoch_length", (json_int_t)cfg->epoch_length, "windows", "distribution",
+		window_json(cfg, &c, &w.distribution), "commit", window_json(cfg, &c, &w.commit),
+		"prefetch", window_json(cfg, &c, &w.prefetch), "reveal",
+		window_json(cfg, &c, &w.reveal), "close_block", (json_int_t)w.close_block,
+		"next_epoch_in",
+		(json_int_t)(ls_block_time(cfg, &c, (c.epoch + 1) * cfg->epoch_length) - c.now));
+	res->owned = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (res->owned == NULL)
+		return http_problem_status(res, LS_ERROR, "oom", "out of memory");
+	http_public_json(req, res, res->owned, strlen(res->owned), NULL);
+	res->cache_control = "public, max-age=1";
+}
+
+/* Parse a JSON body strictly (SPEC §9): duplicate keys refused. */
+static json_t *parse_body(struct request *req, struct response *res)
+{
+	json_error_t je;
+	json_t *v = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (v == NULL) {
+		ls_err err = {0};
+		ls_fail(&err, LS_INVALID, "malformed_json", NULL, "the body is not valid JSON: %s (at byte %d)",
+		        je.text, je.position);
+		http_problem(res, &err);
+	}
+	return v;
+}
+
+static json_t *submit_results_json(const struct ls_submit_result *r, size_t n, size_t *accepted)
+{
+	json_t *list = json_array();
+	*accepted = 0;
+	for (size_t i = 0; i < n; i++) {
+		char id[37];
+		json_t *item;
+		if (r[i].err.status == LS_OK) {
+			ls_uuid_format(r[i].lead_id, id);
+			item = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "status", "accepted",
+			                 "lead_id", id);
+			(*accepted)++;
+		} else {
+			item = json_pack("{s:I, s:s, s:i, s:s, s:s}", "index", (json_int_t)i, "status",
+			                 "rejected", "status_code", ls_http_status(r[i].err.status),
+			                 "reason", r[i].err.code, "detail", r[i].err.detail);
+		}
+		json_array_append_new(list, item);
+	}
+	return list;
+}
+
+/* POST /v1/leads: {"leads":[...]}.  200 when at least one lead was
+ * accepted; when none was, the status of the first rejection. */
+static void post_leads(struct request *req, struct response *res)
+{
+	json_t *root = parse_body(req, res), *leads = NULL;
+	if (root == NULL)
+		return;
+	json_error_t je;
+	ls_err err = {0};
+	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:o}", "leads", &leads) != 0) {
+		ls_fail(&err, LS_INVALID, "bad_body", "leads", "the body must be {\"leads\": [...]}: %s",
+		        je.text);
+		http_problem(res, &err);
+		json_decref(root);
+		return;
+	}
+	size_t n = json_is_array(leads) ? json_array_size(leads) : 0;
+	struct ls_submit_result *results = calloc(n ? n : 1, sizeof *results);
+	if (results == NULL || ls_leads_submit(req->st, &req->caller, leads, req->now, results,
+	                                       &err) != LS_OK) {
+		if (results == NULL)
+			ls_fail(&err, LS_ERROR, "oom", NULL, "out of memory");
+		http_problem(res, &err);
+	} else {
+		size_t accepted;
+		json_t *list = submit_results_json(results, n, &accepted);
+		json_t *body = json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)accepted,
+		                         "rejected", (json_int_t)(n - accepted), "results", list);
+		int status = accepted ? 200 : ls_http_status(results[0].err.status);
+		http_private_json(res, status, body ? json_dumps(body, JSON_COMPACT) : NULL);
+		json_decref(body);
+	}
+	free(results);
+	json_decref(root);
+}
+
+static void get_lead(struct request *req, struct response *res)
+{
+	uint8_t id[16];
+	char idtext[37], hex[65], miner[LS_SS58_MAX];
+	struct ls_lead_view v;
+	ls_err err = {0};
+	if (ls_uuid_parse(req->param, id) != LS_OK)
+		return http_problem_status(res, LS_INVALID, "bad_lead_id",
+		                           "a lead id is a UUID (8-4-4-4-12 hex digits)");
+	if (!begin_read(req, res))
+		return;
+	if (ls_lead_get(res->rd, id, req->caller.hotkey, &v, &err) != LS_OK)
+		return http_problem(res, &err);
+	ls_uuid_format(v.lead_id, idtext);
+	ls_hex(v.content_hash, 32, hex);
+	if (ls_ss58_encode(v.miner, ls_store_config(req->st)->ss58_prefix, miner) != LS_OK)
+		miner[0] = '\0';
+	json_t *body = json_pack("{s:s, s:s, s:s, s:I, s:s}", "lead_id", idtext, "status",
+	                         ls_lead_state_name(v.state), "miner", miner, "submitted_at",
+	                         (json_int_t)v.submitted_at, "content_hash", hex);
+	json_object_set_new(body, "epoch", v.epoch ? json_integer((json_int_t)v.epoch) : json_null());
+	bool decided = v.state == LS_LEAD_APPROVED || v.state == LS_LEAD_DENIED;
+	json_object_set_new(body, "decision",
+	                    decided ? json_pack("{s:s, s:f, s:s}", "verdict",
+	                                        v.state == LS_LEAD_APPROVED ? "approve" : "deny",
+	                                        "rep_score", v.score_e4 / 10000.0, "reason", v.reason)
+	                            : json_null());
+	http_private_json(res, 200, json_dumps(body, JSON_COMPACT));
+	json_decref(body);
+}
+
+static void get_participants(struct request *req, struct response *res)
+{
+	struct ls_body b;
+	if (!begin_read(req, res))
+		return;
+	if (ls_cache_get(res->rd, "participants", &b) != LS_OK)
+		return http_problem_status(res, LS_UNAVAILABLE, "metagraph_not_synced",
+		                           "no metagraph has been imported yet: run leadgate-sync");
+	http_public_json(req, res, b.data, b.len, b.etag);
+}
+
+/* Query parameters of GET /v1/log: after=SEQ, limit=N, nothing else. */
+static bool log_params(struct request *req, struct response *res, uint64_t *after,
+                       uint64_t *limit)
+{
+	unsigned max = ls_store_config(req->st)->log_page_max;
+	char q[256];
+	*after = 0;
+	*limit = max < 100 ? max : 100;
+	if (req->query == NULL || *req->query == '\0')
+		return true;
+	if (strlen(req->query) >= sizeof q)
+		return http_problem_status(res, LS_INVALID, "bad_query", "the query is too long"), false;
+	strcpy(q, req->query);
+	for (char *save = NULL, *kv = strtok_r(q, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+		ls_err err = {0};
+		bool ok = eq != NULL;
+		if (ok) {
+			*eq = '\0';
+			if (strcmp(kv, "after") == 0)
+				ok = ls_parse_u64(eq + 1, UINT64_MAX, after);
+			else if (strcmp(kv, "limit") == 0)
+				ok = ls_parse_u64(eq + 1, max, limit) && *limit > 0;
+			else
+				ok = false;
+		}
+		if (!ok) {
+			ls_fail(&err, LS_INVALID, "bad_query", kv,
+			        "the log takes after=<seq> and limit=<1..%u>", max);
+			http_problem(res, &err);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void get_log(struct request *req, struct response *res)
+{
+	uint64_t after, limit;
+	char *body = NULL;
+	size_t len = 0;
+	ls_err err = {0};
+	if (!log_params(req, res, &after, &limit) || !begin_read(req, res))
+		return;
+	if (ls_log_page(res->rd, after, (unsigned)limit, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	res->owned = body;
+	http_public_json(req, res, body, len, NULL);
+}
+
+static void get_healthz(struct request *req, struct response *res)
+{
+	struct ls_anchor anchor;
+	struct ls_stats stats;
+	struct ls_log_head head;
+	if (!begin_read(req, res))
+		return;
+	bool anchored = ls_anchor_get(res->rd, &anchor) == LS_OK;
+	if (ls_stats_get(res->rd, &stats) != LS_OK || ls_log_head(res->rd, &head) != LS_OK)
+		return http_problem_status(res, LS_UNAVAILABLE, "store_unreadable",
+		                           "the store could not be read");
+	json_t *body = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I}", "status",
+	                         anchored ? "ok" : "unanchored", "store_readable", 1, "anchored",
+	                         anchored, "last_sync", (json_int_t)ls_last_sync(res->rd),
+	                         "log_seq", (json_int_t)head.seq, "pending_leads",
+	                         (json_int_t)stats.pending, "neurons", (json_int_t)stats.neurons);
+	http_private_json(res, anchored ? 200 : 503, json_dumps(body, JSON_COMPACT));
+	res->cache_control = "no-store";
+	json_decref(body);
+}

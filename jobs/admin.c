@@ -1,0 +1,342 @@
+/*
+ * leadgate-admin — the operator's tool (SPEC §11):
+ *   init                     create or open the store, print its state
+ *   keygen FILE              write a new ed25519 hotkey seed (mode 0600)
+ *   address FILE             print the SS58 address of a seed file
+ *   sign --key FILE [opts] METHOD URL [BODYFILE]
+ *                            print RFC 9421 headers for `curl -H @file`
+ *   status                   store, clock, counts and the log chain
+ *   backup DIR               consistent compacting copy of the store
+ *   migrate                  bring an older store to this build's schema
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "job.h"
+
+static int usage(void)
+{
+	fprintf(stderr,
+	        "usage: leadgate-admin init | status | migrate | backup DIR\n"
+	        "       leadgate-admin keygen FILE | address FILE\n"
+	        "       leadgate-admin sign --key FILE [--created T] [--expires T] [--nonce N]\n"
+	        "                           [--label L] METHOD URL [BODYFILE]\n");
+	return EXIT_FAILURE;
+}
+
+/* Only the SS58 prefix matters outside a store: config if present. */
+static void load_config(struct ls_config *cfg)
+{
+	ls_err err;
+	ls_config_defaults(cfg);
+	if (access(ls_config_path(), R_OK) == 0 && ls_config_load(cfg, ls_config_path(), &err) != LS_OK) {
+		fprintf(stderr, "leadgate-admin: %s\n", err.detail);
+		exit(EXIT_FAILURE);
+	}
+}
+
+static int cmd_keygen(const char *path)
+{
+	struct ls_config cfg;
+	uint8_t seed[32], pk[32], sk[64];
+	char hex[65], addr[LS_SS58_MAX];
+	load_config(&cfg);
+	if (sodium_init() < 0)
+		return EXIT_FAILURE;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "leadgate-admin: keygen: %s: %s\n", path, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	ls_hex(seed, 32, hex);
+	hex[64] = '\n';
+	bool ok = write(fd, hex, 65) == 65 && close(fd) == 0;
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(hex, sizeof hex);
+	if (!ok || ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK) {
+		fprintf(stderr, "leadgate-admin: keygen: cannot write %s\n", path);
+		return EXIT_FAILURE;
+	}
+	printf("%s\n", addr);
+	return EXIT_SUCCESS;
+}
+
+/* A seed file holds 64 hex digits (and a newline). */
+static bool read_key(const char *path, uint8_t pk[32], uint8_t sk[64])
+{
+	size_t len;
+	uint8_t seed[32];
+	char *text = job_read_file(path, 128, &len);
+	if (text == NULL) {
+		fprintf(stderr, "leadgate-admin: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	bool ok = ls_unhex(text, seed, 32) == LS_OK;
+	if (ok)
+		crypto_sign_seed_keypair(pk, sk, seed);
+	else
+		fprintf(stderr, "leadgate-admin: %s: not a seed file (64 hex digits)\n", path);
+	sodium_memzero(text, len);
+	sodium_memzero(seed, sizeof seed);
+	free(text);
+	return ok;
+}
+
+static int cmd_address(const char *path)
+{
+	struct ls_config cfg;
+	uint8_t pk[32], sk[64];
+	char addr[LS_SS58_MAX];
+	load_config(&cfg);
+	if (sodium_init() < 0 || !read_key(path, pk, sk) ||
+	    ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK)
+		return EXIT_FAILURE;
+	sodium_memzero(sk, sizeof sk);
+	printf("%s\n", addr);
+	return EXIT_SUCCESS;
+}
+
+struct sign_target {
+	char host[256];
+	char path[2048];
+	const char *query;
+	const char *scheme;
+	const char *digest;
+};
+
+static const char *sign_header(void *ctx, const char *name)
+{
+	struct sign_target *t = ctx;
+	if (strcmp(name, "host") == 0)
+		return t->host;
+	if (strcmp(name, "content-digest") == 0)
+		return t->digest;
+	return NULL;
+}
+
+static bool parse_url(const char *url, struct sign_target *t)
+{
+	const char *p = strstr(url, "://");
+	if (p == NULL || p - url > 5)
+		return false;
+	t->scheme = strncmp(url, "https", 5) == 0 ? "https" : "http";
+	p += 3;
+	size_t hl = strcspn(p, "/?");
+	size_t pl = strcspn(p + hl, "?");
+	if (hl == 0 || hl >= sizeof t->host || pl >= sizeof t->path)
+		return false;
+	snprintf(t->host, sizeof t->host, "%.*s", (int)hl, p);
+	snprintf(t->path, sizeof t->path, "%.*s", (int)pl, pl ? p + hl : "/");
+	t->query = p[hl + pl] == '?' ? p + hl + pl + 1 : NULL;
+	return true;
+}
+
+static void add_param(struct ls_sig_input *in, const char *key, char type, const char *s,
+                      int64_t i)
+{
+	struct ls_sig_param *p = &in->params[in->nparams++];
+	snprintf(p->key, sizeof p->key, "%s", key);
+	p->type = type;
+	snprintf(p->value, sizeof p->value, "%s", s ? s : "");
+	p->integer = i;
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"key", required_argument, NULL, 'k'},     {"created", required_argument, NULL, 'c'},
+		{"expires", required_argument, NULL, 'e'}, {"nonce", required_argument, NULL, 'n'},
+		{"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
+	const char *key = NULL, *nonce = NULL, *label = "sig1";
+	int64_t created = (int64_t)time(NULL), expires = -1;
+	uint64_t v;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'k') key = optarg;
+		else if (c == 'n') nonce = optarg;
+		else if (c == 'l') label = optarg;
+		else if ((c == 'c' || c == 'e') && ls_parse_u64(optarg, INT64_MAX, &v))
+			*(c == 'c' ? &created : &expires) = (int64_t)v;
+		else
+			return usage();
+	}
+	if (key == NULL || argc - optind < 2 || argc - optind > 3)
+		return usage();
+	struct ls_config cfg;
+	struct sign_target t = {0};
+	uint8_t pk[32], sk[64], *body = NULL, sig[64];
+	size_t body_len = 0, base_len;
+	char digest[64], addr[LS_SS58_MAX], noncebuf[33], b64[100];
+	static char base[16384];
+	load_config(&cfg);
+	if (sodium_init() < 0 || !read_key(key, pk, sk))
+		return EXIT_FAILURE;
+	if (!parse_url(argv[optind + 1], &t)) {
+		fprintf(stderr, "leadgate-admin: sign: not an http(s) URL: %s\n", argv[optind + 1]);
+		return EXIT_FAILURE;
+	}
+	if (argc - optind == 3 &&
+	    (body = (uint8_t *)job_read_file(argv[optind + 2], 1u << 30, &body_len)) == NULL) {
+		fprintf(stderr, "leadgate-admin: sign: %s: %s\n", argv[optind + 2], strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (nonce == NULL) {
+		uint8_t r[16];
+		randombytes_buf(r, sizeof r);
+		ls_hex(r, sizeof r, noncebuf);
+		nonce = noncebuf;
+	}
+	if (ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK)
+		return EXIT_FAILURE;
+	ls_content_digest(body ? body : (const uint8_t *)"", body_len, digest);
+	t.digest = digest;
+
+	struct ls_sig_input in = {.ncomponents = 3};
+	snprintf(in.label, sizeof in.label, "%s", label);
+	strcpy(in.components[0], "@method");
+	strcpy(in.components[1], "@path");
+	strcpy(in.components[2], "@query");
+	if (body_len > 0)
+		strcpy(in.components[in.ncomponents++], "content-digest");
+	add_param(&in, "created", 'i', NULL, created);
+	if (expires >= 0)
+		add_param(&in, "expires", 'i', NULL, expires);
+	add_param(&in, "nonce", 's', nonce, 0);
+	add_param(&in, "keyid", 's', addr, 0);
+	add_param(&in, "alg", 's', "ed25519", 0);
+	struct ls_http_request req = {.method = argv[optind], .path = t.path, .query = t.query,
+	                              .scheme = t.scheme, .header = sign_header, .header_ctx = &t};
+	ls_err err = {0};
+	if (ls_sig_base(&in, &req, base, sizeof base, &base_len, &err) != LS_OK) {
+		fprintf(stderr, "leadgate-admin: sign: %s\n", err.detail);
+		return EXIT_FAILURE;
+	}
+	crypto_sign_detached(sig, NULL, (const uint8_t *)base, base_len, sk);
+	sodium_memzero(sk, sizeof sk);
+	sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
+	if (body_len > 0)
+		printf("Content-Type: application/json\nContent-Digest: %s\n", digest);
+	printf("Signature-Input: %s=%s\nSignature: %s=:%s:\n", label,
+	       strstr(base, "\"@signature-params\": ") + 21, label, b64);
+	free(body);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_init(void)
+{
+	struct job job;
+	job_start(&job, "leadgate-admin", NULL, LS_OPEN_CREATE);
+	printf("leadgate-admin: store %s ready (schema %u)\n", ls_store_config(job.st)->store_dir,
+	       LS_SCHEMA_VERSION);
+	job_finish(&job);
+	return EXIT_SUCCESS;
+}
+
+static void print_clock(ls_store *st, ls_reader *rd)
+{
+	struct ls_anchor a;
+	struct ls_clock c;
+	if (ls_anchor_get(rd, &a) != LS_OK) {
+		printf("anchored: no\n");
+		return;
+	}
+	ls_clock_at(ls_store_config(st), &a, (int64_t)time(NULL), &c);
+	printf("anchored: yes\nblock: %llu\nepoch: %llu\noffset: %u\n", (unsigned long long)c.block,
+	       (unsigned long long)c.epoch, c.offset);
+}
+
+static int cmd_status(void)
+{
+	struct job job;
+	ls_reader *rd;
+	struct ls_stats s;
+	struct ls_log_head head;
+	uint64_t count, bad;
+	ls_err err = {0};
+	char hex[65];
+	job_start(&job, "leadgate-admin", NULL, 0);
+	if (ls_reader_begin(job.st, &rd, &err) != LS_OK) {
+		job_error(&job, &err);
+		job_finish(&job);
+		return EXIT_FAILURE;
+	}
+	if (ls_stats_get(rd, &s) != LS_OK || ls_log_head(rd, &head) != LS_OK)
+		memset(&head, 0, sizeof head);
+	ls_hex(head.hash, 32, hex);
+	printf("store: %s\nschema: %u\nmap_size: %llu\n", ls_store_config(job.st)->store_dir,
+	       LS_SCHEMA_VERSION, (unsigned long long)ls_map_size(job.st));
+	print_clock(job.st, rd);
+	printf("neurons: %llu\nleads: %llu\npending: %llu\nnonces: %llu\nlog_seq: %llu\n"
+	       "log_head: %s\nlast_sync: %lld\n",
+	       (unsigned long long)s.neurons, (unsigned long long)s.leads,
+	       (unsigned long long)s.pending, (unsigned long long)s.nonces,
+	       (unsigned long long)head.seq, hex, (long long)ls_last_sync(rd));
+	ls_status vs = ls_log_verify(rd, &count, &bad, &err);
+	if (vs == LS_OK)
+		printf("log_chain: ok (%llu entries)\n", (unsigned long long)count);
+	else
+		printf("log_chain: BROKEN at seq %llu\n", (unsigned long long)bad);
+	ls_reader_end(rd);
+	job_finish(&job);
+	return vs == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int cmd_backup(const char *dir)
+{
+	struct job job;
+	ls_err err = {0};
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "leadgate-admin: backup: %s: %s\n", dir, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	job_start(&job, "leadgate-admin", NULL, 0);
+	ls_status s = ls_backup(job.st, dir, &err);
+	if (s != LS_OK)
+		job_error(&job, &err);
+	else
+		printf("leadgate-admin: backup written to %s\n", dir);
+	job_finish(&job);
+	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int cmd_migrate(void)
+{
+	struct job job;
+	job_start(&job, "leadgate-admin", NULL, 0);  /* exits with the reason if not current */
+	printf("leadgate-admin: schema %u is current; nothing to migrate\n", LS_SCHEMA_VERSION);
+	job_finish(&job);
+	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "init") == 0 && argc == 2)
+		return cmd_init();
+	if (strcmp(cmd, "status") == 0 && argc == 2)
+		return cmd_status();
+	if (strcmp(cmd, "migrate") == 0 && argc == 2)
+		return cmd_migrate();
+	if (strcmp(cmd, "backup") == 0 && argc == 3)
+		return cmd_backup(argv[2]);
+	if (strcmp(cmd, "keygen") == 0 && argc == 3)
+		return cmd_keygen(argv[2]);
+	if (strcmp(cmd, "address") == 0 && argc == 3)
+		return cmd_address(argv[2]);
+	if (strcmp(cmd, "sign") == 0)
+		return cmd_sign(argc - 1, argv + 1);
+	return usage();
+}

@@ -1,0 +1,58 @@
+/* job.c — start-up and shutdown shared by the job binaries. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "job.h"
+
+void job_error(const struct job *job, const ls_err *err)
+{
+	fprintf(stderr, "%s: %s%s%s\n", job->prog, err->field[0] ? err->field : "",
+	        err->field[0] ? ": " : "", err->detail);
+}
+
+void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags)
+{
+	struct ls_config cfg;
+	ls_err err = {0};
+	job->prog = prog;
+	job->st = NULL;
+	job->lock_fd = -1;
+	ls_config_defaults(&cfg);
+	if (ls_config_load(&cfg, ls_config_path(), &err) != LS_OK ||
+	    ls_open(&job->st, &cfg, open_flags, &err) != LS_OK) {
+		fprintf(stderr, "%s: %s\n", prog, err.detail);
+		exit(EXIT_FAILURE);
+	}
+	if (lock && ls_job_lock(job->st, lock, &job->lock_fd, &err) != LS_OK) {
+		fprintf(stderr, "%s: %s\n", prog, err.detail);
+		ls_close(job->st);
+		exit(err.status == LS_CONFLICT ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+}
+
+void job_finish(struct job *job)
+{
+	ls_job_unlock(job->lock_fd);
+	ls_close(job->st);
+}
+
+char *job_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = malloc(max + 1);
+	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+	bool too_big = n > max, failed = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (buf == NULL || too_big || failed) {
+		free(buf);
+		errno = too_big ? EFBIG : EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}

@@ -1,0 +1,24 @@
+/* job.h — what every job binary shares: configuration, opening the store
+ * and taking the job's lock, with "prog: what: why" messages. */
+#ifndef LEADGATE_JOB_H
+#define LEADGATE_JOB_H
+
+#include "leadstore.h"
+
+struct job {
+	const char *prog;
+	ls_store *st;
+	int lock_fd;
+};
+
+/* Load LEADGATE_CONF (or the default path) and open the store; with a
+ * lock name, also take that job's lock.  Exits the process on failure
+ * (EXIT_FAILURE), or with 0 when another copy holds the lock. */
+void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags);
+void job_finish(struct job *job);
+/* Print "prog: detail" to stderr. */
+void job_error(const struct job *job, const ls_err *err);
+/* Read a whole file ("-" for stdin), at most max bytes; NULL on failure. */
+char *job_read_file(const char *path, size_t max, size_t *len);
+
+#endif
