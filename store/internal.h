@@ -100,9 +100,4 @@ ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now,
 #define NEURON_REC_LEN 21
 void ls_neuron_decode(const MDB_val *v, const uint8_t hotkey[32], struct ls_neuron *out);
 
-/* SPEC §3's profile: @method, @path, @query, and content-digest when the
- * request has a body, must be covered. */
-ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body,
-                               ls_err *err);
-
 #endif

@@ -235,13 +235,19 @@ struct ls_sig_input {
 	uint8_t signature[64];
 };
 
-/* Parse both headers; 401-class errors name the header. */
+/* Parse both headers (RFC 8941 dictionaries, one signature); 401-class
+ * errors name the header.  The profile's rules are checked separately. */
 ls_status ls_sig_parse(const char *signature_input, const char *signature,
                        struct ls_sig_input *out, ls_err *err) LS_WARN_UNUSED;
 /* Build the RFC 9421 §2.5 signature base into buf (NUL-terminated). */
 ls_status ls_sig_base(const struct ls_sig_input *in,
                       const struct ls_http_request *req, char *buf,
                       size_t bufsize, size_t *len, ls_err *err) LS_WARN_UNUSED;
+/* SPEC §3's profile: @method, @path, @query (and content-digest when the
+ * request has a body) covered; created, a 16..64-character nonce, keyid
+ * and alg present. */
+ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body,
+                               ls_err *err) LS_WARN_UNUSED;
 /* RFC 9530: check Content-Digest (sha-256 and/or sha-512) against body. */
 ls_status ls_content_digest_check(const char *header, const uint8_t *body,
                                   size_t len, ls_err *err) LS_WARN_UNUSED;

@@ -42,10 +42,10 @@ static bool has_component(const struct ls_sig_input *in, const char *name)
 	return false;
 }
 
-/* Pull the profile's parameters out of the generic list. */
+/* Pull the profile's parameters out of the generic list; other RFC 9421
+ * parameters than tag are refused. */
 static ls_status profile_params(struct ls_sig_input *in, ls_err *err)
 {
-	bool has_nonce = false, has_keyid = false, has_alg = false;
 	for (size_t i = 0; i < in->nparams; i++) {
 		const struct ls_sig_param *p = &in->params[i];
 		if (strcmp(p->key, "created") == 0 && p->type == 'i') {
@@ -56,35 +56,18 @@ static ls_status profile_params(struct ls_sig_input *in, ls_err *err)
 			in->expires = p->integer;
 		} else if (strcmp(p->key, "nonce") == 0 && p->type == 's' &&
 		           strlen(p->value) < sizeof in->nonce) {
-			has_nonce = true;
 			strcpy(in->nonce, p->value);
 		} else if (strcmp(p->key, "keyid") == 0 && p->type == 's' &&
 		           strlen(p->value) < sizeof in->keyid) {
-			has_keyid = true;
 			strcpy(in->keyid, p->value);
 		} else if (strcmp(p->key, "alg") == 0 && p->type == 's' &&
 		           strlen(p->value) < sizeof in->alg) {
-			has_alg = true;
 			strcpy(in->alg, p->value);
 		} else if (strcmp(p->key, "tag") != 0 || p->type != 's') {
 			return bad_sig(err, "Signature-Input", "unsupported or mistyped parameter '%s'",
 			               p->key);
 		}
 	}
-	if (!in->has_created)
-		return bad_sig(err, "Signature-Input", "%s", "the created parameter is required");
-	if (!has_nonce)
-		return bad_sig(err, "Signature-Input", "%s", "the nonce parameter is required");
-	if (!has_keyid)
-		return bad_sig(err, "Signature-Input", "%s", "the keyid parameter is required");
-	if (!has_alg)
-		return bad_sig(err, "Signature-Input", "%s", "the alg parameter is required");
-	size_t nl = strlen(in->nonce);
-	if (nl < 16 || nl > 64 || strspn(in->nonce, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                            "abcdefghijklmnopqrstuvwxyz"
-	                                            "0123456789-._~+/=") != nl)
-		return bad_sig(err, "Signature-Input", "%s",
-		               "the nonce must be 16 to 64 characters of [A-Za-z0-9-._~+/=]");
 	return LS_OK;
 }
 
@@ -294,6 +277,20 @@ ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body, ls_
 	if (has_body && !has_component(in, "content-digest"))
 		return bad_sig(err, "Signature-Input", "%s",
 		               "a request with a body must cover \"content-digest\"");
+	if (!in->has_created)
+		return bad_sig(err, "Signature-Input", "%s", "the created parameter is required");
+	if (in->nonce[0] == '\0')
+		return bad_sig(err, "Signature-Input", "%s", "the nonce parameter is required");
+	if (in->keyid[0] == '\0')
+		return bad_sig(err, "Signature-Input", "%s", "the keyid parameter is required");
+	if (in->alg[0] == '\0')
+		return bad_sig(err, "Signature-Input", "%s", "the alg parameter is required");
+	size_t nl = strlen(in->nonce);
+	if (nl < 16 || nl > 64 || strspn(in->nonce, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                            "abcdefghijklmnopqrstuvwxyz"
+	                                            "0123456789-._~+/=") != nl)
+		return bad_sig(err, "Signature-Input", "%s",
+		               "the nonce must be 16 to 64 characters of [A-Za-z0-9-._~+/=]");
 	return LS_OK;
 }
 
