@@ -1,0 +1,85 @@
+/* The chain clock and epoch windows of SPEC §2, and UUIDv7 lead ids. */
+#include "tap.h"
+#include "leadstore.h"
+
+static void clock_tests(void)
+{
+	struct ls_config cfg;
+	struct ls_clock c;
+	struct ls_epoch_windows w;
+	ls_config_defaults(&cfg);
+	struct ls_anchor a = {.block = 7200, .time = 1000000};
+
+	ls_clock_at(&cfg, &a, 1000000, &c);
+	ok(c.block == 7200 && c.epoch == 20 && c.offset == 0, "at the anchor: block 7200, epoch 20, offset 0");
+	ls_clock_at(&cfg, &a, 1000000 + 11, &c);
+	ok(c.block == 7200, "11 s later it is still the same block (12 s blocks)");
+	ls_clock_at(&cfg, &a, 1000000 + 12 * 350 + 5, &c);
+	ok(c.block == 7550 && c.offset == 350 && c.block_started == 1000000 + 12 * 350,
+	   "350 blocks later: offset 350, and the block began 4200 s after the anchor");
+	ls_clock_at(&cfg, &a, 1000000 - 1, &c);
+	ok(c.block == 7199 && c.epoch == 19 && c.offset == 359,
+	   "one second before the anchor is the previous block (floor division)");
+	struct ls_anchor early = {.block = 3, .time = 1000000};
+	ls_clock_at(&cfg, &early, 0, &c);
+	ok(c.block == 0, "a clock far behind the anchor stops at block 0");
+
+	ls_epoch_windows(&cfg, 20, &w);
+	ok(w.distribution.first_block == 7200 && w.distribution.last_block == 7550,
+	   "distribution window of epoch 20: blocks 7200..7550 (offsets 0-350)");
+	ok(w.commit.first_block == 7200 && w.commit.last_block == 7555, "commit window: offsets 0-355");
+	ok(w.prefetch.first_block == 7551 && w.prefetch.last_block == 7559, "prefetch window: offsets 351-359");
+	ok(w.reveal.first_block == 7560 && w.reveal.last_block == 7619,
+	   "reveal window: offsets 0-59 of epoch 21");
+	ok(w.close_block == 7620, "epoch 20 may close from block 7620");
+	ok(ls_window_contains(&w.distribution, 7550) && !ls_window_contains(&w.distribution, 7551),
+	   "offset 350 is inside the distribution window, 351 is not");
+	ok(ls_window_contains(&w.commit, 7555) && !ls_window_contains(&w.commit, 7556),
+	   "offset 355 is inside the commit window, 356 is not");
+
+	cfg.epoch_length = 20;
+	cfg.distribution_end = 15;
+	cfg.commit_end = 16;
+	cfg.prefetch_start = 17;
+	cfg.reveal_end = 4;
+	ls_epoch_windows(&cfg, 3, &w);
+	ok(w.distribution.last_block == 75 && w.prefetch.first_block == 77 &&
+	   w.reveal.first_block == 80 && w.reveal.last_block == 84 && w.close_block == 85,
+	   "windows follow the configured lengths (demo clock: 20-block epochs)");
+}
+
+static void uuid_tests(void)
+{
+	uint8_t prev[16], id[16];
+	char text[37];
+	bool ordered = true, versioned = true;
+	ls_uuid7(1700000000000, prev);
+	for (int i = 0; i < 10000; i++) {
+		ls_uuid7(1700000000000, id);  /* the same millisecond every time */
+		ordered = ordered && memcmp(prev, id, 16) < 0;
+		versioned = versioned && (id[6] >> 4) == 7 && (id[8] >> 6) == 2;
+		memcpy(prev, id, 16);
+	}
+	ok(ordered, "10000 UUIDv7 ids made in one millisecond strictly increase");
+	ok(versioned, "every id has version 7 and the RFC 9562 variant");
+	ls_uuid7(1600000000000, id);
+	ok(memcmp(prev, id, 16) < 0, "an id made after the clock stepped back still sorts after the last");
+	ls_uuid7(1800000000000, id);
+	ok(id[0] == 0x01 && id[1] == 0xa3, "the first 48 bits are the unix milliseconds, big-endian");
+	uint8_t back[16];
+	ls_uuid_format(id, text);
+	ok(strlen(text) == 36 && text[14] == '7' && ls_uuid_parse(text, back) == LS_OK &&
+	   memcmp(back, id, 16) == 0,
+	   "format and parse round-trip (%s)", text);
+	ok(ls_uuid_parse("01a20467-6e28-726b-9fbc-c4557db5c60", back) != LS_OK &&
+	   ls_uuid_parse("01a204676e28-726b-9fbc-c4557db5c6011", back) != LS_OK &&
+	   ls_uuid_parse("01a20467-6e28-726b-9fbc-c4557db5c6zz", back) != LS_OK,
+	   "ids of the wrong length, dash layout or digits are refused");
+}
+
+int main(void)
+{
+	clock_tests();
+	uuid_tests();
+	return tap_done();
+}
