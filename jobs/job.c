@@ -7,8 +7,7 @@
 
 void job_error(const struct job *job, const ls_err *err)
 {
-	fprintf(stderr, "%s: %s%s%s\n", job->prog, err->field[0] ? err->field : "",
-	        err->field[0] ? ": " : "", err->detail);
+	fprintf(stderr, "%s: %s\n", job->prog, err->detail);
 }
 
 void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags)

@@ -16,7 +16,7 @@ struct job {
  * (EXIT_FAILURE), or with 0 when another copy holds the lock. */
 void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags);
 void job_finish(struct job *job);
-/* Print "prog: detail" to stderr. */
+/* Print "prog: detail" to stderr (details name their field). */
 void job_error(const struct job *job, const ls_err *err);
 /* Read a whole file ("-" for stdin), at most max bytes; NULL on failure. */
 char *job_read_file(const char *path, size_t max, size_t *len);

@@ -1,0 +1,207 @@
+# tests/lib.sh — shared by the integration tests: TAP output, a private
+# gateway (config, store, hotkeys, metagraph) in a temp dir, real web
+# servers on loopback high ports stopped by PID, and signed requests.
+# Needs: top_srcdir, top_builddir (set by make check), curl, jq.
+
+set -u
+n=0
+fails=0
+bin="${top_builddir:?}"
+src="${top_srcdir:?}"
+
+tap() {  # tap RC DESCRIPTION: one TAP line from an exit status
+	local rc=$1
+	shift
+	n=$((n + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $n - $*"
+	else
+		echo "not ok $n - $*"
+		fails=$((fails + 1))
+		[ -s "$T/resp" ] && echo "#   status $status, body: $(head -c 400 "$T/resp")"
+	fi
+	return 0
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 99
+}
+
+finish() {
+	echo "1..$n"
+	[ "$fails" -eq 0 ]
+}
+
+for tool in curl jq; do
+	command -v $tool >/dev/null || bail "$tool is not installed (run ./quickstart.sh test)"
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/leadgate-it-XXXXXX") || bail "mktemp"
+chmod 755 "$T"
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for f in "$T"/run/*.pid; do
+		[ -f "$f" ] || continue
+		for p in $(cat "$f"); do kill "$p" 2>/dev/null; done
+	done
+	sleep 0.2
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A free loopback port in the high range.
+pick_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	bail "no free port"
+}
+
+# gateway_setup: config, store, hotkeys v1 (validator), m1 m2 m3 (miners),
+# u1 (not registered), metagraph anchored now.  Extra config lines on stdin.
+gateway_setup() {
+	mkdir -p "$T/run" "$T/keys" "$T/www"
+	cp "$bin/leadgate.fcgi" "$T/leadgate.fcgi"   # readable by the web server's user
+	cp -r "$src/www/." "$T/www/"
+	{
+		echo "store_dir = $T/store"
+		echo "submit_cooldown = 0"
+		echo "max_body = 65536"
+		echo "rate_submissions_per_day = 10"
+		cat
+	} > "$T/leadgate.conf"
+	export LEADGATE_CONF="$T/leadgate.conf"
+	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
+	for k in v1 m1 m2 m3 u1; do
+		"$bin/leadgate-admin" keygen "$T/keys/$k" > "$T/keys/$k.addr" || bail "keygen $k"
+	done
+	cat > "$T/snapshot.json" <<-JSON
+	{"block": 7200, "block_time": $(date +%s), "netuid": 71, "neurons": [
+	  {"uid": 0, "hotkey": "$(addr v1)", "stake": 5000, "validator_trust": 0.95, "validator_permit": true},
+	  {"uid": 1, "hotkey": "$(addr m1)", "stake": 10, "validator_trust": 0, "validator_permit": false},
+	  {"uid": 2, "hotkey": "$(addr m2)", "stake": 10, "validator_trust": 0, "validator_permit": false},
+	  {"uid": 3, "hotkey": "$(addr m3)", "stake": 10, "validator_trust": 0, "validator_permit": false}]}
+	JSON
+	"$bin/leadgate-sync" "$T/snapshot.json" > /dev/null || bail "leadgate-sync failed"
+}
+
+addr() { cat "$T/keys/$1.addr"; }
+
+# make_lead KEY N: a valid lead of miner KEY, unique by N, as a request body.
+make_lead() {
+	jq -n --arg w "$(addr "$1")" --arg n "$2" '{leads: [{
+	  business: ("Firm " + $n), full_name: "Pat Lee", first: "Pat", last: "Lee",
+	  email: ("pat" + $n + "@firm" + $n + ".example.com"), role: "CTO",
+	  website: ("https://www.firm" + $n + ".example.com"), industry: "Software",
+	  sub_industry: "SaaS", country: "Germany", city: "Berlin",
+	  linkedin: ("https://www.linkedin.com/in/pat-lee-" + $n),
+	  company_linkedin: ("https://www.linkedin.com/company/firm-" + $n),
+	  source_url: ("https://firm" + $n + ".example.com/team"), description: "B2B software.",
+	  employee_count: "11-50", hq_country: "Germany", phone: "+49 30 1234567",
+	  wallet_ss58: $w,
+	  terms_version_hash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	  lawful_collection: true, no_restricted_sources: true, license_granted: true,
+	  source_type: "company_website"}]}'
+}
+
+# store_state: the counts a refused request must leave unchanged.
+store_state() {
+	"$bin/leadgate-admin" status | grep -E '^(leads|pending|log_seq|neurons):' | tr '\n' ' '
+}
+
+# sign KEY METHOD PATH [BODYFILE] [sign options...]: headers into $T/h
+sign() {
+	local key=$1 method=$2 path=$3 body=${4:-}
+	shift 3
+	[ $# -gt 0 ] && shift
+	"$bin/leadgate-admin" sign --key "$T/keys/$key" "$@" "$method" "$BASE$path" $body > "$T/h"
+}
+
+# send METHOD PATH [BODYFILE]: send with the headers in $T/h; sets $status
+# and leaves the body in $T/resp, the response headers in $T/hdr.
+send() {
+	local method=$1 path=$2 body=${3:-}
+	status=$(curl -sS -D "$T/hdr" -o "$T/resp" -w '%{http_code}' --max-time 20 -H @"$T/h" -X "$method" \
+		${body:+--data-binary @"$body"} "$BASE$path")
+}
+
+# req KEY METHOD PATH [BODYFILE]: sign and send.
+req() {
+	sign "$@" && send "$2" "$3" "${4:-}"
+}
+
+# problem_is STATUS CODE: last answer was that status as RFC 9457 problem.
+problem_is() {
+	[ "$status" = "$1" ] && jq -e --arg t "urn:leadgate:problem:$2" --argjson s "$1" \
+		'.type == $t and .status == $s and (.title | length > 0) and (.detail | length > 0)' \
+		"$T/resp" > /dev/null
+}
+
+# refused DESC STATUS CODE: assert a problem answer and an unchanged store.
+refused() {
+	local desc=$1 want=$2 code=$3 after
+	after=$(store_state)
+	problem_is "$want" "$code" && [ "$after" = "$before" ]
+	tap $? "$desc: $want $code, store unchanged"
+}
+
+wait_http() {  # wait_http URL: until the server answers
+	for _ in $(seq 100); do
+		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_lighttpd() {
+	command -v lighttpd >/dev/null || bail "lighttpd is not installed (run ./quickstart.sh test)"
+	PORT=$(pick_port)
+	BASE="http://127.0.0.1:$PORT"
+	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$PORT LEADGATE_WWW="$T/www" \
+	LEADGATE_FCGI="$T/leadgate.fcgi" LEADGATE_RUN="$T/run" LEADGATE_WORKERS=2 \
+		lighttpd -D -f "$src/fcgi/lighttpd.conf" 2> "$T/run/lighttpd.stderr" &
+	pids+=($!)
+	wait_http "$BASE/" || bail "lighttpd did not start: $(cat "$T/run/lighttpd.stderr" "$T/run/lighttpd-error.log" 2>/dev/null)"
+}
+
+# start_apache MODE: MODE is fcgid (mod_fcgid spawns the workers) or proxy
+# (mod_proxy_fcgi to workers started by spawn-fcgi).
+start_apache() {
+	local mode=$1 user group
+	command -v apache2 >/dev/null || bail "apache2 is not installed (run ./quickstart.sh test)"
+	user=$(id -un)
+	group=$(id -gn)
+	mkdir -p "$T/run/fcgid"
+	if [ "$(id -u)" = 0 ]; then  # Apache will not serve as root
+		user=www-data
+		group=www-data
+		chown -R www-data:www-data "$T/store" "$T/run"
+	fi
+	PORT=$(pick_port)
+	BASE="http://127.0.0.1:$PORT"
+	export LEADGATE_PORT=$PORT LEADGATE_RUN="$T/run" LEADGATE_APACHE_USER=$user \
+		LEADGATE_APACHE_GROUP=$group LEADGATE_WWW="$T/www" LEADGATE_FCGI="$T/leadgate.fcgi"
+	if [ "$mode" = proxy ]; then
+		command -v spawn-fcgi >/dev/null || bail "spawn-fcgi is not installed"
+		local fport
+		fport=$(pick_port)
+		export LEADGATE_FCGI_ADDR="127.0.0.1:$fport" LEADGATE_SITE="$src/fcgi/apache-proxy-fcgi.conf"
+		spawn-fcgi -a 127.0.0.1 -p "$fport" -F 2 -P "$T/run/spawn-fcgi.pid" -- "$T/leadgate.fcgi" \
+			> /dev/null || bail "spawn-fcgi failed"
+		define=LEADGATE_PROXY
+	else
+		export LEADGATE_SITE="$src/fcgi/apache-fcgid.conf"
+		define=LEADGATE_FCGID
+	fi
+	apache2 -f "$src/tests/apache-main.conf" -D "$define" -k start 2> "$T/run/apache.stderr" ||
+		bail "apache2 did not start: $(cat "$T/run/apache.stderr")"
+	wait_http "$BASE/" || bail "apache did not answer: $(cat "$T/run/apache-error.log" 2>/dev/null)"
+}

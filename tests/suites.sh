@@ -1,0 +1,192 @@
+# tests/suites.sh — request suites run through every web server: what must
+# be accepted, what must be refused, and an independent RFC 9421 client.
+# Sourced after lib.sh, with $BASE pointing at a running server.
+
+# accepted_suite SERVER: a signed submission, reading it back, public reads.
+accepted_suite() {
+	local server=$1 id before_seq
+	make_lead m1 "${server}1" > "$T/lead.json"
+	before_seq=$("$bin/leadgate-admin" status | sed -n 's/^log_seq: //p')
+	req m1 POST /v1/leads "$T/lead.json"
+	id=$(jq -r '.results[0].lead_id // empty' "$T/resp")
+	[ "$status" = 200 ] && [ -n "$id" ] && jq -e '.accepted == 1 and .rejected == 0' "$T/resp" > /dev/null &&
+		[ "$("$bin/leadgate-admin" status | sed -n 's/^log_seq: //p')" = $((before_seq + 1)) ]
+	tap $? "$server: a signed lead submission is accepted (200, lead id $id, one LEAD_SUBMITTED entry)"
+	req m1 GET "/v1/leads/$id"
+	[ "$status" = 200 ] && jq -e --arg id "$id" '.lead_id == $id and .status == "pending" and .decision == null' \
+		"$T/resp" > /dev/null && grep -qi '^cache-control: private, no-store' "$T/hdr"
+	tap $? "$server: the submitting miner reads its lead back (200, pending, Cache-Control private)"
+	LEAD_ID=$id
+
+	status=$(curl -s -D "$T/hdr" -o "$T/resp" -w '%{http_code}' "$BASE/v1/participants")
+	local etag
+	etag=$(sed -n 's/^ETag: *"\(.*\)"\r$/"\1"/Ip' "$T/hdr")
+	[ "$status" = 200 ] && jq -e '(.participants | length) == 4 and .participants[0].role == "validator"' "$T/resp" > /dev/null &&
+		grep -qi '^cache-control: public, max-age=' "$T/hdr" && [ -n "$etag" ]
+	tap $? "$server: GET /v1/participants serves the cached metagraph with a strong ETag ($etag)"
+	status=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: W/$etag, \"other\"" "$BASE/v1/participants")
+	[ "$status" = 304 ]
+	tap $? "$server: If-None-Match with a weak form of that ETag in a list answers 304"
+
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE/v1/log?after=0&limit=500")
+	[ "$status" = 200 ] && jq -e '.entries[0].entry.type == "METAGRAPH_SYNCED" and (.entries | map(.entry.type) | index("LEAD_SUBMITTED")) != null' "$T/resp" > /dev/null &&
+		! grep -q '@' "$T/resp"
+	tap $? "$server: GET /v1/log lists the entries and carries no email address"
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE/v1/epoch/current")
+	[ "$status" = 200 ] && jq -e '.epoch == 20 and .windows.distribution.first_block == 7200 and .windows.reveal.first_block == 7560' "$T/resp" > /dev/null
+	tap $? "$server: GET /v1/epoch/current tells epoch 20 and its windows"
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE/")
+	[ "$status" = 200 ] && grep -q leadgate "$T/resp"
+	tap $? "$server: www/ is served as the document root"
+}
+
+# interop_suite SERVER: a client nobody on this project wrote.
+interop_suite() {
+	local server=$1 out modules=${LEADGATE_NODE_MODULES:-$src/tests/interop/node_modules}
+	[ -d "$modules/http-message-signatures" ] || bail "the interop client is not installed (run ./quickstart.sh test)"
+	command -v node >/dev/null || bail "node is not installed (run ./quickstart.sh test)"
+	make_lead m2 "${server}interop" > "$T/lead-i.json"
+	mkdir -p "$T/interop" && ln -sfn "$modules" "$T/interop/node_modules" &&
+		cp "$src/tests/interop/sign-request.mjs" "$T/interop/"
+	out=$(node "$T/interop/sign-request.mjs" "$T/keys/m2" "$(addr m2)" POST "$BASE/v1/leads" "$T/lead-i.json")
+	[ "$(echo "$out" | head -1)" = 200 ] && echo "$out" | tail -n +2 | jq -e '.accepted == 1' > /dev/null
+	tap $? "$server: a submission signed by http-message-signatures (npm) with the hotkey is accepted"
+	local id
+	id=$(echo "$out" | tail -n +2 | jq -r '.results[0].lead_id')
+	out=$(node "$T/interop/sign-request.mjs" "$T/keys/m2" "$(addr m2)" GET "$BASE/v1/leads/$id?view=full")
+	[ "$(echo "$out" | head -1)" = 200 ]
+	tap $? "$server: its signed GET with a query string is accepted too"
+}
+
+# refused_suite SERVER: every bad request is refused and writes nothing.
+refused_suite() {
+	local server=$1
+	make_lead m1 "${server}r" > "$T/ok.json"
+	before=$(store_state)
+
+	sign m1 POST /v1/leads "$T/ok.json"
+	jq '.leads[0].city = "Munich"' "$T/ok.json" > "$T/tampered.json"
+	send POST /v1/leads "$T/tampered.json"
+	refused "$server: a body changed after signing (Content-Digest mismatch)" 401 digest_mismatch
+
+	sign m2 POST /v1/leads "$T/ok.json"
+	sed -i "s/keyid=\"$(addr m2)\"/keyid=\"$(addr m1)\"/" "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$server: a signature made by another key than keyid" 401 bad_signature
+
+	req u1 POST /v1/leads "$T/ok.json"
+	refused "$server: a correctly signed request from an unregistered hotkey" 403 not_registered
+
+	req m1 POST /v1/leads "$T/ok.json" --created $(($(date +%s) - 600))
+	refused "$server: created 10 minutes in the past, outside the 60 s skew" 401 stale_signature
+	req m1 POST /v1/leads "$T/ok.json" --created $(($(date +%s) + 600))
+	refused "$server: created 10 minutes in the future" 401 stale_signature
+	req m1 POST /v1/leads "$T/ok.json" --expires $(($(date +%s) - 5))
+	refused "$server: an expires parameter in the past" 401 expired_signature
+
+	req m1 GET /v1/leads/00000000-0000-7000-8000-000000000000 "" --nonce replayreplay0001
+	send GET /v1/leads/00000000-0000-7000-8000-000000000000
+	refused "$server: the same (keyid, nonce) a second time" 401 replayed_nonce
+
+	sign m1 POST /v1/leads "$T/ok.json"
+	sed -i '/^Signature-Input:/d' "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$server: no Signature-Input header" 401 bad_signature
+	sign m1 POST /v1/leads "$T/ok.json"
+	sed -i 's/^Signature-Input: sig1=(/Signature-Input: sig1=/' "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$server: a malformed Signature-Input" 401 bad_signature
+	sign m1 POST /v1/leads "$T/ok.json"
+	sed -i 's/"content-digest")/)/; s/ )/)/' "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$server: a body whose digest the signature does not cover" 401 bad_signature
+	sign m1 POST /v1/leads "$T/ok.json"
+	sed -i 's/alg="ed25519"/alg="rsa-v1_5-sha256"/' "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$server: an unknown alg" 401 unknown_alg
+	sign m1 POST /v1/leads "$T/ok.json"
+	sed -i 's/alg="ed25519"/alg="hmac-sha256"/' "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$server: an alg leadgate does not take (hmac-sha256)" 401 unknown_alg
+
+	head -c 100000 /dev/zero | tr '\0' ' ' > "$T/big.json"
+	req m1 POST /v1/leads "$T/big.json"
+	refused "$server: a 100 kB body over max_body (64 KiB)" 413 body_too_large
+
+	printf '{"leads": [' > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: malformed JSON" 400 malformed_json
+	jq -c . "$T/ok.json" | sed 's/"city":"Berlin"/"city":"Berlin","city":"Paris"/' > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: a lead with a duplicate key" 400 malformed_json
+	jq '.leads[0].employee_count = 50' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: a number where a string belongs" 400 wrong_type
+	jq -e '.field == "leads[0].employee_count"' "$T/resp" > /dev/null
+	tap $? "$server: the 400 names the field leads[0].employee_count"
+	jq '.leads[0].nickname = "Pat"' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: an unknown field" 400 unknown_field
+	jq '.extra = 1' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: an unknown top-level member" 400 bad_body
+	jq '.leads[0].email = "pat at firm"' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: an invalid email" 400 invalid_email
+	jq '.leads[0].email = "pat@gmail.com"' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: a free-mail address" 400 free_mail_domain
+	jq '.leads[0].website = "javascript:alert(1)"' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: an invalid website URL" 400 invalid_url
+	jq '.leads[0].wallet_ss58 = "'"$(addr m2)"'"' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: a wallet_ss58 that is not the signer" 400 wallet_mismatch
+	jq '.leads = []' "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$server: an empty batch" 400 bad_batch
+
+	req m1 GET /v1/leads/not-a-uuid
+	refused "$server: a malformed lead id" 400 bad_lead_id
+	req m2 GET "/v1/leads/$LEAD_ID"
+	refused "$server: another miner reading my lead" 403 not_your_lead
+	req m1 GET /v1/leads/00000000-0000-7000-8000-000000000001
+	refused "$server: a lead id nobody submitted" 404 no_such_lead
+
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' -X DELETE "$BASE/v1/leads")
+	refused "$server: DELETE on /v1/leads" 405 method_not_allowed
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE/v1/nowhere")
+	refused "$server: an unknown endpoint" 404 no_such_endpoint
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE/v1/log?after=-1")
+	refused "$server: a negative log cursor" 400 bad_query
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE/v1/log?limit=0")
+	refused "$server: a zero log limit" 400 bad_query
+
+	# A duplicate: the lead accepted by accepted_suite, sent again.
+	make_lead m1 "${server}1" > "$T/dup.json"
+	req m1 POST /v1/leads "$T/dup.json"
+	local after
+	after=$(store_state)
+	[ "$status" = 409 ] && jq -e '.accepted == 0 and .results[0].reason == "duplicate_email" and .results[0].status_code == 409' \
+		"$T/resp" > /dev/null && [ "$after" = "$before" ]
+	tap $? "$server: a lead with the same normalised email: 409 duplicate_email, store unchanged"
+}
+
+# rate_limit_suite SERVER: miner m3 fills its daily quota of 10.
+rate_limit_suite() {
+	local server=$1 i
+	jq -n '{leads: []}' > "$T/batch.json"
+	for i in $(seq 1 10); do
+		make_lead m3 "${server}rl$i" | jq -c '.leads[0]' > "$T/one.json"
+		jq --slurpfile l "$T/one.json" '.leads += $l' "$T/batch.json" > "$T/b2.json" && mv "$T/b2.json" "$T/batch.json"
+	done
+	req m3 POST /v1/leads "$T/batch.json"
+	[ "$status" = 200 ] && jq -e '.accepted == 10' "$T/resp" > /dev/null
+	tap $? "$server: ten leads in one request fill miner m3's daily quota"
+	make_lead m3 "${server}rl11" > "$T/one.json"
+	before=$(store_state)
+	req m3 POST /v1/leads "$T/one.json"
+	refused "$server: the eleventh lead of the day" 429 daily_submission_limit
+	grep -qiE '^retry-after: [0-9]+' "$T/hdr"
+	tap $? "$server: the 429 carries Retry-After ($(sed -n 's/^[Rr]etry-[Aa]fter: *//p' "$T/hdr" | tr -d '\r') s)"
+}
