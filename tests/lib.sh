@@ -153,6 +153,13 @@ refused() {
 	tap $? "$desc: $want $code, store unchanged"
 }
 
+# no_sanitizer_reports WHO: nothing in the servers' and workers' logs from
+# AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer.
+no_sanitizer_reports() {
+	! cat "$T"/run/*.log "$T"/run/*.stderr 2>/dev/null | grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:'
+	tap $? "$1: no sanitizer report in the server and worker logs"
+}
+
 wait_http() {  # wait_http URL: until the server answers
 	for _ in $(seq 100); do
 		curl -s -o /dev/null --max-time 1 "$1" && return 0
