@@ -58,6 +58,22 @@ interop_suite() {
 	tap $? "$server: its signed GET with a query string is accepted too"
 }
 
+# altered_headers SED DESC STATUS CODE: sign $T/ok.json as m1, edit the
+# signature headers with SED, send, and expect a refusal.
+altered_headers() {
+	sign m1 POST /v1/leads "$T/ok.json"
+	sed -i "$1" "$T/h"
+	send POST /v1/leads "$T/ok.json"
+	refused "$2" "$3" "$4"
+}
+
+# bad_lead JQ DESC STATUS CODE: $T/ok.json changed by JQ, correctly signed.
+bad_lead() {
+	jq "$1" "$T/ok.json" > "$T/bad.json"
+	req m1 POST /v1/leads "$T/bad.json"
+	refused "$2" "$3" "$4"
+}
+
 # refused_suite SERVER: every bad request is refused and writes nothing.
 refused_suite() {
 	local server=$1
@@ -88,26 +104,11 @@ refused_suite() {
 	send GET /v1/leads/00000000-0000-7000-8000-000000000000
 	refused "$server: the same (keyid, nonce) a second time" 401 replayed_nonce
 
-	sign m1 POST /v1/leads "$T/ok.json"
-	sed -i '/^Signature-Input:/d' "$T/h"
-	send POST /v1/leads "$T/ok.json"
-	refused "$server: no Signature-Input header" 401 bad_signature
-	sign m1 POST /v1/leads "$T/ok.json"
-	sed -i 's/^Signature-Input: sig1=(/Signature-Input: sig1=/' "$T/h"
-	send POST /v1/leads "$T/ok.json"
-	refused "$server: a malformed Signature-Input" 401 bad_signature
-	sign m1 POST /v1/leads "$T/ok.json"
-	sed -i 's/"content-digest")/)/; s/ )/)/' "$T/h"
-	send POST /v1/leads "$T/ok.json"
-	refused "$server: a body whose digest the signature does not cover" 401 bad_signature
-	sign m1 POST /v1/leads "$T/ok.json"
-	sed -i 's/alg="ed25519"/alg="rsa-v1_5-sha256"/' "$T/h"
-	send POST /v1/leads "$T/ok.json"
-	refused "$server: an unknown alg" 401 unknown_alg
-	sign m1 POST /v1/leads "$T/ok.json"
-	sed -i 's/alg="ed25519"/alg="hmac-sha256"/' "$T/h"
-	send POST /v1/leads "$T/ok.json"
-	refused "$server: an alg leadgate does not take (hmac-sha256)" 401 unknown_alg
+	altered_headers '/^Signature-Input:/d' "$server: no Signature-Input header" 401 bad_signature
+	altered_headers 's/^Signature-Input: sig1=(/Signature-Input: sig1=/' "$server: a malformed Signature-Input" 401 bad_signature
+	altered_headers 's/"content-digest")/)/; s/ )/)/' "$server: a body whose digest the signature does not cover" 401 bad_signature
+	altered_headers 's/alg="ed25519"/alg="rsa-v1_5-sha256"/' "$server: an unknown alg" 401 unknown_alg
+	altered_headers 's/alg="ed25519"/alg="hmac-sha256"/' "$server: an alg leadgate does not take (hmac-sha256)" 401 unknown_alg
 
 	head -c 100000 /dev/zero | tr '\0' ' ' > "$T/big.json"
 	req m1 POST /v1/leads "$T/big.json"
@@ -119,32 +120,18 @@ refused_suite() {
 	jq -c . "$T/ok.json" | sed 's/"city":"Berlin"/"city":"Berlin","city":"Paris"/' > "$T/bad.json"
 	req m1 POST /v1/leads "$T/bad.json"
 	refused "$server: a lead with a duplicate key" 400 malformed_json
-	jq '.leads[0].employee_count = 50' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: a number where a string belongs" 400 wrong_type
+	bad_lead '.leads[0].employee_count = 50' "$server: a number where a string belongs" 400 wrong_type
 	jq -e '.field == "leads[0].employee_count"' "$T/resp" > /dev/null
 	tap $? "$server: the 400 names the field leads[0].employee_count"
-	jq '.leads[0].nickname = "Pat"' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: an unknown field" 400 unknown_field
-	jq '.extra = 1' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: an unknown top-level member" 400 bad_body
-	jq '.leads[0].email = "pat at firm"' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: an invalid email" 400 invalid_email
-	jq '.leads[0].email = "pat@gmail.com"' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: a free-mail address" 400 free_mail_domain
-	jq '.leads[0].website = "javascript:alert(1)"' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: an invalid website URL" 400 invalid_url
+	bad_lead '.leads[0].nickname = "Pat"' "$server: an unknown field" 400 unknown_field
+	bad_lead '.extra = 1' "$server: an unknown top-level member" 400 bad_body
+	bad_lead '.leads[0].email = "pat at firm"' "$server: an invalid email" 400 invalid_email
+	bad_lead '.leads[0].email = "pat@gmail.com"' "$server: a free-mail address" 400 free_mail_domain
+	bad_lead '.leads[0].website = "javascript:alert(1)"' "$server: an invalid website URL" 400 invalid_url
 	jq '.leads[0].wallet_ss58 = "'"$(addr m2)"'"' "$T/ok.json" > "$T/bad.json"
 	req m1 POST /v1/leads "$T/bad.json"
 	refused "$server: a wallet_ss58 that is not the signer" 400 wallet_mismatch
-	jq '.leads = []' "$T/ok.json" > "$T/bad.json"
-	req m1 POST /v1/leads "$T/bad.json"
-	refused "$server: an empty batch" 400 bad_batch
+	bad_lead '.leads = []' "$server: an empty batch" 400 bad_batch
 
 	req m1 GET /v1/leads/not-a-uuid
 	refused "$server: a malformed lead id" 400 bad_lead_id
