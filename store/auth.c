@@ -14,12 +14,21 @@ struct replay_ctx {
 	struct ls_identity *id;
 };
 
-/* One write: refuse a pair seen before, remember this one, and look the
- * signer up in the metagraph in the same snapshot. */
+/* One write: look the signer up in the metagraph, refuse a pair seen
+ * before, remember this one.  Only registered hotkeys' nonces are kept, so
+ * that keys nobody registered cannot fill the replay store; their requests
+ * are refused by every signed endpoint anyway. */
 static ls_status replay_record(struct ls_txn *t, void *vctx)
 {
 	struct replay_ctx *c = vctx;
 	MDB_val v;
+	c->id->registered = false;
+	if (lt_get(t, DB_NEURONS, c->hotkey, 32, &v) == LS_OK) {
+		ls_neuron_decode(&v, c->hotkey, &c->id->neuron);
+		c->id->registered = true;
+	}
+	if (!c->id->registered)
+		return LS_OK;
 	ls_status s = lt_get(t, DB_NONCES, c->key, sizeof c->key, &v);
 	if (s == LS_OK)
 		return ls_fail(t->err, LS_UNAUTHORIZED, "replayed_nonce", "Signature-Input",
@@ -28,15 +37,7 @@ static ls_status replay_record(struct ls_txn *t, void *vctx)
 		return s;
 	uint8_t rec[9] = {LS_FMT1};
 	memcpy(rec + 1, &c->expiry, 8);
-	s = lt_put(t, DB_NONCES, c->key, sizeof c->key, rec, sizeof rec, 0);
-	if (s != LS_OK)
-		return s;
-	c->id->registered = false;
-	if (lt_get(t, DB_NEURONS, c->hotkey, 32, &v) == LS_OK) {
-		ls_neuron_decode(&v, c->hotkey, &c->id->neuron);
-		c->id->registered = true;
-	}
-	return LS_OK;
+	return lt_put(t, DB_NONCES, c->key, sizeof c->key, rec, sizeof rec, 0);
 }
 
 static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls_sig_input *in,

@@ -274,9 +274,10 @@ struct ls_identity {
 
 /* Verify a signed request end to end: parse, profile, clock skew and
  * expires, Content-Digest, ed25519 signature, and finally record the
- * (keyid, nonce) pair so that it is accepted once (LS_UNAUTHORIZED when
- * replayed).  Whether the signer is registered is reported, not checked:
- * that is the endpoint's rule. */
+ * (keyid, nonce) pair of a registered hotkey so that it is accepted once
+ * (LS_UNAUTHORIZED when replayed).  Whether the signer is registered is
+ * reported in out->registered, not refused: that is the endpoint's rule.
+ * Not thread-safe (static buffers): one request at a time per process. */
 ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req,
                          int64_t now, struct ls_identity *out, ls_err *err)
 	LS_WARN_UNUSED;

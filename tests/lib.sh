@@ -65,7 +65,7 @@ pick_port() {
 	bail "no free port"
 }
 
-# gateway_setup: config, store, hotkeys v1 (validator), m1 m2 m3 (miners),
+# gateway_setup: config, store, hotkeys v1 (validator), m1..m4 (miners),
 # u1 (not registered), metagraph anchored now.  Extra config lines on stdin.
 gateway_setup() {
 	mkdir -p "$T/run" "$T/keys" "$T/www"
@@ -80,7 +80,7 @@ gateway_setup() {
 	} > "$T/leadgate.conf"
 	export LEADGATE_CONF="$T/leadgate.conf"
 	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
-	for k in v1 m1 m2 m3 u1; do
+	for k in v1 m1 m2 m3 m4 u1; do
 		"$bin/leadgate-admin" keygen "$T/keys/$k" > "$T/keys/$k.addr" || bail "keygen $k"
 	done
 	cat > "$T/snapshot.json" <<-JSON
@@ -88,7 +88,8 @@ gateway_setup() {
 	  {"uid": 0, "hotkey": "$(addr v1)", "stake": 5000, "validator_trust": 0.95, "validator_permit": true},
 	  {"uid": 1, "hotkey": "$(addr m1)", "stake": 10, "validator_trust": 0, "validator_permit": false},
 	  {"uid": 2, "hotkey": "$(addr m2)", "stake": 10, "validator_trust": 0, "validator_permit": false},
-	  {"uid": 3, "hotkey": "$(addr m3)", "stake": 10, "validator_trust": 0, "validator_permit": false}]}
+	  {"uid": 3, "hotkey": "$(addr m3)", "stake": 10, "validator_trust": 0, "validator_permit": false},
+	  {"uid": 4, "hotkey": "$(addr m4)", "stake": 10, "validator_trust": 0, "validator_permit": false}]}
 	JSON
 	"$bin/leadgate-sync" "$T/snapshot.json" > /dev/null || bail "leadgate-sync failed"
 }

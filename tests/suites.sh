@@ -21,7 +21,7 @@ accepted_suite() {
 	status=$(curl -s -D "$T/hdr" -o "$T/resp" -w '%{http_code}' "$BASE/v1/participants")
 	local etag
 	etag=$(sed -n 's/^ETag: *"\(.*\)"\r$/"\1"/Ip' "$T/hdr")
-	[ "$status" = 200 ] && jq -e '(.participants | length) == 4 and .participants[0].role == "validator"' "$T/resp" > /dev/null &&
+	[ "$status" = 200 ] && jq -e '(.participants | length) == 5 and .participants[0].role == "validator"' "$T/resp" > /dev/null &&
 		grep -qi '^cache-control: public, max-age=' "$T/hdr" && [ -n "$etag" ]
 	tap $? "$server: GET /v1/participants serves the cached metagraph with a strong ETag ($etag)"
 	status=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: W/$etag, \"other\"" "$BASE/v1/participants")
@@ -176,4 +176,32 @@ rate_limit_suite() {
 	refused "$server: the eleventh lead of the day" 429 daily_submission_limit
 	grep -qiE '^retry-after: [0-9]+' "$T/hdr"
 	tap $? "$server: the 429 carries Retry-After ($(sed -n 's/^[Rr]etry-[Aa]fter: *//p' "$T/hdr" | tr -d '\r') s)"
+}
+
+# concurrency_suite SERVER: 16 submissions of one miner at once, through
+# several workers, against a daily quota of 10: exactly 10 leads get in,
+# the rest are refused with 429, and the log stays one unbroken chain.
+concurrency_suite() {
+	local server=$1 i before_leads after_leads
+	before_leads=$("$bin/leadgate-admin" status | sed -n 's/^leads: //p')
+	for i in $(seq 1 16); do
+		make_lead m4 "${server}c$i" > "$T/c$i.json"
+		"$bin/leadgate-admin" sign --key "$T/keys/m4" POST "$BASE/v1/leads" "$T/c$i.json" > "$T/ch$i"
+	done
+	local curls=()
+	for i in $(seq 1 16); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 -H @"$T/ch$i" --data-binary @"$T/c$i.json" \
+			"$BASE/v1/leads" > "$T/cs$i" &
+		curls+=($!)
+	done
+	wait "${curls[@]}"  # not the server, also a child of this shell
+	after_leads=$("$bin/leadgate-admin" status | sed -n 's/^leads: //p')
+	local ok200 ok429
+	ok200=$(cat "$T"/cs* | grep -c '^200$')
+	ok429=$(cat "$T"/cs* | grep -c '^429$')
+	[ "$ok200" = 10 ] && [ "$ok429" = 6 ] && [ "$after_leads" = $((before_leads + 10)) ]
+	tap $? "$server: 16 concurrent submissions against a quota of 10: $ok200 accepted, $ok429 refused with 429"
+	"$bin/leadgate-admin" status > "$T/st"
+	grep -q '^log_chain: ok' "$T/st"
+	tap $? "$server: after concurrent writers the log is one chain ($(grep -E '^(log_chain|map_size)' "$T/st" | tr '\n' ' '))"
 }
