@@ -152,72 +152,90 @@ static void add_param(struct ls_sig_input *in, const char *key, char type, const
 	p->integer = i;
 }
 
-static int cmd_sign(int argc, char **argv)
+struct sign_options {
+	const char *key, *nonce, *label;
+	int64_t created, expires;  /* expires < 0: none */
+};
+
+static bool parse_sign_options(int argc, char **argv, struct sign_options *o)
 {
 	static const struct option opts[] = {
 		{"key", required_argument, NULL, 'k'},     {"created", required_argument, NULL, 'c'},
 		{"expires", required_argument, NULL, 'e'}, {"nonce", required_argument, NULL, 'n'},
 		{"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
-	const char *key = NULL, *nonce = NULL, *label = "sig1";
-	int64_t created = (int64_t)time(NULL), expires = -1;
 	uint64_t v;
 	int c;
+	*o = (struct sign_options){.label = "sig1", .created = (int64_t)time(NULL), .expires = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'k') key = optarg;
-		else if (c == 'n') nonce = optarg;
-		else if (c == 'l') label = optarg;
+		if (c == 'k') o->key = optarg;
+		else if (c == 'n') o->nonce = optarg;
+		else if (c == 'l') o->label = optarg;
 		else if ((c == 'c' || c == 'e') && ls_parse_u64(optarg, INT64_MAX, &v))
-			*(c == 'c' ? &created : &expires) = (int64_t)v;
+			*(c == 'c' ? &o->created : &o->expires) = (int64_t)v;
 		else
-			return usage();
+			return false;
 	}
-	if (key == NULL || argc - optind < 2 || argc - optind > 3)
-		return usage();
+	return o->key != NULL && argc - optind >= 2 && argc - optind <= 3;
+}
+
+/* SPEC §3's profile: @method @path @query [content-digest]; created
+ * [expires] nonce keyid alg, in that order. */
+static void profile_input(const struct sign_options *o, const char *addr, bool has_body,
+                          struct ls_sig_input *in)
+{
+	memset(in, 0, sizeof *in);
+	snprintf(in->label, sizeof in->label, "%s", o->label);
+	in->ncomponents = 3;
+	strcpy(in->components[0], "@method");
+	strcpy(in->components[1], "@path");
+	strcpy(in->components[2], "@query");
+	if (has_body)
+		strcpy(in->components[in->ncomponents++], "content-digest");
+	add_param(in, "created", 'i', NULL, o->created);
+	if (o->expires >= 0)
+		add_param(in, "expires", 'i', NULL, o->expires);
+	add_param(in, "nonce", 's', o->nonce, 0);
+	add_param(in, "keyid", 's', addr, 0);
+	add_param(in, "alg", 's', "ed25519", 0);
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+	struct sign_options o;
 	struct ls_config cfg;
 	struct sign_target t = {0};
-	uint8_t pk[32], sk[64], *body = NULL, sig[64];
+	struct ls_sig_input in;
+	uint8_t pk[32], sk[64], *body = NULL, sig[64], r[16];
 	size_t body_len = 0, base_len;
 	char digest[64], addr[LS_SS58_MAX], noncebuf[33], b64[100];
 	static char base[16384];
+	ls_err err = {0};
+	if (!parse_sign_options(argc, argv, &o))
+		return usage();
+	const char *method = argv[optind], *url = argv[optind + 1], *bodyfile = argv[optind + 2];
 	load_config(&cfg);
-	if (sodium_init() < 0 || !read_key(key, pk, sk))
+	if (sodium_init() < 0 || !read_key(o.key, pk, sk) ||
+	    ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK)
 		return EXIT_FAILURE;
-	if (!parse_url(argv[optind + 1], &t)) {
-		fprintf(stderr, "leadgate-admin: sign: not an http(s) URL: %s\n", argv[optind + 1]);
-		return EXIT_FAILURE;
-	}
-	if (argc - optind == 3 &&
-	    (body = (uint8_t *)job_read_file(argv[optind + 2], 1u << 30, &body_len)) == NULL) {
-		fprintf(stderr, "leadgate-admin: sign: %s: %s\n", argv[optind + 2], strerror(errno));
+	if (!parse_url(url, &t)) {
+		fprintf(stderr, "leadgate-admin: sign: not an http(s) URL: %s\n", url);
 		return EXIT_FAILURE;
 	}
-	if (nonce == NULL) {
-		uint8_t r[16];
+	if (bodyfile && (body = (uint8_t *)job_read_file(bodyfile, 1u << 30, &body_len)) == NULL) {
+		fprintf(stderr, "leadgate-admin: sign: %s: %s\n", bodyfile, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (o.nonce == NULL) {
 		randombytes_buf(r, sizeof r);
 		ls_hex(r, sizeof r, noncebuf);
-		nonce = noncebuf;
+		o.nonce = noncebuf;
 	}
-	if (ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK)
-		return EXIT_FAILURE;
 	ls_content_digest(body ? body : (const uint8_t *)"", body_len, digest);
 	t.digest = digest;
-
-	struct ls_sig_input in = {.ncomponents = 3};
-	snprintf(in.label, sizeof in.label, "%s", label);
-	strcpy(in.components[0], "@method");
-	strcpy(in.components[1], "@path");
-	strcpy(in.components[2], "@query");
-	if (body_len > 0)
-		strcpy(in.components[in.ncomponents++], "content-digest");
-	add_param(&in, "created", 'i', NULL, created);
-	if (expires >= 0)
-		add_param(&in, "expires", 'i', NULL, expires);
-	add_param(&in, "nonce", 's', nonce, 0);
-	add_param(&in, "keyid", 's', addr, 0);
-	add_param(&in, "alg", 's', "ed25519", 0);
-	struct ls_http_request req = {.method = argv[optind], .path = t.path, .query = t.query,
+	profile_input(&o, addr, body_len > 0, &in);
+	struct ls_http_request req = {.method = method, .path = t.path, .query = t.query,
 	                              .scheme = t.scheme, .header = sign_header, .header_ctx = &t};
-	ls_err err = {0};
+	free(body);
 	if (ls_sig_base(&in, &req, base, sizeof base, &base_len, &err) != LS_OK) {
 		fprintf(stderr, "leadgate-admin: sign: %s\n", err.detail);
 		return EXIT_FAILURE;
@@ -227,9 +245,8 @@ static int cmd_sign(int argc, char **argv)
 	sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 	if (body_len > 0)
 		printf("Content-Type: application/json\nContent-Digest: %s\n", digest);
-	printf("Signature-Input: %s=%s\nSignature: %s=:%s:\n", label,
-	       strstr(base, "\"@signature-params\": ") + 21, label, b64);
-	free(body);
+	printf("Signature-Input: %s=%s\nSignature: %s=:%s:\n", o.label,
+	       strstr(base, "\"@signature-params\": ") + 21, o.label, b64);
 	return EXIT_SUCCESS;
 }
 
