@@ -79,8 +79,9 @@ static void problem(struct response *res, int status, const char *title, const l
 	res->content_type = "application/problem+json";
 	res->cache_control = "no-store";
 	res->etag[0] = '\0';
-	res->body = res->owned;
-	res->len = res->owned ? strlen(res->owned) : 0;
+	/* out of memory: RFC 9457's "about:blank" still says what happened */
+	res->body = res->owned ? res->owned : "{\"type\":\"about:blank\"}";
+	res->len = strlen(res->body);
 }
 
 void http_problem(struct response *res, const ls_err *err)

@@ -228,9 +228,13 @@ static void get_participants(struct request *req, struct response *res)
 	struct ls_body b;
 	if (!begin_read(req, res))
 		return;
-	if (ls_cache_get(res->rd, "participants", &b) != LS_OK)
+	ls_status s = ls_cache_get(res->rd, "participants", &b);
+	if (s == LS_NOTFOUND)
 		return http_problem_status(res, LS_UNAVAILABLE, "metagraph_not_synced",
 		                           "no metagraph has been imported yet: run leadgate-sync");
+	if (s != LS_OK)
+		return http_problem_status(res, LS_ERROR, "store_error",
+		                           "the participants view could not be read");
 	http_public_json(req, res, b.data, b.len, b.etag);
 }
 

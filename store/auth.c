@@ -15,9 +15,9 @@ struct replay_ctx {
 };
 
 /* One write: look the signer up in the metagraph, refuse a pair seen
- * before, remember this one.  Only registered hotkeys' nonces are kept, so
- * that keys nobody registered cannot fill the replay store; their requests
- * are refused by every signed endpoint anyway. */
+ * before, remember this one.  Every signed endpoint serves registered
+ * hotkeys only, so others are refused here, before their nonces could
+ * fill the replay store. */
 static ls_status replay_record(struct ls_txn *t, void *vctx)
 {
 	struct replay_ctx *c = vctx;
@@ -28,7 +28,8 @@ static ls_status replay_record(struct ls_txn *t, void *vctx)
 		c->id->registered = true;
 	}
 	if (!c->id->registered)
-		return LS_OK;
+		return ls_fail(t->err, LS_FORBIDDEN, "not_registered", NULL,
+		               "hotkey %s is not registered in the metagraph", c->id->ss58);
 	ls_status s = lt_get(t, DB_NONCES, c->key, sizeof c->key, &v);
 	if (s == LS_OK)
 		return ls_fail(t->err, LS_UNAUTHORIZED, "replayed_nonce", "Signature-Input",

@@ -217,6 +217,8 @@ ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err)
 			continue;
 		if (t.mdb_rc != 0)
 			return mdb_fail(err, t.mdb_rc, "write");
+		if (s == LS_ERROR && err && err->status != LS_ERROR)
+			ls_fail(err, LS_ERROR, "store_error", NULL, "the store could not complete the write");
 		return s;
 	}
 	return ls_fail(err, LS_ERROR, "store_busy", NULL, "the write kept failing; try again");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 #include "internal.h"
 
@@ -82,45 +83,59 @@ static ls_status limited(ls_err *err, long retry_after, const char *code, const 
 	return LS_RATE_LIMITED;
 }
 
-/* SPEC §4 rate limits, counted in the submission's own transaction so
- * that concurrent workers cannot exceed them. */
-static ls_status rate_limits(struct ls_txn *t, struct submit_ctx *c, uint64_t epoch,
-                             const struct ls_epoch_windows *w, const struct ls_clock *clk)
+/* A miner's three counters, read and checked before a submission and
+ * written after it. */
+struct miner_counters {
+	uint8_t key_last[41], key_day[41], key_epoch[41];
+	struct counter_rec last, day, epoch;
+};
+
+/* SPEC §4 rate limits, checked in the submission's own transaction so
+ * that concurrent workers cannot exceed them.  The whole batch must fit. */
+static ls_status rate_check(struct ls_txn *t, struct submit_ctx *c, uint64_t epoch,
+                            const struct ls_epoch_windows *w, const struct ls_clock *clk,
+                            struct miner_counters *m)
 {
 	const struct ls_config *cfg = &t->st->cfg;
-	uint8_t kl[41], kd[41], ke[41];
-	struct counter_rec last, day, ep;
 	uint64_t today = (uint64_t)(c->now / 86400);
-	counter_key(c->miner->hotkey, COUNT_LAST, 0, kl);
-	counter_key(c->miner->hotkey, COUNT_DAY, today, kd);
-	counter_key(c->miner->hotkey, COUNT_EPOCH, epoch, ke);
+	counter_key(c->miner->hotkey, COUNT_LAST, 0, m->key_last);
+	counter_key(c->miner->hotkey, COUNT_DAY, today, m->key_day);
+	counter_key(c->miner->hotkey, COUNT_EPOCH, epoch, m->key_epoch);
 	ls_status s;
-	if ((s = counter_get(t, kl, &last)) || (s = counter_get(t, kd, &day)) ||
-	    (s = counter_get(t, ke, &ep)))
+	if ((s = counter_get(t, m->key_last, &m->last)) || (s = counter_get(t, m->key_day, &m->day)) ||
+	    (s = counter_get(t, m->key_epoch, &m->epoch)))
 		return s;
-	int64_t since = c->now - last.last_request;
-	if (last.last_request && since < (int64_t)cfg->submit_cooldown)
+	int64_t since = c->now - m->last.last_request;
+	if (m->last.last_request && since < (int64_t)cfg->submit_cooldown)
 		return limited(t->err, (long)(cfg->submit_cooldown - since), "cooldown",
 		               "wait %u seconds between submissions", cfg->submit_cooldown);
 	long to_midnight = (long)((int64_t)(today + 1) * 86400 - c->now);
-	if (day.submissions + c->n > cfg->rate_submissions_per_day)
+	if (m->day.submissions + c->n > cfg->rate_submissions_per_day)
 		return limited(t->err, to_midnight, "daily_submission_limit",
 		               "at most %u leads per miner per UTC day", cfg->rate_submissions_per_day);
-	if (day.denials >= cfg->rate_denials_per_day)
+	if (m->day.denials >= cfg->rate_denials_per_day)
 		return limited(t->err, to_midnight, "daily_denial_limit",
 		               "%u denied leads today: submissions resume at 00:00 UTC",
 		               cfg->rate_denials_per_day);
-	if (ep.submissions + c->n > cfg->rate_submissions_per_epoch)
+	if (m->epoch.submissions + c->n > cfg->rate_submissions_per_epoch)
 		return limited(t->err, (long)ls_block_time(cfg, clk, w->prefetch.last_block + 1) - c->now,
 		               "epoch_submission_limit", "at most %u leads per miner per epoch",
 		               cfg->rate_submissions_per_epoch);
-	last.last_request = c->now;
-	day.submissions += (uint32_t)c->n;
-	ep.submissions += (uint32_t)c->n;
-	if ((s = lt_put(t, DB_COUNTERS, kl, 41, &last, sizeof last, 0)) ||
-	    (s = lt_put(t, DB_COUNTERS, kd, 41, &day, sizeof day, 0)))
+	return LS_OK;
+}
+
+/* Counts the accepted leads and starts the cooldown. */
+static ls_status rate_count(struct ls_txn *t, struct submit_ctx *c, struct miner_counters *m,
+                            uint32_t accepted)
+{
+	m->last.last_request = c->now;
+	m->day.submissions += accepted;
+	m->epoch.submissions += accepted;
+	ls_status s;
+	if ((s = lt_put(t, DB_COUNTERS, m->key_last, 41, &m->last, sizeof m->last, 0)) ||
+	    (s = lt_put(t, DB_COUNTERS, m->key_day, 41, &m->day, sizeof m->day, 0)))
 		return s;
-	return lt_put(t, DB_COUNTERS, ke, 41, &ep, sizeof ep, 0);
+	return lt_put(t, DB_COUNTERS, m->key_epoch, 41, &m->epoch, sizeof m->epoch, 0);
 }
 
 /* LS_OK when no live lead holds the key; LS_CONFLICT naming the holder. */
@@ -142,8 +157,8 @@ static ls_status dedup_check(struct ls_txn *t, enum dedup_kind kind, const uint8
 	s = lt_get(t, DB_LEADS, holder, 16, &lv);
 	if (s == LS_NOTFOUND)
 		return LS_OK;
-	if (s != LS_OK)
-		return s;
+	if (s != LS_OK || lv.mv_size < sizeof rec)
+		return s == LS_OK ? LS_ERROR : s;
 	memcpy(&rec, lv.mv_data, sizeof rec);
 	if (rec.state == LS_LEAD_DENIED)
 		return LS_OK;  /* SPEC §4: a denied lead may be submitted again */
@@ -204,8 +219,10 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 	if (s != LS_OK)
 		return s;
 	ls_epoch_windows(&t->st->cfg, clk.epoch, &w);
-	if ((s = rate_limits(t, c, clk.epoch, &w, &clk)) != LS_OK)
+	struct miner_counters m;
+	if ((s = rate_check(t, c, clk.epoch, &w, &clk, &m)) != LS_OK)
 		return s;
+	uint32_t accepted = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct prepared_lead *p = &c->leads[i];
 		struct ls_submit_result *r = &c->results[i];
@@ -220,8 +237,20 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 			s = queue_lead(t, c, p, clk.epoch);
 		if (s != LS_OK)
 			return s;
+		accepted++;
 	}
-	return LS_OK;
+	/* a batch refused whole writes nothing: its results say why */
+	return accepted ? rate_count(t, c, &m, accepted) : LS_CONFLICT;
+}
+
+/* UUIDv7 time for a request at unix second now: the wall clock's
+ * milliseconds when it agrees with now, so leads from several workers in
+ * one second keep their order; now itself when the caller set the time. */
+static int64_t id_millis(int64_t now)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec == now ? now * 1000 + ts.tv_nsec / 1000000 : now * 1000;
 }
 
 static ls_status prepare(ls_store *st, const struct ls_identity *miner, json_t *leads,
@@ -241,7 +270,7 @@ static ls_status prepare(ls_store *st, const struct ls_identity *miner, json_t *
 			return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 		crypto_hash_sha256(out[i].content_hash, (const uint8_t *)out[i].canonical,
 		                   strlen(out[i].canonical));
-		ls_uuid7(now * 1000, out[i].id);
+		ls_uuid7(id_millis(now), out[i].id);
 	}
 	return LS_OK;
 }
@@ -264,6 +293,8 @@ ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner, json_t 
 	if (s == LS_OK) {
 		struct submit_ctx c = {miner, now, n, prepared, results};
 		s = ls_write(st, submit_write, &c, err);
+		if (s == LS_CONFLICT)
+			s = LS_OK;  /* every lead was a duplicate; see results */
 	}
 	for (size_t i = 0; i < n; i++)
 		free(prepared[i].canonical);

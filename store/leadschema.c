@@ -99,7 +99,8 @@ static bool label_ok(const char *s, size_t n)
 	return true;
 }
 
-/* A lowercase DNS name of at least two labels with an alphabetic TLD. */
+/* A lowercase DNS name of at least two labels with an alphabetic TLD of
+ * two letters or more. */
 static bool domain_ok(const char *d, size_t n)
 {
 	size_t start = 0, labels = 0;
@@ -111,13 +112,13 @@ static bool domain_ok(const char *d, size_t n)
 		if (!label_ok(d + start, i - start))
 			return false;
 		labels++;
-		if (i == n)
-			for (size_t j = start; j < n; j++)
-				if (!isalpha((unsigned char)d[j]))
-					return false;
-		start = i + 1;
+		if (i < n)
+			start = i + 1;
 	}
-	return labels >= 2 && n - (start - 1) - 1 >= 2;
+	for (size_t j = start; j < n; j++)
+		if (!isalpha((unsigned char)d[j]))
+			return false;
+	return labels >= 2 && n - start >= 2;
 }
 
 static void lower(char *s)
@@ -209,8 +210,33 @@ static ls_status url(struct lead_ctx *c, char *v, const char **host, size_t *hos
 	return LS_OK;
 }
 
-/* linkedin.com/in/<slug> or linkedin.com/company/<slug>; the slug is
- * written lowercased to slug_out. */
+/* Percent-decodes a LinkedIn profile name into out (lowercased ASCII,
+ * 256 bytes), so that escaped and plain spellings of one profile share a
+ * dedup key; false if an escape is malformed or decodes to something a
+ * profile name cannot hold. */
+static bool slug_decode(const char *slug, size_t n, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)slug[i];
+		if (b == '%') {
+			if (n - i < 3)
+				return false;
+			char hex[3] = {slug[i + 1], slug[i + 2], '\0'};
+			if (ls_unhex(hex, &b, 1) != LS_OK)
+				return false;
+			i += 2;
+		}
+		if (b < 0x20 || b == 0x7f || strchr("/?#%", b) != NULL)
+			return false;
+		out[o++] = (char)tolower(b);
+	}
+	out[o] = '\0';
+	return ls_utf8_valid((const uint8_t *)out, o);
+}
+
+/* linkedin.com/in/<slug> or linkedin.com/company/<slug>; the decoded slug
+ * is written to slug_out. */
 static ls_status linkedin(struct lead_ctx *c, char *v, const char *kind, char *slug_out)
 {
 	const char *host, *rest;
@@ -227,12 +253,10 @@ static ls_status linkedin(struct lead_ctx *c, char *v, const char *kind, char *s
 	const char *slug = rest + 2 + kl;
 	size_t n = strcspn(slug, "/?#");
 	if (n == 0 || n > 200 || strspn(slug, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                      "0123456789-_%.") < n)
+	                                      "0123456789-_%.") < n ||
+	    !slug_decode(slug, n, slug_out))
 		return ls_fail(c->err, LS_INVALID, "invalid_linkedin", c->field,
 		               "%s has an invalid profile name", c->field);
-	memcpy(slug_out, slug, n);
-	slug_out[n] = '\0';
-	lower(slug_out);
 	return LS_OK;
 }
 

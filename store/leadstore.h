@@ -273,10 +273,10 @@ struct ls_identity {
 };
 
 /* Verify a signed request end to end: parse, profile, clock skew and
- * expires, Content-Digest, ed25519 signature, and finally record the
- * (keyid, nonce) pair of a registered hotkey so that it is accepted once
- * (LS_UNAUTHORIZED when replayed).  Whether the signer is registered is
- * reported in out->registered, not refused: that is the endpoint's rule.
+ * expires, Content-Digest, ed25519 signature, then the signer's
+ * registration (LS_FORBIDDEN for a hotkey not in the metagraph), and
+ * finally record the (keyid, nonce) pair so that it is accepted once
+ * (LS_UNAUTHORIZED when replayed).
  * Not thread-safe (static buffers): one request at a time per process. */
 ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req,
                          int64_t now, struct ls_identity *out, ls_err *err)
@@ -346,8 +346,10 @@ struct ls_submit_result {
  * request with LS_INVALID naming "leads[i].field".  Then, in one write
  * transaction, the cooldown and rate limits (LS_RATE_LIMITED for the whole
  * request) and per-lead duplicates (a result with LS_CONFLICT) are checked
- * and the accepted leads are queued with their LEAD_SUBMITTED entries.
- * results must hold json_array_size(leads) entries. */
+ * and the accepted leads are queued with their LEAD_SUBMITTED entries;
+ * only accepted leads count toward the limits, and a batch in which every
+ * lead is a duplicate writes nothing.  results must hold
+ * json_array_size(leads) entries. */
 ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner,
                           json_t *leads, int64_t now,
                           struct ls_submit_result *results, ls_err *err)
@@ -399,6 +401,11 @@ ls_status ls_unhex(const char *in, uint8_t *out, size_t len) LS_WARN_UNUSED;
 char *ls_json_canonical(const json_t *v);
 /* Strict unsigned decimal: digits only, no sign, no overflow past max. */
 bool ls_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* UTF-8: the length of the well-formed sequence at s (0 if none), whole
+ * strings, and replacing every ill-formed byte of a C string with '?'. */
+size_t ls_utf8_seq(const uint8_t *s, size_t n);
+bool ls_utf8_valid(const uint8_t *s, size_t n);
+void ls_utf8_scrub(char *s);
 
 struct ls_stats {
 	uint64_t leads, pending, neurons, log_entries, nonces;

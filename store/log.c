@@ -101,7 +101,9 @@ ls_status ls_log_page(ls_reader *rd, uint64_t after, unsigned limit, char **body
 	uint64_t last = after;
 	unsigned n = 0;
 	fputs("{\"entries\":[", out);
-	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < limit;
+	/* after = UINT64_MAX has no successor: the page is empty */
+	int first = after == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (int rc = first; rc == 0 && n < limit;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
 		const uint8_t *p = v.mv_data;
 		if (k.mv_size != 8 || v.mv_size < 33)

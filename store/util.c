@@ -17,7 +17,48 @@ ls_status ls_fail(ls_err *err, ls_status status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(err->detail, sizeof err->detail, fmt, ap);
 	va_end(ap);
+	/* details quote client input and snprintf cuts bytes, not characters */
+	ls_utf8_scrub(err->field);
+	ls_utf8_scrub(err->detail);
 	return status;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs,
+ * no surrogates, nothing above U+10FFFF), or 0. */
+size_t ls_utf8_seq(const uint8_t *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (len == 0 || s[0] > 0xf4 || n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+bool ls_utf8_valid(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0, k; i < n; i += k)
+		if ((k = ls_utf8_seq(s + i, n - i)) == 0)
+			return false;
+	return true;
+}
+
+void ls_utf8_scrub(char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0, k; i < n; i += k)
+		if ((k = ls_utf8_seq((uint8_t *)s + i, n - i)) == 0) {
+			s[i] = '?';
+			k = 1;
+		}
 }
 
 /* The single table from store statuses to HTTP (SPEC §3, §9). */
@@ -118,7 +159,7 @@ bool ls_parse_u64(const char *s, uint64_t max, uint64_t *out)
 		if (*s < '0' || *s > '9')
 			return false;
 		unsigned d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
+		if (v > max / 10 || (v == max / 10 && d > max % 10))
 			return false;
 		v = v * 10 + d;
 	}

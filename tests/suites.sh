@@ -137,6 +137,8 @@ refused_suite() {
 	refused "$server: a malformed lead id" 400 bad_lead_id
 	req m2 GET "/v1/leads/$LEAD_ID"
 	refused "$server: another miner reading my lead" 403 not_your_lead
+	req u1 GET "/v1/leads/$LEAD_ID"
+	refused "$server: an unregistered hotkey reading a lead" 403 not_registered
 	req m1 GET /v1/leads/00000000-0000-7000-8000-000000000001
 	refused "$server: a lead id nobody submitted" 404 no_such_lead
 

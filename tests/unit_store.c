@@ -109,13 +109,19 @@ static void schema_tests(ls_store *st)
 		{"nickname", NULL, "unknown_field"},
 		{"phone", NULL, "invalid_phone"},
 		{"state", NULL, "missing_field"},
+		{"website", NULL, "invalid_url"},
+		{"company_linkedin", NULL, "invalid_linkedin"},
+		{"linkedin", NULL, "invalid_linkedin"},
 	};
 	json_t *values[] = {NULL, json_string("not-an-email"), json_string("pat@gmail.com"),
 	                    json_string("pat@other-company.com"), json_string("ftp://firm.example.com"),
 	                    json_string("https://example.com/in/pat"), json_string("12"),
 	                    json_integer(5), json_string("Firm\x01"), json_false(),
 	                    json_string("5Gw54ghuAHodDGAS91DUxqvKa6PeT9bhDdns3ztBupY8pSyn"),
-	                    json_string("Pat"), json_string("call me"), NULL};
+	                    json_string("Pat"), json_string("call me"), NULL,
+	                    json_string("https://firm1.example.c"),
+	                    json_string("https://linkedin.com/company/firm%2"),
+	                    json_string("https://linkedin.com/in/pat%2Fadmin")};
 	const struct ls_config *cfg = ls_store_config(st);
 	json_t *norm;
 	struct ls_lead_keys keys;
@@ -143,6 +149,28 @@ static void schema_tests(ls_store *st)
 		   "%s refused as %s, naming %s (%s)", bad[i].field, bad[i].code, want_field, err.detail);
 		json_decref(l);
 	}
+}
+
+static void helper_tests(void)
+{
+	uint64_t v = 0;
+	ok(ls_parse_u64("5", 5, &v) && v == 5 && !ls_parse_u64("6", 5, &v) && !ls_parse_u64("9", 5, &v) &&
+	   !ls_parse_u64("10", 9, &v) && !ls_parse_u64("-1", 9, &v) && !ls_parse_u64("", 9, &v),
+	   "decimal parsing stops at a small maximum (5 of 5 yes; 6, 9 of 5 no; 10 of 9 no)");
+	ok(ls_parse_u64("18446744073709551615", UINT64_MAX, &v) && v == UINT64_MAX &&
+	   !ls_parse_u64("18446744073709551616", UINT64_MAX, &v),
+	   "decimal parsing takes 2^64-1 and refuses 2^64");
+	char cut[] = "caf\xc3", sur[] = "a\xed\xa0\x80" "b", fine[] = "caf\xc3\xa9 \xf0\x9f\x98\x80";
+	ls_utf8_scrub(cut);
+	ls_utf8_scrub(sur);
+	ls_utf8_scrub(fine);
+	ok(strcmp(cut, "caf?") == 0 && strcmp(sur, "a???" "b") == 0 &&
+	   strcmp(fine, "caf\xc3\xa9 \xf0\x9f\x98\x80") == 0,
+	   "UTF-8 scrubbing replaces a cut sequence and a surrogate, keeps valid text");
+	ls_err err;
+	ls_fail(&err, LS_INVALID, "x", "f\xc3", "%s", "detail \xe2\x82");
+	ok(strcmp(err.field, "f?") == 0 && strcmp(err.detail, "detail ??") == 0,
+	   "error fields and details are valid UTF-8 whatever they quote");
 }
 
 static struct ls_stats stats(ls_store *st)
@@ -204,20 +232,27 @@ static void intake_tests(ls_store *st)
 	   "the same email in other case is a duplicate (409 duplicate_email); its neighbour still goes in");
 	json_t *same_person = lead(14);
 	json_object_set_new(same_person, "linkedin", json_string("https://LinkedIn.com/in/PERSON-11/"));
-	submit_one(st, json_pack("[o]", same_person), r, &s, &err);
-	ok(s == LS_OK && r[0].err.status == LS_CONFLICT && strcmp(r[0].err.code, "duplicate_linkedin") == 0,
-	   "the same person at the same company is a duplicate by its LinkedIn key");
+	json_t *escaped = lead(15);
+	json_object_set_new(escaped, "linkedin", json_string("https://linkedin.com/in/person%2d%311"));
+	before = stats(st);
+	submit_one(st, json_pack("[o, o]", same_person, escaped), r, &s, &err);
+	after = stats(st);
+	ok(s == LS_OK && r[0].err.status == LS_CONFLICT && strcmp(r[0].err.code, "duplicate_linkedin") == 0 &&
+	   r[1].err.status == LS_CONFLICT && strcmp(r[1].err.code, "duplicate_linkedin") == 0,
+	   "the same person at the same company is a duplicate by its LinkedIn key, percent-escaped too");
+	ok(after.leads == before.leads && after.log_entries == before.log_entries,
+	   "a batch of nothing but duplicates writes nothing");
 
 	before = stats(st);
 	json_t *batch = json_array();
-	for (int i = 0; i < 46; i++)
+	for (int i = 0; i < 48; i++)
 		json_array_append_new(batch, lead(100 + i));
-	struct ls_submit_result big[46];
+	struct ls_submit_result big[48];
 	submit_one(st, batch, big, &s, &err);
 	after = stats(st);
 	ok(s == LS_RATE_LIMITED && strcmp(err.code, "daily_submission_limit") == 0 && err.retry_after > 0 &&
 	   err.retry_after <= 86400,
-	   "5 + 46 leads exceed the daily limit of 50: 429 with Retry-After %ld s", err.retry_after);
+	   "3 accepted + 48 leads exceed the daily limit of 50: 429 with Retry-After %ld s", err.retry_after);
 	ok(after.leads == before.leads && after.log_entries == before.log_entries,
 	   "and the refused batch stored nothing (%llu leads, %llu log entries)",
 	   (unsigned long long)after.leads, (unsigned long long)after.log_entries);
@@ -240,8 +275,10 @@ static void intake_tests(ls_store *st)
 
 	st->cfg.submit_cooldown = 20;
 	now += 100;  /* the earlier requests were 100 s ago */
+	submit_one(st, json_pack("[o]", lead(11)), r, &s, &err);
+	ok(s == LS_OK && r[0].err.status == LS_CONFLICT, "a duplicate-only request is refused per lead");
 	submit_one(st, json_pack("[o]", lead(31)), r, &s, &err);
-	ok(s == LS_OK && r[0].err.status == LS_OK, "with a 20 s cooldown the first request goes in");
+	ok(s == LS_OK && r[0].err.status == LS_OK, "it started no cooldown: the next request goes in");
 	submit_one(st, json_pack("[o]", lead(32)), r, &s, &err);
 	ok(s == LS_RATE_LIMITED && strcmp(err.code, "cooldown") == 0 && err.retry_after == 20,
 	   "a second request at once is refused: 429 cooldown, Retry-After 20");
@@ -270,6 +307,10 @@ static void log_tests(ls_store *st)
 	   strstr(page, "\"seq\":3,") && !strstr(page, "\"seq\":4,") && strstr(page, "\"next_after\":3}") &&
 	   !strstr(page, "@"),
 	   "a page after seq 1 of 2 entries holds seqs 2 and 3, next_after 3, and no email address");
+	free(page);
+	ok(ls_log_page(rd, UINT64_MAX, 5, &page, &len, &err) == LS_OK &&
+	   strcmp(page, "{\"entries\":[],\"next_after\":18446744073709551615}") == 0,
+	   "a page after the largest seq is empty (%s)", page);
 	free(page);
 	ls_reader_end(rd);
 
@@ -338,6 +379,7 @@ int main(void)
 	if (ls_ss58_encode(miner.hotkey, 42, miner.ss58) != LS_OK)
 		tap_bail("ss58");
 	config_tests();
+	helper_tests();
 	ls_store *st = open_store(1 << 20, 64 << 20);
 	sync_miner(st);
 	schema_tests(st);
