@@ -72,6 +72,8 @@ static void problem(struct response *res, int status, const char *title, const l
 	                      status, "detail", err->detail[0] ? err->detail : title);
 	if (p && err->field[0])
 		json_object_set_new(p, "field", json_string(err->field));
+	if (p && err->block)
+		json_object_set_new(p, "block", json_integer((json_int_t)err->block));
 	free(res->owned);
 	res->owned = p ? json_dumps(p, JSON_COMPACT) : NULL;
 	json_decref(p);
@@ -87,7 +89,7 @@ static void problem(struct response *res, int status, const char *title, const l
 void http_problem(struct response *res, const ls_err *err)
 {
 	problem(res, ls_http_status(err->status), ls_status_title(err->status), err);
-	if (err->status == LS_RATE_LIMITED)
+	if (err->status == LS_RATE_LIMITED || err->retry_after > 0)
 		snprintf(res->extra, sizeof res->extra, "Retry-After: %ld\r\n",
 		         err->retry_after > 0 ? err->retry_after : 1);
 }

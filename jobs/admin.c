@@ -45,52 +45,29 @@ static void load_config(struct ls_config *cfg)
 static int cmd_keygen(const char *path)
 {
 	struct ls_config cfg;
-	uint8_t seed[32], pk[32], sk[64];
-	char hex[65], addr[LS_SS58_MAX];
+	uint8_t pk[32];
+	char addr[LS_SS58_MAX];
+	ls_err err = {0};
 	load_config(&cfg);
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "leadgate-admin: keygen: %s: %s\n", path, strerror(errno));
-		return EXIT_FAILURE;
-	}
-	randombytes_buf(seed, sizeof seed);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	ls_hex(seed, 32, hex);
-	hex[64] = '\n';
-	bool ok = write(fd, hex, 65) == 65 && close(fd) == 0;
-	sodium_memzero(seed, sizeof seed);
-	sodium_memzero(sk, sizeof sk);
-	sodium_memzero(hex, sizeof hex);
-	if (!ok || ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK) {
-		fprintf(stderr, "leadgate-admin: keygen: cannot write %s\n", path);
+	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
+	    ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK) {
+		fprintf(stderr, "leadgate-admin: keygen: %s\n", err.detail);
 		return EXIT_FAILURE;
 	}
 	printf("%s\n", addr);
 	return EXIT_SUCCESS;
 }
 
-/* A seed file holds 64 hex digits (and a newline). */
 static bool read_key(const char *path, uint8_t pk[32], uint8_t sk[64])
 {
-	size_t len;
-	uint8_t seed[32];
-	char *text = job_read_file(path, 128, &len);
-	if (text == NULL) {
-		fprintf(stderr, "leadgate-admin: %s: %s\n", path, strerror(errno));
+	ls_err err = {0};
+	if (ls_keyfile_load(path, pk, sk, &err) != LS_OK) {
+		fprintf(stderr, "leadgate-admin: %s\n", err.detail);
 		return false;
 	}
-	text[strcspn(text, "\r\n")] = '\0';
-	bool ok = ls_unhex(text, seed, 32) == LS_OK;
-	if (ok)
-		crypto_sign_seed_keypair(pk, sk, seed);
-	else
-		fprintf(stderr, "leadgate-admin: %s: not a seed file (64 hex digits)\n", path);
-	sodium_memzero(text, len);
-	sodium_memzero(seed, sizeof seed);
-	free(text);
-	return ok;
+	return true;
 }
 
 static int cmd_address(const char *path)
@@ -330,8 +307,10 @@ static int cmd_backup(const char *dir)
 static int cmd_migrate(void)
 {
 	struct job job;
-	job_start(&job, "leadgate-admin", NULL, 0);  /* exits with the reason if not current */
-	printf("leadgate-admin: schema %u is current; nothing to migrate\n", LS_SCHEMA_VERSION);
+	/* a newer store exits with the reason; an older one is upgraded in
+	 * one write transaction */
+	job_start(&job, "leadgate-admin", NULL, LS_OPEN_MIGRATE);
+	printf("leadgate-admin: the store is at schema %u\n", LS_SCHEMA_VERSION);
 	job_finish(&job);
 	return EXIT_SUCCESS;
 }

@@ -37,6 +37,10 @@ void ls_config_defaults(struct ls_config *cfg)
 	         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	cfg->log_page_max = 500;
 	cfg->public_max_age = 15;
+	snprintf(cfg->gateway_key, sizeof cfg->gateway_key, "%s", LEADGATE_SYSCONFDIR "/leadgate-gateway.key");
+	cfg->min_reveals = 1;
+	cfg->eligibility_percent = 10;
+	cfg->keep_vote_epochs = 2;
 }
 
 const char *ls_config_path(void)
@@ -77,6 +81,10 @@ static const struct key_def keys[] = {
 	{"terms_version_hash", K_HEX64, offsetof(struct ls_config, terms_version_hash), 64, 64},
 	U32(log_page_max, 1, 100000),
 	U32(public_max_age, 0, 86400),
+	{"gateway_key", K_PATH, offsetof(struct ls_config, gateway_key), 1, LS_PATH_MAX - 1},
+	U32(min_reveals, 1, 100000),
+	U32(eligibility_percent, 0, 100),
+	U32(keep_vote_epochs, 1, 1000),
 };
 
 static char *trim(char *s)

@@ -20,7 +20,10 @@ static const char *const db_names[DB__MAX] = {
 	[DB_LEADS] = "leads",     [DB_PENDING] = "pending",
 	[DB_DEDUP] = "dedup",     [DB_COUNTERS] = "counters",
 	[DB_NONCES] = "nonces",   [DB_LOG] = "log",
-	[DB_CACHE] = "cache",
+	[DB_CACHE] = "cache",     [DB_MGHIST] = "metagraph_history",
+	[DB_EPOCHS] = "epochs",   [DB_ASSIGNED] = "assigned",
+	[DB_COMMITS] = "commits", [DB_REVEALS] = "reveals",
+	[DB_APPROVED] = "approved",
 };
 
 #define LS_MAX_RETRIES 12
@@ -67,57 +70,83 @@ static int txn_begin(ls_store *st, unsigned flags, MDB_txn **txn)
 	return rc;
 }
 
-static ls_status open_dbis(ls_store *st, bool create, ls_err *err)
+/* The schema version in the meta database; a new store gets the
+ * current one. */
+static int schema_read(ls_store *st, MDB_txn *txn, bool create, uint32_t *schema)
 {
+	MDB_val v;
+	int rc = ls_get(st, txn, DB_META, META_SCHEMA, strlen(META_SCHEMA), &v);
+	if (rc == MDB_NOTFOUND && create) {
+		*schema = LS_SCHEMA_VERSION;
+		MDB_val k = {strlen(META_SCHEMA), (void *)META_SCHEMA}, nv = {sizeof *schema, schema};
+		return mdb_put(txn, st->dbi[DB_META], &k, &nv, 0);
+	}
+	if (rc == 0 && v.mv_size != sizeof *schema)
+		return MDB_CORRUPTED;
+	if (rc == 0)
+		memcpy(schema, v.mv_data, sizeof *schema);
+	return rc;
+}
+
+/* Schema 1 -> 2 adds the epoch pipeline's databases, empty: a store of
+ * schema 1 has never assigned an epoch. */
+static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
+{
+	MDB_dbi dbi;
+	for (int i = DB_FIRST_OF_SCHEMA2; i < DB__MAX && *schema < 2; i++) {
+		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
+		if (rc)
+			return rc;
+	}
+	*schema = LS_SCHEMA_VERSION;
+	MDB_val k = {strlen(META_SCHEMA), (void *)META_SCHEMA}, nv = {sizeof *schema, schema};
+	return mdb_put(txn, st->dbi[DB_META], &k, &nv, 0);
+}
+
+static ls_status schema_refuse(uint32_t schema, ls_err *err)
+{
+	if (schema > LS_SCHEMA_VERSION)
+		return ls_fail(err, LS_UNAVAILABLE, "schema_newer", NULL,
+		               "store schema %u is newer than this build (%u): upgrade leadgate",
+		               schema, LS_SCHEMA_VERSION);
+	return ls_fail(err, LS_UNAVAILABLE, "schema_older", NULL,
+	               "store schema %u is older than this build (%u): run leadgate-admin migrate",
+	               schema, LS_SCHEMA_VERSION);
+}
+
+/* Open every named database in one transaction, after checking (and with
+ * LS_OPEN_MIGRATE, upgrading) the schema version. */
+static ls_status open_dbis(ls_store *st, unsigned flags, ls_err *err)
+{
+	bool create = flags & LS_OPEN_CREATE, migrate = flags & LS_OPEN_MIGRATE;
 	MDB_txn *txn;
-	int rc = txn_begin(st, create ? 0 : MDB_RDONLY, &txn);
+	uint32_t schema = 0;
+	int rc = txn_begin(st, create || migrate ? 0 : MDB_RDONLY, &txn);
 	if (rc)
 		return mdb_fail(err, rc, "begin the opening transaction");
-	for (int i = 0; i < DB__MAX; i++) {
+	rc = mdb_dbi_open(txn, db_names[DB_META], create ? MDB_CREATE : 0, &st->dbi[DB_META]);
+	if (rc == 0)
+		rc = schema_read(st, txn, create, &schema);
+	if (rc == 0 && schema < LS_SCHEMA_VERSION && migrate)
+		rc = schema_migrate(st, txn, &schema);
+	if (rc == 0 && schema != LS_SCHEMA_VERSION) {
+		mdb_txn_abort(txn);
+		return schema_refuse(schema, err);
+	}
+	for (int i = 1; rc == 0 && i < DB__MAX; i++)
 		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
-		if (rc == MDB_NOTFOUND) {
-			mdb_txn_abort(txn);
-			return ls_fail(err, LS_UNAVAILABLE, "not_initialised", NULL,
-			               "store %s is not initialised: run leadgate-admin init",
-			               st->cfg.store_dir);
-		}
-		if (rc) {
-			mdb_txn_abort(txn);
-			return mdb_fail(err, rc, "open a database");
-		}
-	}
-	MDB_val v;
-	uint32_t schema = LS_SCHEMA_VERSION;
-	rc = ls_get(st, txn, DB_META, META_SCHEMA, strlen(META_SCHEMA), &v);
-	if (rc == MDB_NOTFOUND && create) {
-		MDB_val k = {strlen(META_SCHEMA), (void *)META_SCHEMA};
-		MDB_val nv = {sizeof schema, &schema};
-		rc = mdb_put(txn, st->dbi[DB_META], &k, &nv, 0);
-	} else if (rc == 0 && v.mv_size == sizeof schema) {
-		memcpy(&schema, v.mv_data, sizeof schema);
-	} else if (rc == 0) {
-		rc = MDB_CORRUPTED;
-	}
 	if (rc) {
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND)
 			return ls_fail(err, LS_UNAVAILABLE, "not_initialised", NULL,
-			               "store %s has no schema version: run leadgate-admin init",
+			               "store %s is not initialised: run leadgate-admin init",
 			               st->cfg.store_dir);
-		return mdb_fail(err, rc, "read the schema version");
+		return mdb_fail(err, rc, "open the databases");
 	}
 	/* Committing (even read-only) keeps the handles: an abort closes them. */
 	rc = mdb_txn_commit(txn);
 	if (rc)
 		return mdb_fail(err, rc, "initialise the store");
-	if (schema > LS_SCHEMA_VERSION)
-		return ls_fail(err, LS_UNAVAILABLE, "schema_newer", NULL,
-		               "store schema %u is newer than this build (%u): upgrade leadgate",
-		               schema, LS_SCHEMA_VERSION);
-	if (schema < LS_SCHEMA_VERSION)
-		return ls_fail(err, LS_UNAVAILABLE, "schema_older", NULL,
-		               "store schema %u is older than this build (%u): run leadgate-admin migrate",
-		               schema, LS_SCHEMA_VERSION);
 	return LS_OK;
 }
 
@@ -158,7 +187,7 @@ ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
 	}
 	int dead = 0;
 	mdb_reader_check(st->env, &dead);  /* slots of processes killed earlier */
-	ls_status s = open_dbis(st, create, err);
+	ls_status s = open_dbis(st, flags, err);
 	if (s != LS_OK) {
 		ls_close(st);
 		return s;

@@ -23,8 +23,16 @@ enum ls_db {
 	DB_NONCES,    /* sha256(keyid ‖ nonce) -> fmt ‖ expiry */
 	DB_LOG,       /* be64 seq -> fmt ‖ hash[32] ‖ canonical entry */
 	DB_CACHE,     /* name -> fmt ‖ etag[16] ‖ body */
+	/* schema 2: the epoch pipeline */
+	DB_MGHIST,    /* be64 block -> packed metagraph in force from that block */
+	DB_EPOCHS,    /* be64 epoch -> struct epoch_rec */
+	DB_ASSIGNED,  /* be64 epoch ‖ lead_id[16] -> fmt */
+	DB_COMMITS,   /* be64 epoch ‖ hotkey[32] -> commit record (votes.c) */
+	DB_REVEALS,   /* be64 epoch ‖ hotkey[32] -> reveal record (votes.c) */
+	DB_APPROVED,  /* lead_id[16] -> fmt ‖ be64 epoch ‖ score_e4 u32 */
 	DB__MAX
 };
+#define DB_FIRST_OF_SCHEMA2 DB_MGHIST
 
 struct ls_store {
 	MDB_env *env;
@@ -99,5 +107,76 @@ ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now,
 /* Neuron records: fmt ‖ uid u16 ‖ stake f64 ‖ trust f64 ‖ permit ‖ active. */
 #define NEURON_REC_LEN 21
 void ls_neuron_decode(const MDB_val *v, const uint8_t hotkey[32], struct ls_neuron *out);
+
+/* The fixed head of a lead value; the canonical lead JSON follows. */
+struct lead_rec {
+	uint8_t fmt, state;
+	uint8_t requeued;      /* times the lead went back to the queue */
+	uint8_t pad;
+	uint32_t score_e4;
+	uint8_t miner[32];
+	int64_t submitted_at;
+	uint64_t epoch;        /* the epoch it was last assigned to */
+	uint8_t content_hash[32];
+	char reason[32];
+};
+/* Read a lead: its head, and (if json is not NULL) its JSON, borrowed. */
+ls_status ls_lead_read(ls_store *st, MDB_txn *txn, const uint8_t id[16],
+                       struct lead_rec *rec, const char **json, size_t *json_len);
+/* Rewrite a lead's head, keeping its JSON. */
+ls_status lt_lead_update(struct ls_txn *t, const uint8_t id[16], const struct lead_rec *rec);
+/* Count n denials against a miner's daily limit (SPEC §4). */
+ls_status lt_miner_denials_add(struct ls_txn *t, const uint8_t miner[32], int64_t now,
+                               uint32_t n);
+
+/* An epoch's state (DB_EPOCHS). */
+/* PRUNED: closed, and its votes and assignment set are gone */
+enum epoch_state { EPOCH_ASSIGNED = 1, EPOCH_CLOSED = 2, EPOCH_PRUNED = 3 };
+struct epoch_rec {
+	uint8_t fmt, state, pad[2];
+	uint32_t leads;        /* assigned */
+	uint32_t commits, reveals;
+	uint64_t assigned_block;
+};
+/* LS_NOTFOUND when the epoch was never assigned. */
+ls_status ls_epoch_read(ls_store *st, MDB_txn *txn, uint64_t epoch, struct epoch_rec *out);
+ls_status lt_epoch_write(struct ls_txn *t, uint64_t epoch, const struct epoch_rec *rec);
+/* The cache name of an epoch's body: "leads/E", "results/E", "weights/E". */
+void ls_epoch_cache_name(char out[40], const char *what, uint64_t epoch);
+
+/* Votes (votes.c).  A commit item is lead[16] ‖ commitment[32] ‖
+ * has_evidence ‖ evidence[32]; a stored reveal item is lead[16] ‖
+ * decision ‖ score_e4 u16 ‖ reason[32]. */
+enum ls_vote { LS_VOTE_APPROVE = 1, LS_VOTE_DENY = 2 };
+#define COMMIT_ITEM 81
+#define REVEAL_STORED 51
+bool ls_vote_record_items(const MDB_val *v, size_t item_size, const uint8_t **items,
+                          uint32_t *n);
+ls_status ls_require_validator(const struct ls_identity *caller, ls_err *err);
+/* A 403 naming the window and where the chain is; err->block is set to
+ * the window's first block when it is still ahead. */
+ls_status ls_window_refuse(ls_err *err, const char *code, const char *what, uint64_t epoch,
+                           const struct ls_window *w, uint64_t block);
+
+/* A body signed with the gateway key: the canonical payload P (keys
+ * sorted, compact, ASCII, reals with 10 significant digits) with
+ * ,"signature":"<hex ed25519 of P>" added before its closing brace.  New
+ * string. */
+char *ls_signed_body(json_t *payload, const uint8_t sk[64], size_t *len);
+
+/* A metagraph as it stood at some block, neurons sorted by hotkey. */
+struct ls_metagraph {
+	struct ls_neuron *neurons;
+	size_t n;
+	uint64_t from_block;  /* the version's first block (0 without history) */
+};
+/* The metagraph in force at block (SPEC §6: weights come from the
+ * snapshot in force when an epoch began): the newest history version at or
+ * before block, else the oldest version, else the current neurons. */
+ls_status ls_metagraph_at(ls_store *st, MDB_txn *txn, uint64_t block,
+                          struct ls_metagraph *out);
+const struct ls_neuron *ls_metagraph_find(const struct ls_metagraph *m,
+                                          const uint8_t hotkey[32]);
+void ls_metagraph_free(struct ls_metagraph *m);
 
 #endif

@@ -8,17 +8,6 @@
 #include <sodium.h>
 #include "internal.h"
 
-/* The fixed head of a lead value; the canonical lead JSON follows. */
-struct lead_rec {
-	uint8_t fmt, state, pad[2];
-	uint32_t score_e4;
-	uint8_t miner[32];
-	int64_t submitted_at;
-	uint64_t epoch;
-	uint8_t content_hash[32];
-	char reason[32];
-};
-
 /* Per-miner counters: by UTC day, by epoch, and the last request. */
 enum counter_kind { COUNT_DAY = 'd', COUNT_EPOCH = 'e', COUNT_LAST = 'l' };
 struct counter_rec {
@@ -28,6 +17,41 @@ struct counter_rec {
 };
 
 enum dedup_kind { DEDUP_EMAIL = 'e', DEDUP_LINKEDIN = 'l' };
+
+ls_status ls_lead_read(ls_store *st, MDB_txn *txn, const uint8_t id[16], struct lead_rec *rec,
+                       const char **json, size_t *json_len)
+{
+	MDB_val v;
+	int rc = ls_get(st, txn, DB_LEADS, id, 16, &v);
+	if (rc)
+		return ls_mdb_status(rc);
+	if (v.mv_size < sizeof *rec || ((uint8_t *)v.mv_data)[0] != LS_FMT1)
+		return LS_ERROR;
+	memcpy(rec, v.mv_data, sizeof *rec);
+	if (json) {
+		*json = (const char *)v.mv_data + sizeof *rec;
+		*json_len = v.mv_size - sizeof *rec;
+	}
+	return LS_OK;
+}
+
+ls_status lt_lead_update(struct ls_txn *t, const uint8_t id[16], const struct lead_rec *rec)
+{
+	MDB_val key = {16, (void *)id}, v;
+	int rc = mdb_get(t->txn, t->st->dbi[DB_LEADS], &key, &v);
+	if (rc || v.mv_size < sizeof *rec)
+		return rc ? lt_fail_mdb(t, rc, "read a lead") : LS_ERROR;
+	/* copy the value out of the map: mdb_put may reuse the page that a
+	 * pointer into the map would read from */
+	uint8_t *copy = malloc(v.mv_size);
+	if (copy == NULL)
+		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
+	memcpy(copy, v.mv_data, v.mv_size);
+	memcpy(copy, rec, sizeof *rec);
+	ls_status s = lt_put(t, DB_LEADS, id, 16, copy, v.mv_size, 0);
+	free(copy);
+	return s;
+}
 
 const char *ls_lead_state_name(int state)
 {
@@ -81,6 +105,19 @@ static ls_status limited(ls_err *err, long retry_after, const char *code, const 
 	if (err)
 		err->retry_after = retry_after > 0 ? retry_after : 1;
 	return LS_RATE_LIMITED;
+}
+
+ls_status lt_miner_denials_add(struct ls_txn *t, const uint8_t miner[32], int64_t now,
+                               uint32_t n)
+{
+	uint8_t key[41];
+	struct counter_rec day;
+	counter_key(miner, COUNT_DAY, (uint64_t)(now / 86400), key);
+	ls_status s = counter_get(t, key, &day);
+	if (s != LS_OK)
+		return s;
+	day.denials += n;
+	return lt_put(t, DB_COUNTERS, key, 41, &day, sizeof day, 0);
 }
 
 /* A miner's three counters, read and checked before a submission and

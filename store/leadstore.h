@@ -51,6 +51,8 @@ typedef struct ls_err {
 	char field[64];    /* offending field or header, "" when none */
 	char detail[256];  /* one sentence for humans; never internals */
 	long retry_after;  /* seconds, with LS_RATE_LIMITED */
+	uint64_t block;    /* a block the answer points to (e.g. when a window
+	                      opens or results will exist), 0 when none */
 } ls_err;
 
 /* Fill err and return status; code and detail are printf-style. */
@@ -87,6 +89,10 @@ struct ls_config {
 	char terms_version_hash[65]; /* hex sha256 of the contributor terms */
 	unsigned log_page_max;       /* most entries one GET /v1/log returns */
 	unsigned public_max_age;     /* Cache-Control max-age of public reads */
+	char gateway_key[LS_PATH_MAX]; /* the gateway's ed25519 seed file */
+	unsigned min_reveals;        /* reveals a lead needs to be approved (1) */
+	unsigned eligibility_percent;/* agreement a validator needs (10) */
+	unsigned keep_vote_epochs;   /* epochs of votes kept by prune (2) */
 };
 
 /* The defaults of SPEC §2–§4, store_dir "/var/lib/leadgate". */
@@ -103,11 +109,12 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 1u
+#define LS_SCHEMA_VERSION 2u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
-	LS_OPEN_READONLY = 1 << 1
+	LS_OPEN_READONLY = 1 << 1,
+	LS_OPEN_MIGRATE = 1 << 2 /* upgrade an older schema in place */
 };
 
 /* Open the environment in cfg->store_dir once per process (after any fork),
@@ -194,6 +201,14 @@ ls_status ls_ss58_encode(const uint8_t pk[32], unsigned prefix,
 /* Decode and check length, checksum and that the prefix is `prefix`. */
 ls_status ls_ss58_decode(const char *addr, unsigned prefix, uint8_t pk[32],
                          ls_err *err) LS_WARN_UNUSED;
+
+/* ed25519 seed files: 64 hex digits and a newline.  create writes a new
+ * random seed with mode 0600 and never overwrites (LS_CONFLICT); load
+ * derives the key pair.  Callers wipe sk with sodium_memzero. */
+ls_status ls_keyfile_create(const char *path, uint8_t pk[32], ls_err *err)
+	LS_WARN_UNUSED;
+ls_status ls_keyfile_load(const char *path, uint8_t pk[32], uint8_t sk[64],
+                          ls_err *err) LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* RFC 9421 request signatures (SPEC §3)                               */
@@ -369,6 +384,78 @@ struct ls_lead_view {
 ls_status ls_lead_get(ls_reader *rd, const uint8_t id[16],
                       const uint8_t requester[32], struct ls_lead_view *out,
                       ls_err *err) LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* The epoch pipeline (SPEC §5, §6)                                    */
+
+struct ls_prefetch_report {
+	uint64_t block;      /* the chain's block at the run */
+	bool assigned;
+	uint64_t epoch;      /* when assigned */
+	size_t leads;
+	uint64_t seq;        /* the EPOCH_ASSIGNED entry */
+};
+/* leadgate-prefetch: once epoch E's prefetch window is open and E+1 has no
+ * assignment, assign the oldest leads_per_epoch pending leads to E+1 and
+ * cache its body for validators, with one EPOCH_ASSIGNED entry; if that
+ * window was missed, the first run in E+1's distribution window does it.
+ * Otherwise nothing (report->assigned false). */
+ls_status ls_epoch_prefetch(ls_store *st, int64_t now, struct ls_prefetch_report *report,
+                            ls_err *err) LS_WARN_UNUSED;
+
+/* GET /v1/epoch/{E}/leads: the cached body (borrowed from rd) for a
+ * validator during E's distribution window.  403 not_validator or
+ * distribution_window_closed; 503 epoch_not_assigned before prefetch. */
+ls_status ls_epoch_leads(ls_reader *rd, const struct ls_identity *caller, uint64_t epoch,
+                         int64_t now, struct ls_body *out, ls_err *err) LS_WARN_UNUSED;
+
+/* POST /v1/epoch/{E}/commit: {"commitments":[{lead_id, commitment,
+ * evidence_hash?}]}, one per validator per epoch (409), for the current
+ * epoch (403) in its commit window (403), covering exactly E's assigned
+ * leads (a lead of another epoch: 403 lead_not_assigned).  *response is
+ * the new JSON answer. */
+ls_status ls_epoch_commit(ls_store *st, const struct ls_identity *validator, uint64_t epoch,
+                          json_t *body, int64_t now, char **response, ls_err *err)
+	LS_WARN_UNUSED;
+/* POST /v1/epoch/{E}/reveal: {"reveals":[{lead_id, decision, rep_score,
+ * rejection_reason, salt}]} in E's reveal window, each hashing to its
+ * commitment (422 commitment_mismatch, nothing stored).  Revealing again
+ * answers the first reveal unchanged. */
+ls_status ls_epoch_reveal(ls_store *st, const struct ls_identity *validator, uint64_t epoch,
+                          json_t *body, int64_t now, char **response, ls_err *err)
+	LS_WARN_UNUSED;
+
+struct ls_close_report {
+	size_t closed;
+	uint64_t last_epoch;
+	size_t approved, denied, requeued;
+};
+/* leadgate-close: close every assigned epoch whose reveal window has
+ * ended, oldest first, each in one write transaction: decisions, miner
+ * weights, the signed results and weights bodies, LEAD_DECIDED /
+ * LEAD_REQUEUED and WEIGHTS entries.  gateway_sk signs the bodies.  Closed
+ * epochs are left alone, so reruns change nothing. */
+ls_status ls_epochs_close(ls_store *st, int64_t now, const uint8_t gateway_sk[64],
+                          struct ls_close_report *report, ls_err *err) LS_WARN_UNUSED;
+
+/* GET /v1/epoch/{E}/results and /weights (what = "results" or "weights"):
+ * the signed body, or 404 epoch_not_closed with err->block = when it will
+ * exist. */
+ls_status ls_epoch_published(ls_reader *rd, uint64_t epoch, const char *what,
+                             struct ls_body *out, ls_err *err) LS_WARN_UNUSED;
+/* Check a body made by the gateway's signer: the signature member strips
+ * back to the signed payload.  true when pk signed it. */
+bool ls_signed_body_verify(const char *body, size_t len, const uint8_t pk[32]);
+
+struct ls_prune_report {
+	uint64_t nonces, votes, caches, assignments, history;
+};
+/* leadgate-prune: expired nonces; commits, reveals and assignment sets
+ * of epochs more than keep_vote_epochs before the current one; epoch lead
+ * bodies whose distribution window is over; metagraph versions no open
+ * epoch can need.  Bounded write transactions. */
+ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *report, ls_err *err)
+	LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* Transparency log (SPEC §7)                                          */

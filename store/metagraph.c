@@ -1,5 +1,6 @@
 /* metagraph.c — importing a metagraph snapshot and its chain anchor
  * (SPEC §3, §10 leadgate-sync) and reading neurons back. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,141 @@ static ls_status snapshot_parse(const struct ls_config *cfg, const char *text, s
 	return st;
 }
 
+/* A history version: fmt ‖ u32 n ‖ n × (hotkey[32] ‖ neuron record),
+ * sorted by hotkey so that readers can bsearch it. */
+#define HIST_ITEM (32 + NEURON_REC_LEN)
+
+static int item_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+static uint8_t *history_pack(const struct snapshot *s, size_t *len)
+{
+	uint32_t n = (uint32_t)s->n;
+	*len = 5 + (size_t)n * HIST_ITEM;
+	uint8_t *buf = malloc(*len);
+	if (buf == NULL)
+		return NULL;
+	buf[0] = LS_FMT1;
+	memcpy(buf + 1, &n, 4);
+	for (uint32_t i = 0; i < n; i++) {
+		memcpy(buf + 5 + (size_t)i * HIST_ITEM, s->neurons[i].hotkey, 32);
+		neuron_encode(&s->neurons[i], buf + 5 + (size_t)i * HIST_ITEM + 32);
+	}
+	qsort(buf + 5, n, HIST_ITEM, item_cmp);
+	return buf;
+}
+
+/* Record the neurons as a new history version from the snapshot's block,
+ * unless they equal the newest version (most syncs only move the clock). */
+static ls_status history_add(struct ls_txn *t, const struct snapshot *s)
+{
+	size_t len;
+	uint8_t *packed = history_pack(s, &len), key[8];
+	if (packed == NULL)
+		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
+	MDB_cursor *cur;
+	MDB_val k, v;
+	bool same = false;
+	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_MGHIST], &cur);
+	if (rc == 0) {
+		same = mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && v.mv_size == len &&
+		       memcmp(v.mv_data, packed, len) == 0;
+		mdb_cursor_close(cur);
+	}
+	ls_be64(s->block, key);
+	ls_status st = rc ? lt_fail_mdb(t, rc, "read the metagraph history")
+	               : same ? LS_OK : lt_put(t, DB_MGHIST, key, 8, packed, len, 0);
+	free(packed);
+	return st;
+}
+
+/* Decode a history version into a new array sorted by hotkey. */
+static ls_status history_decode(const MDB_val *v, struct ls_metagraph *out)
+{
+	const uint8_t *p = v->mv_data;
+	uint32_t n;
+	if (v->mv_size < 5 || p[0] != LS_FMT1)
+		return LS_ERROR;
+	memcpy(&n, p + 1, 4);
+	if (v->mv_size != 5 + (size_t)n * HIST_ITEM)
+		return LS_ERROR;
+	out->n = n;
+	out->neurons = calloc(n ? n : 1, sizeof *out->neurons);
+	if (out->neurons == NULL)
+		return LS_ERROR;
+	for (uint32_t i = 0; i < n; i++) {
+		MDB_val rec = {NEURON_REC_LEN, (void *)(p + 5 + (size_t)i * HIST_ITEM + 32)};
+		ls_neuron_decode(&rec, p + 5 + (size_t)i * HIST_ITEM, &out->neurons[i]);
+	}
+	return LS_OK;
+}
+
+/* Stores of schema 1 have no history: the current neurons stand in. */
+static ls_status current_neurons(ls_store *st, MDB_txn *txn, struct ls_metagraph *out)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_stat ms;
+	if (mdb_stat(txn, st->dbi[DB_NEURONS], &ms) || mdb_cursor_open(txn, st->dbi[DB_NEURONS], &cur))
+		return LS_ERROR;
+	out->neurons = calloc(ms.ms_entries ? ms.ms_entries : 1, sizeof *out->neurons);
+	out->n = 0;
+	int rc = out->neurons ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : ENOMEM;
+	for (; rc == 0 && out->n < ms.ms_entries; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if (k.mv_size == 32)
+			ls_neuron_decode(&v, k.mv_data, &out->neurons[out->n++]);
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? LS_OK : LS_ERROR;
+}
+
+ls_status ls_metagraph_at(ls_store *st, MDB_txn *txn, uint64_t block, struct ls_metagraph *out)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[8];
+	memset(out, 0, sizeof *out);
+	if (mdb_cursor_open(txn, st->dbi[DB_MGHIST], &cur))
+		return LS_ERROR;
+	ls_be64(block == UINT64_MAX ? block : block + 1, key);
+	k = (MDB_val){8, key};
+	/* the newest version at or before block; else the oldest there is */
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	ls_status s = rc == MDB_NOTFOUND ? current_neurons(st, txn, out)
+	              : rc ? LS_ERROR : history_decode(&v, out);
+	if (rc == 0 && k.mv_size == 8)
+		out->from_block = ls_from_be64(k.mv_data);
+	mdb_cursor_close(cur);
+	return s;
+}
+
+const struct ls_neuron *ls_metagraph_find(const struct ls_metagraph *m, const uint8_t hotkey[32])
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(m->neurons[mid].hotkey, hotkey, 32);
+		if (c == 0)
+			return &m->neurons[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void ls_metagraph_free(struct ls_metagraph *m)
+{
+	free(m->neurons);
+	m->neurons = NULL;
+	m->n = 0;
+}
+
 struct import_ctx {
 	struct snapshot *s;
 	int64_t now;
@@ -210,6 +346,8 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	uint8_t anchor[17] = {LS_FMT1};
 	memcpy(anchor + 1, &s->block, 8);
 	memcpy(anchor + 9, &s->block_time, 8);
+	if (st == LS_OK)
+		st = history_add(t, s);
 	if (st == LS_OK)
 		st = lt_put(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), anchor, sizeof anchor, 0);
 	if (st == LS_OK)

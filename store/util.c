@@ -11,6 +11,8 @@ ls_status ls_fail(ls_err *err, ls_status status, const char *code,
 	if (err == NULL)
 		return status;
 	err->status = status;
+	err->block = 0;
+	err->retry_after = 0;
 	snprintf(err->code, sizeof err->code, "%s", code ? code : "");
 	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
 	va_list ap;

@@ -1,0 +1,426 @@
+/* tally.c — SPEC §6 in one place: weighted decisions, validator agreement
+ * and eligibility, miner weights by largest remainder, and the signed
+ * bodies that publish them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "tally.h"
+
+void tally_init(struct tally *t, uint64_t epoch, const struct ls_config *cfg)
+{
+	memset(t, 0, sizeof *t);
+	t->epoch = epoch;
+	t->cfg = cfg;
+}
+
+void tally_free(struct tally *t)
+{
+	free(t->leads);
+	free(t->validators);
+	memset(t, 0, sizeof *t);
+}
+
+/* Grow an array by one zeroed element. */
+static void *append(void **arr, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t next = *cap ? *cap * 2 : 64;
+		void *grown = realloc(*arr, next * size);
+		if (grown == NULL)
+			return NULL;
+		*arr = grown;
+		*cap = next;
+	}
+	void *item = (char *)*arr + (*n)++ * size;
+	memset(item, 0, size);
+	return item;
+}
+
+struct tally_lead *tally_add_lead(struct tally *t)
+{
+	return append((void **)&t->leads, &t->nleads, &t->cap_leads, sizeof *t->leads);
+}
+
+struct tally_validator *tally_add_validator(struct tally *t)
+{
+	return append((void **)&t->validators, &t->nvalidators, &t->cap_validators,
+	              sizeof *t->validators);
+}
+
+static struct tally_lead *find_lead(const struct tally *t, const uint8_t id[16])
+{
+	size_t lo = 0, hi = t->nleads;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(t->leads[mid].id, id, 16);
+		if (c == 0)
+			return &t->leads[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* One revealed item: lead[16] ‖ decision ‖ score_e4 u16 ‖ reason[32]. */
+struct vote {
+	const uint8_t *lead;
+	int decision;
+	uint16_t score_e4;
+	const char *reason;
+};
+
+static struct vote vote_at(const struct tally_validator *v, uint32_t i)
+{
+	const uint8_t *p = v->items + (size_t)i * REVEAL_STORED;
+	struct vote out = {p, p[16], 0, (const char *)p + 19};
+	memcpy(&out.score_e4, p + 17, 2);
+	return out;
+}
+
+/* A deny vote's reason, to find each lead's most common one. */
+struct deny_reason {
+	size_t lead;
+	const char *reason;
+};
+
+static int deny_reason_cmp(const void *a, const void *b)
+{
+	const struct deny_reason *x = a, *y = b;
+	if (x->lead != y->lead)
+		return x->lead < y->lead ? -1 : 1;
+	return strncmp(x->reason, y->reason, 32);
+}
+
+/* Sum each lead's revealing, approving and score weights; collect the
+ * deny reasons (*reasons is new). */
+static size_t sum_votes(struct tally *t, struct deny_reason **reasons)
+{
+	size_t n = 0, cap = 0;
+	*reasons = NULL;
+	for (size_t v = 0; v < t->nvalidators; v++) {
+		const struct tally_validator *tv = &t->validators[v];
+		for (uint32_t i = 0; tv->revealed && i < tv->n; i++) {
+			struct vote vote = vote_at(tv, i);
+			struct tally_lead *l = find_lead(t, vote.lead);
+			if (l == NULL)
+				continue;
+			l->reveals++;
+			l->revealing += tv->weight;
+			l->score_sum += tv->weight * vote.score_e4;
+			if (vote.decision == LS_VOTE_APPROVE)
+				l->approving += tv->weight;
+			struct deny_reason *d = vote.decision == LS_VOTE_DENY
+			                        ? append((void **)reasons, &n, &cap, sizeof **reasons) : NULL;
+			if (d)
+				*d = (struct deny_reason){(size_t)(l - t->leads), vote.reason};
+		}
+	}
+	qsort(*reasons, n, sizeof **reasons, deny_reason_cmp);
+	return n;
+}
+
+/* The most common deny reason of each lead, ties to the first by name. */
+static void deny_reasons(struct tally *t, const struct deny_reason *r, size_t n)
+{
+	size_t best = 0;
+	for (size_t i = 0, run = 0; i < n; i++) {
+		run = (i > 0 && deny_reason_cmp(&r[i - 1], &r[i]) == 0) ? run + 1 : 1;
+		if (i == 0 || r[i].lead != r[i - 1].lead)
+			best = 0;
+		struct tally_lead *l = &t->leads[r[i].lead];
+		if (run > best && l->decision == LS_VOTE_DENY && l->revealing > 0) {
+			best = run;
+			snprintf(l->reason, sizeof l->reason, "%.31s", r[i].reason);
+		}
+	}
+}
+
+static void decide_lead(const struct tally *t, struct tally_lead *l)
+{
+	if (l->reveals == 0 || !(l->revealing > 0)) {
+		/* nobody (with weight) revealed: back to the queue once */
+		l->decision = l->rec.requeued == 0 ? TALLY_REQUEUE : LS_VOTE_DENY;
+		snprintf(l->reason, sizeof l->reason, "no_reveals");
+		return;
+	}
+	l->score_e4 = (uint16_t)lround(l->score_sum / l->revealing);
+	if (l->reveals >= t->cfg->min_reveals && l->approving > l->revealing / 2) {
+		l->decision = LS_VOTE_APPROVE;
+		snprintf(l->reason, sizeof l->reason, "pass");
+	} else {
+		l->decision = LS_VOTE_DENY;
+		snprintf(l->reason, sizeof l->reason, "too_few_reveals");  /* until a deny reason */
+	}
+}
+
+/* Agreement on decided leads, then eligibility, then each lead's support
+ * by eligible validators. */
+static void judge_validators(struct tally *t)
+{
+	for (size_t v = 0; v < t->nvalidators; v++) {
+		struct tally_validator *tv = &t->validators[v];
+		for (uint32_t i = 0; tv->revealed && i < tv->n; i++) {
+			struct vote vote = vote_at(tv, i);
+			const struct tally_lead *l = find_lead(t, vote.lead);
+			if (l == NULL || l->decision == TALLY_REQUEUE)
+				continue;
+			tv->voted++;
+			tv->agreed += vote.decision == l->decision;
+		}
+		tv->eligible = tv->voted > 0 &&
+		               (uint64_t)tv->agreed * 100 >= (uint64_t)t->cfg->eligibility_percent * tv->voted;
+		for (uint32_t i = 0; tv->eligible && i < tv->n; i++) {
+			struct tally_lead *l = find_lead(t, vote_at(tv, i).lead);
+			if (l)
+				l->eligible_support++;
+		}
+	}
+}
+
+void tally_decide(struct tally *t)
+{
+	struct deny_reason *reasons;
+	size_t nreasons = sum_votes(t, &reasons);
+	for (size_t i = 0; i < t->nleads; i++)
+		decide_lead(t, &t->leads[i]);
+	deny_reasons(t, reasons, nreasons);
+	free(reasons);
+	judge_validators(t);
+}
+
+void tally_count(const struct tally *t, size_t *approved, size_t *denied, size_t *requeued)
+{
+	for (size_t i = 0; i < t->nleads; i++) {
+		int d = t->leads[i].decision;
+		*approved += d == LS_VOTE_APPROVE;
+		*denied += d == LS_VOTE_DENY;
+		*requeued += d == TALLY_REQUEUE;
+	}
+}
+
+struct remainder {
+	uint64_t rem;
+	size_t index;
+};
+
+static int remainder_cmp(const void *a, const void *b)
+{
+	const struct remainder *x = a, *y = b;
+	if (x->rem != y->rem)
+		return x->rem > y->rem ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void tally_apportion(const uint64_t *counts, size_t n, uint32_t total, uint32_t *out)
+{
+	uint64_t sum = 0, given = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += counts[i];
+	struct remainder *r = calloc(n ? n : 1, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = sum ? (uint32_t)(counts[i] * total / sum) : 0;
+		given += out[i];
+		if (r)
+			r[i] = (struct remainder){sum ? counts[i] * total % sum : 0, i};
+	}
+	if (r == NULL || sum == 0) {
+		free(r);
+		return;
+	}
+	qsort(r, n, sizeof *r, remainder_cmp);
+	for (size_t k = 0; given < total && k < n; k++, given++)
+		out[r[k].index]++;
+	free(r);
+}
+
+/* ---- published bodies -------------------------------------------------- */
+
+struct miner_weight {
+	uint8_t hotkey[32];
+	uint64_t approved;
+	bool known;
+	uint16_t uid;
+	uint32_t u16;
+};
+
+static int miner_cmp(const void *a, const void *b)
+{
+	const struct miner_weight *x = a, *y = b;
+	if (x->known != y->known)
+		return x->known ? -1 : 1;
+	if (x->known && x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return memcmp(x->hotkey, y->hotkey, 32);
+}
+
+/* Approved leads decided with an eligible validator, per miner, ordered
+ * by uid; miners missing from the metagraph last (they have no uid to
+ * weigh).  *out is new. */
+static size_t miner_weights(const struct tally *t, const struct ls_metagraph *mg,
+                            struct miner_weight **out)
+{
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	for (size_t i = 0; i < t->nleads; i++) {
+		const struct tally_lead *l = &t->leads[i];
+		if (l->decision != LS_VOTE_APPROVE || l->eligible_support == 0)
+			continue;
+		size_t j = 0;
+		while (j < n && memcmp((*out)[j].hotkey, l->rec.miner, 32) != 0)
+			j++;
+		if (j == n) {
+			struct miner_weight *m = append((void **)out, &n, &cap, sizeof **out);
+			if (m == NULL)
+				break;
+			memcpy(m->hotkey, l->rec.miner, 32);
+			const struct ls_neuron *nr = ls_metagraph_find(mg, l->rec.miner);
+			m->known = nr != NULL;
+			m->uid = nr ? nr->uid : 0;
+		}
+		(*out)[j].approved++;
+	}
+	qsort(*out, n, sizeof **out, miner_cmp);
+	uint64_t *counts = calloc(n ? n : 1, sizeof *counts);
+	uint32_t *u16 = calloc(n ? n : 1, sizeof *u16);
+	size_t known = 0;
+	for (; counts && u16 && known < n && (*out)[known].known; known++)
+		counts[known] = (*out)[known].approved;
+	if (counts && u16) {
+		tally_apportion(counts, known, 65535, u16);
+		for (size_t i = 0; i < known; i++)
+			(*out)[i].u16 = u16[i];
+	}
+	free(counts);
+	free(u16);
+	return n;
+}
+
+static const char *ss58(const struct tally *t, const uint8_t key[32], char out[LS_SS58_MAX])
+{
+	if (ls_ss58_encode(key, t->cfg->ss58_prefix, out) != LS_OK)
+		out[0] = '\0';
+	return out;
+}
+
+static json_t *leads_json(const struct tally *t)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < t->nleads; i++) {
+		const struct tally_lead *l = &t->leads[i];
+		char id[37], hash[65], miner[LS_SS58_MAX];
+		ls_uuid_format(l->id, id);
+		ls_hex(l->rec.content_hash, 32, hash);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:f, s:f, s:I}", "lead_id", id,
+		                    "content_hash", hash, "miner", ss58(t, l->rec.miner, miner),
+		                    "decision", l->decision == LS_VOTE_APPROVE ? "approve"
+		                                : l->decision == LS_VOTE_DENY ? "deny" : "requeue",
+		                    "score", l->score_e4 / 10000.0, "reason", l->reason, "reveals",
+		                    (json_int_t)l->reveals, "approving_weight", l->approving,
+		                    "revealing_weight", l->revealing, "eligible_support",
+		                    (json_int_t)l->eligible_support));
+	}
+	return list;
+}
+
+static json_t *validators_json(const struct tally *t)
+{
+	json_t *list = json_array();
+	for (size_t v = 0; v < t->nvalidators; v++) {
+		const struct tally_validator *tv = &t->validators[v];
+		char key[LS_SS58_MAX];
+		json_t *o = json_pack("{s:s, s:f, s:b, s:b, s:I, s:I, s:f, s:b}", "hotkey",
+		                      ss58(t, tv->hotkey, key), "weight", tv->weight, "committed", 1,
+		                      "revealed", tv->revealed, "voted", (json_int_t)tv->voted,
+		                      "in_consensus", (json_int_t)tv->agreed, "agreement",
+		                      tv->voted ? (double)tv->agreed / tv->voted : 0.0, "eligible",
+		                      tv->eligible);
+		json_object_set_new(o, "uid", tv->known ? json_integer(tv->uid) : json_null());
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
+/* The weights payload: uid -> u16 (what a validator sets on chain) and
+ * hotkey -> float. */
+static json_t *weights_json(const struct tally *t, const struct miner_weight *m, size_t n)
+{
+	json_t *uids = json_array(), *u16 = json_array(), *by_hotkey = json_object();
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += m[i].known ? m[i].approved : 0;
+	for (size_t i = 0; i < n && m[i].known; i++) {
+		char key[LS_SS58_MAX];
+		json_array_append_new(uids, json_integer(m[i].uid));
+		json_array_append_new(u16, json_integer(m[i].u16));
+		json_object_set_new(by_hotkey, ss58(t, m[i].hotkey, key),
+		                    json_real((double)m[i].approved / (double)total));
+	}
+	return json_pack("{s:I, s:o, s:o, s:o}", "epoch", (json_int_t)t->epoch, "uids", uids,
+	                 "weights_u16", u16, "by_hotkey", by_hotkey);
+}
+
+static json_t *miners_json(const struct tally *t, const struct miner_weight *m, size_t n)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char key[LS_SS58_MAX];
+		json_t *o = json_pack("{s:s, s:I, s:I}", "hotkey", ss58(t, m[i].hotkey, key), "approved",
+		                      (json_int_t)m[i].approved, "weight_u16", (json_int_t)m[i].u16);
+		json_object_set_new(o, "uid", m[i].known ? json_integer(m[i].uid) : json_null());
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
+static void sha256_hex(const char *body, size_t len, char hex[65])
+{
+	uint8_t h[32];
+	crypto_hash_sha256(h, (const uint8_t *)body, len);
+	ls_hex(h, 32, hex);
+}
+
+ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, const uint8_t sk[64],
+                       char **results, size_t *results_len, char **weights,
+                       size_t *weights_len, json_t **weights_log)
+{
+	struct miner_weight *m;
+	size_t nm = miner_weights(t, mg, &m), approved = 0, denied = 0, requeued = 0;
+	char signer[LS_SS58_MAX], rhash[65], whash[65];
+	tally_count(t, &approved, &denied, &requeued);
+	ss58(t, sk + 32, signer);  /* libsodium keeps the public key in sk's second half */
+	json_t *res = json_pack(
+		"{s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "epoch",
+		(json_int_t)t->epoch, "close_block",
+		(json_int_t)((t->epoch + 1) * t->cfg->epoch_length + t->cfg->reveal_end + 1),
+		"metagraph_block", (json_int_t)t->metagraph_block, "signer", signer, "leads",
+		leads_json(t), "validators", validators_json(t), "miners", miners_json(t, m, nm),
+		"summary", "leads", (json_int_t)t->nleads, "approved", (json_int_t)approved, "denied",
+		(json_int_t)denied, "requeued", (json_int_t)requeued);
+	*results = res ? ls_signed_body(res, sk, results_len) : NULL;
+	json_t *w = weights_json(t, m, nm);
+	if (w && *results) {
+		sha256_hex(*results, *results_len, rhash);
+		json_object_set_new(w, "signer", json_string(signer));
+		json_object_set_new(w, "results_sha256", json_string(rhash));
+	}
+	*weights = w && *results ? ls_signed_body(w, sk, weights_len) : NULL;
+	*weights_log = NULL;
+	if (*weights) {
+		sha256_hex(*weights, *weights_len, whash);
+		*weights_log = json_pack("{s:I, s:O, s:O, s:s, s:s, s:I, s:I, s:I}", "epoch",
+		                         (json_int_t)t->epoch, "uids", json_object_get(w, "uids"),
+		                         "weights_u16", json_object_get(w, "weights_u16"),
+		                         "results_sha256", rhash, "weights_sha256", whash, "approved",
+		                         (json_int_t)approved, "denied", (json_int_t)denied, "requeued",
+		                         (json_int_t)requeued);
+	}
+	json_decref(res);
+	json_decref(w);
+	free(m);
+	return *weights_log ? LS_OK : LS_ERROR;
+}

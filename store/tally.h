@@ -1,0 +1,63 @@
+/* tally.h — the consensus rules of SPEC §6 as plain computation over an
+ * epoch's leads and revealed votes, with no store access: consensus.c
+ * fills a tally from one read transaction and writes its outcome. */
+#ifndef LEADSTORE_TALLY_H
+#define LEADSTORE_TALLY_H
+
+#include "internal.h"
+
+#define TALLY_REQUEUE 3  /* a decision besides LS_VOTE_APPROVE and _DENY */
+
+struct tally_lead {
+	uint8_t id[16];
+	struct lead_rec rec;
+	double revealing, approving, score_sum;  /* weights of the reveals */
+	uint32_t reveals, eligible_support;
+	int decision;
+	uint16_t score_e4;
+	char reason[32];
+};
+
+struct tally_validator {
+	uint8_t hotkey[32];
+	uint16_t uid;
+	bool known, revealed, eligible;
+	double weight;              /* stake × validator trust */
+	uint32_t voted, agreed;     /* on decided leads */
+	const uint8_t *items;       /* stored reveal items, borrowed */
+	uint32_t n;
+};
+
+struct tally {
+	uint64_t epoch, metagraph_block;
+	const struct ls_config *cfg;
+	struct tally_lead *leads;          /* sorted by lead id */
+	size_t nleads, cap_leads;
+	struct tally_validator *validators; /* sorted by hotkey */
+	size_t nvalidators, cap_validators;
+};
+
+void tally_init(struct tally *t, uint64_t epoch, const struct ls_config *cfg);
+void tally_free(struct tally *t);
+/* Append a zeroed entry (callers add in key order); NULL when out of
+ * memory. */
+struct tally_lead *tally_add_lead(struct tally *t);
+struct tally_validator *tally_add_validator(struct tally *t);
+
+/* Decide every lead, then each validator's agreement and eligibility,
+ * then each lead's support by eligible validators. */
+void tally_decide(struct tally *t);
+
+/* The signed results and weights bodies (new strings) and the WEIGHTS log
+ * payload (new reference).  mg gives miners their uids. */
+ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, const uint8_t sk[64],
+                       char **results, size_t *results_len, char **weights,
+                       size_t *weights_len, json_t **weights_log);
+
+void tally_count(const struct tally *t, size_t *approved, size_t *denied, size_t *requeued);
+
+/* Largest-remainder rounding of counts to integers summing to total
+ * (ties to the lower index); all zero when the counts are. */
+void tally_apportion(const uint64_t *counts, size_t n, uint32_t total, uint32_t *out);
+
+#endif
