@@ -103,12 +103,9 @@ static void body_etag(const void *body, size_t len, char etag[20])
 	snprintf(etag, 20, "%.16s", hex);
 }
 
-void http_public_json(struct request *req, struct response *res, const void *body,
-                      size_t len, const char *etag)
+static void json_body(struct response *res, const void *body, size_t len, const char *etag,
+                      const char *cache_control)
 {
-	static char cache_control[48];
-	snprintf(cache_control, sizeof cache_control, "public, max-age=%u",
-	         ls_store_config(req->st)->public_max_age);
 	res->status = 200;
 	res->content_type = "application/json";
 	res->cache_control = cache_control;
@@ -118,6 +115,20 @@ void http_public_json(struct request *req, struct response *res, const void *bod
 		snprintf(res->etag, sizeof res->etag, "%s", etag);
 	else
 		body_etag(body, len, res->etag);
+}
+
+void http_public_json(struct request *req, struct response *res, const void *body,
+                      size_t len, const char *etag)
+{
+	static char cache_control[48];
+	snprintf(cache_control, sizeof cache_control, "public, max-age=%u",
+	         ls_store_config(req->st)->public_max_age);
+	json_body(res, body, len, etag, cache_control);
+}
+
+void http_private_cached(struct response *res, const struct ls_body *b)
+{
+	json_body(res, b->data, b->len, b->etag, "private, no-store");
 }
 
 void http_private_json(struct response *res, int status, char *owned_body)
@@ -282,7 +293,7 @@ void http_serve(struct http_io *io, ls_store *st)
 	struct response res = {.status = 500};
 	char allow[64];
 	if (parse_target(&req, &res)) {
-		const struct route *r = route_find(req.method, req.path, &req.param, allow,
+		const struct route *r = route_find(req.method, req.path, req.param, sizeof req.param, allow,
 		                                   sizeof allow);
 		if (r == NULL && allow[0]) {
 			ls_err err = {0};

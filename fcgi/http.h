@@ -21,7 +21,7 @@ struct request {
 	char path[1024];
 	const char *query;           /* NULL when the URI has none */
 	char *query_buf;
-	const char *param;           /* the {id} segment of the route, if any */
+	char param[80];              /* the {} segment of the route, if any */
 	uint8_t *body;
 	size_t body_len;
 	struct ls_identity caller;   /* set on signed routes */
@@ -52,6 +52,9 @@ void http_problem_status(struct response *res, ls_status status, const char *cod
 void http_public_json(struct request *req, struct response *res, const void *body,
                       size_t len, const char *etag);
 void http_private_json(struct response *res, int status, char *owned_body);
+/* A private body sent from the store's map with its ETag (304 on
+ * If-None-Match) and Cache-Control: private, no-store. */
+void http_private_cached(struct response *res, const struct ls_body *b);
 
 /* Serve one request on io, whatever the outcome. */
 void http_serve(struct http_io *io, ls_store *st);
@@ -67,7 +70,7 @@ struct route {
 };
 /* The route for method and path; NULL with *allow set to the methods that
  * path does take ("" when no route has that path). */
-const struct route *route_find(const char *method, const char *path, const char **param,
-                               char *allow, size_t allow_size);
+const struct route *route_find(const char *method, const char *path, char *param,
+                               size_t param_size, char *allow, size_t allow_size);
 
 #endif

@@ -14,9 +14,19 @@ static void get_lead(struct request *req, struct response *res);
 static void get_participants(struct request *req, struct response *res);
 static void get_log(struct request *req, struct response *res);
 static void get_healthz(struct request *req, struct response *res);
+static void get_epoch_leads(struct request *req, struct response *res);
+static void post_epoch_commit(struct request *req, struct response *res);
+static void post_epoch_reveal(struct request *req, struct response *res);
+static void get_epoch_results(struct request *req, struct response *res);
+static void get_epoch_weights(struct request *req, struct response *res);
 
 static const struct route routes[] = {
 	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
+	{"GET", "/v1/epoch/{}/leads", AUTH_SIGNED, get_epoch_leads},
+	{"POST", "/v1/epoch/{}/commit", AUTH_SIGNED, post_epoch_commit},
+	{"POST", "/v1/epoch/{}/reveal", AUTH_SIGNED, post_epoch_reveal},
+	{"GET", "/v1/epoch/{}/results", AUTH_PUBLIC, get_epoch_results},
+	{"GET", "/v1/epoch/{}/weights", AUTH_PUBLIC, get_epoch_weights},
 	{"POST", "/v1/leads", AUTH_SIGNED, post_leads},
 	{"GET", "/v1/leads/{}", AUTH_SIGNED, get_lead},
 	{"GET", "/v1/participants", AUTH_PUBLIC, get_participants},
@@ -24,19 +34,19 @@ static const struct route routes[] = {
 	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
 };
 
-/* Segment-wise match; "{}" takes one non-empty segment into *param. */
-static bool path_matches(const char *pattern, const char *path, const char **param)
+/* Segment-wise match; "{}" takes one non-empty segment (shorter than
+ * size) into param. */
+static bool path_matches(const char *pattern, const char *path, char *param, size_t size)
 {
 	while (*pattern && *path) {
 		if (strncmp(pattern, "{}", 2) == 0) {
 			size_t n = strcspn(path, "/");
-			if (n == 0)
+			if (n == 0 || n >= size)
 				return false;
-			*param = path;
+			memcpy(param, path, n);
+			param[n] = '\0';
 			pattern += 2;
 			path += n;
-			if (*path == '/' && *pattern == '\0')
-				return false;
 			continue;
 		}
 		if (*pattern++ != *path++)
@@ -45,19 +55,16 @@ static bool path_matches(const char *pattern, const char *path, const char **par
 	return *pattern == '\0' && *path == '\0';
 }
 
-const struct route *route_find(const char *method, const char *path, const char **param,
-                               char *allow, size_t allow_size)
+const struct route *route_find(const char *method, const char *path, char *param,
+                               size_t param_size, char *allow, size_t allow_size)
 {
 	allow[0] = '\0';
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		const char *p = NULL;
-		if (!path_matches(routes[i].pattern, path, &p))
+		if (!path_matches(routes[i].pattern, path, param, param_size))
 			continue;
 		bool head_of_get = strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0;
-		if (strcmp(routes[i].method, method) == 0 || head_of_get) {
-			*param = p;
+		if (strcmp(routes[i].method, method) == 0 || head_of_get)
 			return &routes[i];
-		}
 		size_t n = strlen(allow);
 		snprintf(allow + n, allow_size - n, "%s%s", n ? ", " : "", routes[i].method);
 	}
@@ -307,4 +314,77 @@ static void get_healthz(struct request *req, struct response *res)
 	http_private_json(res, anchored ? 200 : 503, json_dumps(body, JSON_COMPACT));
 	res->cache_control = "no-store";
 	json_decref(body);
+}
+
+/* The {E} of /v1/epoch/{E}/...: a decimal epoch number. */
+static bool epoch_param(struct request *req, struct response *res, uint64_t *epoch)
+{
+	if (ls_parse_u64(req->param, (uint64_t)1 << 48, epoch))
+		return true;
+	http_problem_status(res, LS_INVALID, "bad_epoch", "an epoch is a decimal number");
+	return false;
+}
+
+static void get_epoch_leads(struct request *req, struct response *res)
+{
+	uint64_t epoch;
+	struct ls_body b;
+	ls_err err = {0};
+	if (!epoch_param(req, res, &epoch) || !begin_read(req, res))
+		return;
+	if (ls_epoch_leads(res->rd, &req->caller, epoch, req->now, &b, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_private_cached(res, &b);
+}
+
+/* POST /v1/epoch/{E}/commit and /reveal: one store call each. */
+typedef ls_status (*vote_fn)(ls_store *, const struct ls_identity *, uint64_t, json_t *, int64_t,
+                             char **, ls_err *);
+static void post_vote(struct request *req, struct response *res, vote_fn fn)
+{
+	uint64_t epoch;
+	char *answer = NULL;
+	ls_err err = {0};
+	if (!epoch_param(req, res, &epoch))
+		return;
+	json_t *body = parse_body(req, res);
+	if (body == NULL)
+		return;
+	if (fn(req->st, &req->caller, epoch, body, req->now, &answer, &err) != LS_OK)
+		http_problem(res, &err);
+	else
+		http_private_json(res, 200, answer);
+	json_decref(body);
+}
+
+static void post_epoch_commit(struct request *req, struct response *res)
+{
+	post_vote(req, res, ls_epoch_commit);
+}
+
+static void post_epoch_reveal(struct request *req, struct response *res)
+{
+	post_vote(req, res, ls_epoch_reveal);
+}
+
+static void get_published(struct request *req, struct response *res, const char *what)
+{
+	uint64_t epoch;
+	struct ls_body b;
+	ls_err err = {0};
+	if (!epoch_param(req, res, &epoch) || !begin_read(req, res))
+		return;
+	if (ls_epoch_published(res->rd, epoch, what, &b, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_public_json(req, res, b.data, b.len, b.etag);
+}
+
+static void get_epoch_results(struct request *req, struct response *res)
+{
+	get_published(req, res, "results");
+}
+
+static void get_epoch_weights(struct request *req, struct response *res)
+{
+	get_published(req, res, "weights");
 }

@@ -2,12 +2,17 @@
  * leadgate-admin — the operator's tool (SPEC §11):
  *   init                     create or open the store, print its state
  *   keygen FILE              write a new ed25519 hotkey seed (mode 0600)
+ *   keygen --gateway         write the gateway's signing key to gateway_key
  *   address FILE             print the SS58 address of a seed file
  *   sign --key FILE [opts] METHOD URL [BODYFILE]
  *                            print RFC 9421 headers for `curl -H @file`
  *   status                   store, clock, counts and the log chain
  *   backup DIR               consistent compacting copy of the store
  *   migrate                  bring an older store to this build's schema
+ *   published E results|weights
+ *                            print an epoch's signed body from the store
+ *   verify-signed FILE ADDRESS
+ *                            check a signed results or weights body
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +30,11 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: leadgate-admin init | status | migrate | backup DIR\n"
-	        "       leadgate-admin keygen FILE | address FILE\n"
+	        "       leadgate-admin keygen FILE | keygen --gateway | address FILE\n"
 	        "       leadgate-admin sign --key FILE [--created T] [--expires T] [--nonce N]\n"
-	        "                           [--label L] METHOD URL [BODYFILE]\n");
+	        "                           [--label L] METHOD URL [BODYFILE]\n"
+	        "       leadgate-admin published EPOCH results|weights\n"
+	        "       leadgate-admin verify-signed FILE ADDRESS\n");
 	return EXIT_FAILURE;
 }
 
@@ -42,6 +49,8 @@ static void load_config(struct ls_config *cfg)
 	}
 }
 
+/* A hotkey seed at path, or (path NULL) the gateway's key at the
+ * configured gateway_key. */
 static int cmd_keygen(const char *path)
 {
 	struct ls_config cfg;
@@ -49,6 +58,8 @@ static int cmd_keygen(const char *path)
 	char addr[LS_SS58_MAX];
 	ls_err err = {0};
 	load_config(&cfg);
+	if (path == NULL)
+		path = cfg.gateway_key;
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
 	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
@@ -315,6 +326,49 @@ static int cmd_migrate(void)
 	return EXIT_SUCCESS;
 }
 
+static int cmd_published(const char *epoch_text, const char *what)
+{
+	struct job job;
+	ls_reader *rd = NULL;
+	struct ls_body b;
+	uint64_t epoch;
+	ls_err err = {0};
+	if (!ls_parse_u64(epoch_text, UINT64_MAX, &epoch) ||
+	    (strcmp(what, "results") != 0 && strcmp(what, "weights") != 0))
+		return usage();
+	job_start(&job, "leadgate-admin", NULL, LS_OPEN_READONLY);
+	ls_status s = ls_reader_begin(job.st, &rd, &err);
+	if (s == LS_OK && (s = ls_epoch_published(rd, epoch, what, &b, &err)) == LS_OK)
+		fwrite(b.data, 1, b.len, stdout);
+	if (s != LS_OK)
+		job_error(&job, &err);
+	ls_reader_end(rd);
+	job_finish(&job);
+	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int cmd_verify_signed(const char *path, const char *address)
+{
+	struct ls_config cfg;
+	uint8_t pk[32];
+	size_t len;
+	ls_err err = {0};
+	load_config(&cfg);
+	if (ls_ss58_decode(address, cfg.ss58_prefix, pk, &err) != LS_OK) {
+		fprintf(stderr, "leadgate-admin: %s: %s\n", address, err.detail);
+		return EXIT_FAILURE;
+	}
+	char *body = job_read_file(path, 64u << 20, &len);
+	if (body == NULL) {
+		fprintf(stderr, "leadgate-admin: %s: %s\n", path, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	bool ok = ls_signed_body_verify(body, len, pk);
+	free(body);
+	printf("leadgate-admin: %s: %s\n", path, ok ? "signature ok" : "signature INVALID");
+	return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -328,11 +382,17 @@ int main(int argc, char **argv)
 		return cmd_migrate();
 	if (strcmp(cmd, "backup") == 0 && argc == 3)
 		return cmd_backup(argv[2]);
-	if (strcmp(cmd, "keygen") == 0 && argc == 3)
+	if (strcmp(cmd, "keygen") == 0 && argc == 3 && strcmp(argv[2], "--gateway") == 0)
+		return cmd_keygen(NULL);
+	if (strcmp(cmd, "keygen") == 0 && argc == 3 && argv[2][0] != '-')
 		return cmd_keygen(argv[2]);
 	if (strcmp(cmd, "address") == 0 && argc == 3)
 		return cmd_address(argv[2]);
 	if (strcmp(cmd, "sign") == 0)
 		return cmd_sign(argc - 1, argv + 1);
+	if (strcmp(cmd, "published") == 0 && argc == 4)
+		return cmd_published(argv[2], argv[3]);
+	if (strcmp(cmd, "verify-signed") == 0 && argc == 4)
+		return cmd_verify_signed(argv[2], argv[3]);
 	return usage();
 }

@@ -1,0 +1,42 @@
+/*
+ * leadgate-close — close every epoch whose reveal window has ended (SPEC
+ * §6, §10): decisions, miner weights, signed results and weights, each
+ * epoch in one write transaction.  Needs the gateway key (leadgate-admin
+ * keygen --gateway).  Cron: every minute.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <sodium.h>
+#include "job.h"
+
+int main(int argc, char **argv)
+{
+	struct job job;
+	struct ls_close_report r;
+	uint8_t pk[32], sk[64];
+	ls_err err = {0};
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: leadgate-close\n");
+		return EXIT_FAILURE;
+	}
+	job_start(&job, "leadgate-close", "close", 0);
+	const char *key = ls_store_config(job.st)->gateway_key;
+	ls_status s = ls_keyfile_load(key, pk, sk, &err);
+	if (s != LS_OK) {
+		fprintf(stderr, "leadgate-close: the gateway key: %s (create it with leadgate-admin keygen --gateway)\n",
+		        err.detail);
+		job_finish(&job);
+		return EXIT_FAILURE;
+	}
+	s = ls_epochs_close(job.st, (int64_t)time(NULL), sk, &r, &err);
+	sodium_memzero(sk, sizeof sk);
+	if (r.closed)
+		printf("leadgate-close: %zu epoch(s) closed up to %llu: %zu approved, %zu denied, %zu requeued\n",
+		       r.closed, (unsigned long long)r.last_epoch, r.approved, r.denied, r.requeued);
+	if (s != LS_OK)
+		job_error(&job, &err);
+	job_finish(&job);
+	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
