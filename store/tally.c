@@ -119,7 +119,8 @@ static size_t sum_votes(struct tally *t, struct deny_reason **reasons)
 				*d = (struct deny_reason){(size_t)(l - t->leads), vote.reason};
 		}
 	}
-	qsort(*reasons, n, sizeof **reasons, deny_reason_cmp);
+	if (n > 0)  /* qsort must not see the NULL of an empty list */
+		qsort(*reasons, n, sizeof **reasons, deny_reason_cmp);
 	return n;
 }
 
@@ -283,7 +284,8 @@ static size_t miner_weights(const struct tally *t, const struct ls_metagraph *mg
 		}
 		(*out)[j].approved++;
 	}
-	qsort(*out, n, sizeof **out, miner_cmp);
+	if (n > 0)
+		qsort(*out, n, sizeof **out, miner_cmp);
 	uint64_t *counts = calloc(n ? n : 1, sizeof *counts);
 	uint32_t *u16 = calloc(n ? n : 1, sizeof *u16);
 	size_t known = 0;
