@@ -29,6 +29,18 @@ ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now, struct ls_clock 
 	return s;
 }
 
+ls_status ls_clock_required(ls_store *st, MDB_txn *txn, int64_t now, struct ls_clock *out,
+                            ls_err *err)
+{
+	ls_status s = ls_clock_now(st, txn, now, out);
+	if (s == LS_UNAVAILABLE)
+		return ls_fail(err, s, "clock_not_anchored", NULL,
+		               "the gateway has no chain anchor yet: leadgate-sync imports one");
+	if (s != LS_OK)
+		return ls_fail(err, s, "store_error", NULL, "the chain anchor could not be read");
+	return LS_OK;
+}
+
 void ls_clock_at(const struct ls_config *cfg, const struct ls_anchor *anchor,
                  int64_t now, struct ls_clock *out)
 {

@@ -241,11 +241,9 @@ static ls_status closable(ls_store *st, int64_t now, uint64_t **epochs, size_t *
 	ls_status s = ls_reader_begin(st, &rd, err);
 	if (s != LS_OK)
 		return s;
-	if ((s = ls_clock_now(st, rd->txn, now, &clk)) != LS_OK) {
+	if ((s = ls_clock_required(st, rd->txn, now, &clk, err)) != LS_OK) {
 		ls_reader_end(rd);
-		return s == LS_UNAVAILABLE ? ls_fail(err, s, "clock_not_anchored", NULL,
-		                                     "no chain anchor yet: run leadgate-sync first")
-		                           : s;
+		return s;
 	}
 	int rc = mdb_cursor_open(rd->txn, st->dbi[DB_EPOCHS], &cur);
 	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;

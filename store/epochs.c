@@ -160,10 +160,7 @@ static ls_status prefetch_write(struct ls_txn *t, void *vctx)
 	struct ls_clock clk;
 	uint64_t epoch;
 	memset(c->report, 0, sizeof *c->report);
-	ls_status s = ls_clock_now(t->st, t->txn, c->now, &clk);
-	if (s == LS_UNAVAILABLE)
-		return ls_fail(t->err, s, "clock_not_anchored", NULL,
-		               "no chain anchor yet: run leadgate-sync first");
+	ls_status s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
 		return s;
 	c->report->block = clk.block;
@@ -177,16 +174,6 @@ ls_status ls_epoch_prefetch(ls_store *st, int64_t now, struct ls_prefetch_report
 {
 	struct prefetch_ctx c = {now, report};
 	return ls_write(st, prefetch_write, &c, err);
-}
-
-/* The clock of a reader, or a 503 naming the missing anchor. */
-static ls_status reader_clock(ls_reader *rd, int64_t now, struct ls_clock *clk, ls_err *err)
-{
-	ls_status s = ls_clock_now(rd->st, rd->txn, now, clk);
-	if (s == LS_UNAVAILABLE)
-		return ls_fail(err, s, "clock_not_anchored", NULL,
-		               "the gateway has no chain anchor yet; try again after the next sync");
-	return s == LS_OK ? LS_OK : ls_fail(err, s, "store_error", NULL, "the clock could not be read");
 }
 
 ls_status ls_window_refuse(ls_err *err, const char *code, const char *what, uint64_t epoch,
@@ -216,7 +203,7 @@ ls_status ls_epoch_leads(ls_reader *rd, const struct ls_identity *caller, uint64
 	char name[40];
 	ls_status s = ls_require_validator(caller, err);
 	if (s == LS_OK)
-		s = reader_clock(rd, now, &clk, err);
+		s = ls_clock_required(rd->st, rd->txn, now, &clk, err);
 	if (s != LS_OK)
 		return s;
 	ls_epoch_windows(&rd->st->cfg, epoch, &w);

@@ -103,6 +103,10 @@ uint64_t ls_from_be64(const uint8_t in[8]);
 /* The current clock from the anchor in txn; LS_UNAVAILABLE without one. */
 ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now,
                        struct ls_clock *out);
+/* The same, with every failure explained in err: 503 clock_not_anchored
+ * when no sync has happened yet. */
+ls_status ls_clock_required(ls_store *st, MDB_txn *txn, int64_t now, struct ls_clock *out,
+                            ls_err *err);
 
 /* Neuron records: fmt ‖ uid u16 ‖ stake f64 ‖ trust f64 ‖ permit ‖ active. */
 #define NEURON_REC_LEN 21

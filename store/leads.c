@@ -249,10 +249,7 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 	struct submit_ctx *c = vctx;
 	struct ls_clock clk;
 	struct ls_epoch_windows w;
-	ls_status s = ls_clock_now(t->st, t->txn, c->now, &clk);
-	if (s == LS_UNAVAILABLE)
-		return ls_fail(t->err, s, "clock_not_anchored", NULL,
-		               "the gateway has no chain anchor yet; try again after the next sync");
+	ls_status s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
 		return s;
 	ls_epoch_windows(&t->st->cfg, clk.epoch, &w);

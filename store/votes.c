@@ -213,15 +213,6 @@ struct vote_ctx {
 	char **response;
 };
 
-static ls_status txn_clock(struct ls_txn *t, int64_t now, struct ls_clock *clk)
-{
-	ls_status s = ls_clock_now(t->st, t->txn, now, clk);
-	if (s == LS_UNAVAILABLE)
-		return ls_fail(t->err, s, "clock_not_anchored", NULL,
-		               "the gateway has no chain anchor yet; try again after the next sync");
-	return s;
-}
-
 static ls_status log_vote(struct ls_txn *t, struct vote_ctx *c, const char *type, uint32_t n,
                           const void *rec, size_t len, char hash_hex[65])
 {
@@ -278,7 +269,7 @@ static ls_status commit_write(struct ls_txn *t, void *vctx)
 	uint8_t key[40];
 	MDB_val v;
 	char hash[65];
-	ls_status s = txn_clock(t, c->now, &clk);
+	ls_status s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
 		return s;
 	ls_epoch_windows(&t->st->cfg, c->epoch, &w);
@@ -413,7 +404,7 @@ static ls_status reveal_write(struct ls_txn *t, void *vctx)
 		*c->response = reveal_response(c, &prev, n);
 		return *c->response ? LS_OK : ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
 	}
-	if (s != LS_NOTFOUND || (s = txn_clock(t, c->now, &clk)) != LS_OK)
+	if (s != LS_NOTFOUND || (s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err)) != LS_OK)
 		return s;
 	ls_epoch_windows(&t->st->cfg, c->epoch, &w);
 	if (!ls_window_contains(&w.reveal, clk.block))
