@@ -95,51 +95,6 @@ static int cmd_address(const char *path)
 	return EXIT_SUCCESS;
 }
 
-struct sign_target {
-	char host[256];
-	char path[2048];
-	const char *query;
-	const char *scheme;
-	const char *digest;
-};
-
-static const char *sign_header(void *ctx, const char *name)
-{
-	struct sign_target *t = ctx;
-	if (strcmp(name, "host") == 0)
-		return t->host;
-	if (strcmp(name, "content-digest") == 0)
-		return t->digest;
-	return NULL;
-}
-
-static bool parse_url(const char *url, struct sign_target *t)
-{
-	const char *p = strstr(url, "://");
-	if (p == NULL || p - url > 5)
-		return false;
-	t->scheme = strncmp(url, "https", 5) == 0 ? "https" : "http";
-	p += 3;
-	size_t hl = strcspn(p, "/?");
-	size_t pl = strcspn(p + hl, "?");
-	if (hl == 0 || hl >= sizeof t->host || pl >= sizeof t->path)
-		return false;
-	snprintf(t->host, sizeof t->host, "%.*s", (int)hl, p);
-	snprintf(t->path, sizeof t->path, "%.*s", (int)pl, pl ? p + hl : "/");
-	t->query = p[hl + pl] == '?' ? p + hl + pl + 1 : NULL;
-	return true;
-}
-
-static void add_param(struct ls_sig_input *in, const char *key, char type, const char *s,
-                      int64_t i)
-{
-	struct ls_sig_param *p = &in->params[in->nparams++];
-	snprintf(p->key, sizeof p->key, "%s", key);
-	p->type = type;
-	snprintf(p->value, sizeof p->value, "%s", s ? s : "");
-	p->integer = i;
-}
-
 struct sign_options {
 	const char *key, *nonce, *label;
 	int64_t created, expires;  /* expires < 0: none */
@@ -166,75 +121,39 @@ static bool parse_sign_options(int argc, char **argv, struct sign_options *o)
 	return o->key != NULL && argc - optind >= 2 && argc - optind <= 3;
 }
 
-/* SPEC §3's profile: @method @path @query [content-digest]; created
- * [expires] nonce keyid alg, in that order. */
-static void profile_input(const struct sign_options *o, const char *addr, bool has_body,
-                          struct ls_sig_input *in)
-{
-	memset(in, 0, sizeof *in);
-	snprintf(in->label, sizeof in->label, "%s", o->label);
-	in->ncomponents = 3;
-	strcpy(in->components[0], "@method");
-	strcpy(in->components[1], "@path");
-	strcpy(in->components[2], "@query");
-	if (has_body)
-		strcpy(in->components[in->ncomponents++], "content-digest");
-	add_param(in, "created", 'i', NULL, o->created);
-	if (o->expires >= 0)
-		add_param(in, "expires", 'i', NULL, o->expires);
-	add_param(in, "nonce", 's', o->nonce, 0);
-	add_param(in, "keyid", 's', addr, 0);
-	add_param(in, "alg", 's', "ed25519", 0);
-}
-
+/* Headers for `curl -H @file`, signed by the key file (SPEC §3). */
 static int cmd_sign(int argc, char **argv)
 {
 	struct sign_options o;
 	struct ls_config cfg;
-	struct sign_target t = {0};
-	struct ls_sig_input in;
-	uint8_t pk[32], sk[64], *body = NULL, sig[64], r[16];
-	size_t body_len = 0, base_len;
-	char digest[64], addr[LS_SS58_MAX], noncebuf[33], b64[100];
-	static char base[16384];
+	struct ls_signed_headers h;
+	uint8_t pk[32], sk[64], *body = NULL;
+	size_t body_len = 0;
 	ls_err err = {0};
 	if (!parse_sign_options(argc, argv, &o))
 		return usage();
 	const char *method = argv[optind], *url = argv[optind + 1], *bodyfile = argv[optind + 2];
 	load_config(&cfg);
-	if (sodium_init() < 0 || !read_key(o.key, pk, sk) ||
-	    ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK)
+	if (sodium_init() < 0 || !read_key(o.key, pk, sk))
 		return EXIT_FAILURE;
-	if (!parse_url(url, &t)) {
-		fprintf(stderr, "leadgate-admin: sign: not an http(s) URL: %s\n", url);
-		return EXIT_FAILURE;
-	}
 	if (bodyfile && (body = (uint8_t *)job_read_file(bodyfile, 1u << 30, &body_len)) == NULL) {
 		fprintf(stderr, "leadgate-admin: sign: %s: %s\n", bodyfile, strerror(errno));
+		sodium_memzero(sk, sizeof sk);
 		return EXIT_FAILURE;
 	}
-	if (o.nonce == NULL) {
-		randombytes_buf(r, sizeof r);
-		ls_hex(r, sizeof r, noncebuf);
-		o.nonce = noncebuf;
-	}
-	ls_content_digest(body ? body : (const uint8_t *)"", body_len, digest);
-	t.digest = digest;
-	profile_input(&o, addr, body_len > 0, &in);
-	struct ls_http_request req = {.method = method, .path = t.path, .query = t.query,
-	                              .scheme = t.scheme, .header = sign_header, .header_ctx = &t};
+	struct ls_sign_request r = {.method = method, .url = url, .body = body,
+	                            .body_len = body_len, .label = o.label, .nonce = o.nonce,
+	                            .created = o.created, .expires = o.expires};
+	ls_status s = ls_request_sign(&r, sk, cfg.ss58_prefix, &h, &err);
+	sodium_memzero(sk, sizeof sk);
 	free(body);
-	if (ls_sig_base(&in, &req, base, sizeof base, &base_len, &err) != LS_OK) {
+	if (s != LS_OK) {
 		fprintf(stderr, "leadgate-admin: sign: %s\n", err.detail);
 		return EXIT_FAILURE;
 	}
-	crypto_sign_detached(sig, NULL, (const uint8_t *)base, base_len, sk);
-	sodium_memzero(sk, sizeof sk);
-	sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
-	if (body_len > 0)
-		printf("Content-Type: application/json\nContent-Digest: %s\n", digest);
-	printf("Signature-Input: %s=%s\nSignature: %s=:%s:\n", o.label,
-	       strstr(base, "\"@signature-params\": ") + 21, o.label, b64);
+	if (h.content_digest[0])
+		printf("Content-Type: application/json\nContent-Digest: %s\n", h.content_digest);
+	printf("Signature-Input: %s\nSignature: %s\n", h.signature_input, h.signature);
 	return EXIT_SUCCESS;
 }
 

@@ -269,6 +269,29 @@ ls_status ls_content_digest_check(const char *header, const uint8_t *body,
 /* "sha-256=:<base64>:" for body, NUL-terminated. */
 void ls_content_digest(const uint8_t *body, size_t len, char out[64]);
 
+/* The client side of the profile: a request to sign and the headers that
+ * carry its signature (leadgate-admin sign, leadgate-sim, bench/). */
+struct ls_sign_request {
+	const char *method;       /* "GET" */
+	const char *url;          /* http(s)://host[:port]/path[?query] */
+	const uint8_t *body;      /* NULL or body_len bytes */
+	size_t body_len;
+	const char *label;        /* NULL: "sig1" */
+	const char *nonce;        /* NULL: 32 random hex digits (CSPRNG) */
+	int64_t created;          /* unix seconds */
+	int64_t expires;          /* < 0: no expires parameter */
+};
+struct ls_signed_headers {
+	char content_digest[64];  /* "" when there is no body */
+	char signature_input[1024];
+	char signature[160];      /* whole header values, "label=..." */
+};
+/* Sign r with the ed25519 secret key sk (libsodium's 64-byte form); the
+ * keyid is sk's public key as SS58 with ss58_prefix.  Not thread-safe. */
+ls_status ls_request_sign(const struct ls_sign_request *r, const uint8_t sk[64],
+                          unsigned ss58_prefix, struct ls_signed_headers *out, ls_err *err)
+	LS_WARN_UNUSED;
+
 /* A neuron of the metagraph (SPEC §3). */
 struct ls_neuron {
 	uint8_t hotkey[32];
