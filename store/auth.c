@@ -1,5 +1,5 @@
-/* auth.c — verifying a signed request end to end (SPEC §3) and the replay
- * store of (keyid, nonce) pairs. */
+/* auth.c — verifying a signed request end to end (SPEC §3); the replay
+ * store it ends with is replay.c. */
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -7,38 +7,22 @@
 
 #define SIG_BASE_MAX 16384
 
-struct replay_ctx {
-	uint8_t key[32];
-	int64_t expiry;
-	const uint8_t *hotkey;
-	struct ls_identity *id;
-};
-
-/* One write: look the signer up in the metagraph, refuse a pair seen
- * before, remember this one.  Every signed endpoint serves registered
- * hotkeys only, so others are refused here, before their nonces could
- * fill the replay store. */
-static ls_status replay_record(struct ls_txn *t, void *vctx)
+/* Every signed endpoint serves registered hotkeys only, so others are
+ * refused here, before their nonces could fill the replay store. */
+static ls_status require_registered(ls_store *st, struct ls_identity *id, ls_err *err)
 {
-	struct replay_ctx *c = vctx;
-	MDB_val v;
-	c->id->registered = false;
-	if (lt_get(t, DB_NEURONS, c->hotkey, 32, &v) == LS_OK) {
-		ls_neuron_decode(&v, c->hotkey, &c->id->neuron);
-		c->id->registered = true;
-	}
-	if (!c->id->registered)
-		return ls_fail(t->err, LS_FORBIDDEN, "not_registered", NULL,
-		               "hotkey %s is not registered in the metagraph", c->id->ss58);
-	ls_status s = lt_get(t, DB_NONCES, c->key, sizeof c->key, &v);
-	if (s == LS_OK)
-		return ls_fail(t->err, LS_UNAUTHORIZED, "replayed_nonce", "Signature-Input",
-		               "this nonce was already used by this key");
-	if (s != LS_NOTFOUND)
+	ls_reader *rd;
+	ls_status s = ls_reader_begin(st, &rd, err);
+	if (s != LS_OK)
 		return s;
-	uint8_t rec[9] = {LS_FMT1};
-	memcpy(rec + 1, &c->expiry, 8);
-	return lt_put(t, DB_NONCES, c->key, sizeof c->key, rec, sizeof rec, 0);
+	s = ls_neuron_get(rd, id->hotkey, &id->neuron);
+	ls_reader_end(rd);
+	id->registered = s == LS_OK;
+	if (s == LS_NOTFOUND)
+		return ls_fail(err, LS_FORBIDDEN, "not_registered", NULL,
+		               "hotkey %s is not registered in the metagraph", id->ss58);
+	return s == LS_OK ? LS_OK : ls_fail(err, LS_ERROR, "store_error", NULL,
+	                                    "the metagraph could not be read");
 }
 
 static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls_sig_input *in,
@@ -95,51 +79,8 @@ ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_
 		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
 		               "the signature does not verify for keyid %s", in.keyid);
 
-	struct replay_ctx rc = {.expiry = in.created + st->cfg.clock_skew,
-	                        .hotkey = out->hotkey, .id = out};
-	crypto_hash_sha256_state h;
-	crypto_hash_sha256_init(&h);
-	crypto_hash_sha256_update(&h, out->hotkey, 32);
-	crypto_hash_sha256_update(&h, (const uint8_t *)in.nonce, strlen(in.nonce));
-	crypto_hash_sha256_final(&h, rc.key);
-	return ls_write(st, replay_record, &rc, err);
-}
-
-struct prune_ctx {
-	int64_t now;
-	uint64_t removed;
-};
-
-static ls_status prune_nonces(struct ls_txn *t, void *vctx)
-{
-	struct prune_ctx *c = vctx;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	c->removed = 0;
-	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_NONCES], &cur);
-	if (rc)
-		return lt_fail_mdb(t, rc, "open a cursor");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		int64_t expiry;
-		if (v.mv_size != 9)
-			continue;
-		memcpy(&expiry, (uint8_t *)v.mv_data + 1, 8);
-		if (expiry >= c->now)
-			continue;
-		rc = mdb_cursor_del(cur, 0);
-		if (rc)
-			break;
-		c->removed++;
-	}
-	mdb_cursor_close(cur);
-	return (rc && rc != MDB_NOTFOUND) ? lt_fail_mdb(t, rc, "prune nonces") : LS_OK;
-}
-
-ls_status ls_nonces_prune(ls_store *st, int64_t now, uint64_t *removed, ls_err *err)
-{
-	struct prune_ctx c = {.now = now};
-	ls_status s = ls_write(st, prune_nonces, &c, err);
-	*removed = c.removed;
+	s = require_registered(st, out, err);
+	if (s == LS_OK)
+		s = ls_replay_record(st, out->hotkey, in.nonce, in.created, now, err);
 	return s;
 }

@@ -19,7 +19,7 @@ static const char *const db_names[DB__MAX] = {
 	[DB_META] = "meta",       [DB_NEURONS] = "neurons",
 	[DB_LEADS] = "leads",     [DB_PENDING] = "pending",
 	[DB_DEDUP] = "dedup",     [DB_COUNTERS] = "counters",
-	[DB_NONCES] = "nonces",   [DB_LOG] = "log",
+	[DB_LOG] = "log",
 	[DB_CACHE] = "cache",     [DB_MGHIST] = "metagraph_history",
 	[DB_EPOCHS] = "epochs",   [DB_ASSIGNED] = "assigned",
 	[DB_COMMITS] = "commits", [DB_REVEALS] = "reveals",
@@ -38,7 +38,7 @@ ls_status ls_mdb_status(int rc)
 	}
 }
 
-static ls_status mdb_fail(ls_err *err, int rc, const char *what)
+ls_status ls_mdb_fail(ls_err *err, int rc, const char *what)
 {
 	ls_status s = ls_mdb_status(rc);
 	if (s == LS_FULL)
@@ -50,18 +50,18 @@ static ls_status mdb_fail(ls_err *err, int rc, const char *what)
 
 /* Begin a transaction, handling a map grown by another process and a
  * reader table full of dead processes' slots. */
-static int txn_begin(ls_store *st, unsigned flags, MDB_txn **txn)
+static int txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 {
 	int rc;
 	for (int i = 0; i < LS_MAX_RETRIES; i++) {
-		rc = mdb_txn_begin(st->env, NULL, flags, txn);
+		rc = mdb_txn_begin(env, NULL, flags, txn);
 		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(st->env, 0);
+			mdb_env_set_mapsize(env, 0);
 			continue;
 		}
 		if (rc == MDB_READERS_FULL) {
 			int dead = 0;
-			mdb_reader_check(st->env, &dead);
+			mdb_reader_check(env, &dead);
 			if (dead > 0)
 				continue;
 		}
@@ -89,13 +89,22 @@ static int schema_read(ls_store *st, MDB_txn *txn, bool create, uint32_t *schema
 }
 
 /* Schema 1 -> 2 adds the epoch pipeline's databases, empty: a store of
- * schema 1 has never assigned an epoch. */
+ * schema 1 has never assigned an epoch.  2 -> 3 drops "nonces": the replay
+ * store moved to an environment of its own (replay.c), and its entries
+ * only matter for clock_skew seconds anyway. */
 static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 {
 	MDB_dbi dbi;
 	for (int i = DB_FIRST_OF_SCHEMA2; i < DB__MAX && *schema < 2; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
 		if (rc)
+			return rc;
+	}
+	if (*schema < 3) {
+		int rc = mdb_dbi_open(txn, "nonces", 0, &dbi);
+		if (rc == 0)
+			rc = mdb_drop(txn, dbi, 1);
+		if (rc && rc != MDB_NOTFOUND)
 			return rc;
 	}
 	*schema = LS_SCHEMA_VERSION;
@@ -121,9 +130,9 @@ static ls_status open_dbis(ls_store *st, unsigned flags, ls_err *err)
 	bool create = flags & LS_OPEN_CREATE, migrate = flags & LS_OPEN_MIGRATE;
 	MDB_txn *txn;
 	uint32_t schema = 0;
-	int rc = txn_begin(st, create || migrate ? 0 : MDB_RDONLY, &txn);
+	int rc = txn_begin(st->env, create || migrate ? 0 : MDB_RDONLY, &txn);
 	if (rc)
-		return mdb_fail(err, rc, "begin the opening transaction");
+		return ls_mdb_fail(err, rc, "begin the opening transaction");
 	rc = mdb_dbi_open(txn, db_names[DB_META], create ? MDB_CREATE : 0, &st->dbi[DB_META]);
 	if (rc == 0)
 		rc = schema_read(st, txn, create, &schema);
@@ -141,12 +150,12 @@ static ls_status open_dbis(ls_store *st, unsigned flags, ls_err *err)
 			return ls_fail(err, LS_UNAVAILABLE, "not_initialised", NULL,
 			               "store %s is not initialised: run leadgate-admin init",
 			               st->cfg.store_dir);
-		return mdb_fail(err, rc, "open the databases");
+		return ls_mdb_fail(err, rc, "open the databases");
 	}
 	/* Committing (even read-only) keeps the handles: an abort closes them. */
 	rc = mdb_txn_commit(txn);
 	if (rc)
-		return mdb_fail(err, rc, "initialise the store");
+		return ls_mdb_fail(err, rc, "initialise the store");
 	return LS_OK;
 }
 
@@ -188,6 +197,8 @@ ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
 	int dead = 0;
 	mdb_reader_check(st->env, &dead);  /* slots of processes killed earlier */
 	ls_status s = open_dbis(st, flags, err);
+	if (s == LS_OK)
+		s = ls_replay_open(st, flags, err);
 	if (s != LS_OK) {
 		ls_close(st);
 		return s;
@@ -200,39 +211,42 @@ void ls_close(ls_store *st)
 {
 	if (st == NULL)
 		return;
+	ls_replay_close(st);
 	mdb_env_close(st->env);
 	free(st);
 }
 
 const struct ls_config *ls_store_config(const ls_store *st) { return &st->cfg; }
 
-uint64_t ls_map_size(ls_store *st)
+static uint64_t env_map_size(MDB_env *env)
 {
 	MDB_envinfo info;
-	mdb_env_info(st->env, &info);
+	mdb_env_info(env, &info);
 	return info.me_mapsize;
 }
 
+uint64_t ls_map_size(ls_store *st) { return env_map_size(st->env); }
+
 /* Double the map, capped at map_max; false when already there. */
-static bool grow_map(ls_store *st)
+static bool grow_map(MDB_env *env, uint64_t map_max)
 {
-	uint64_t cur = ls_map_size(st);
-	if (cur >= st->cfg.map_max)
+	uint64_t cur = env_map_size(env);
+	if (cur >= map_max)
 		return false;
-	uint64_t next = cur * 2 > st->cfg.map_max ? st->cfg.map_max : cur * 2;
-	if (mdb_env_set_mapsize(st->env, next) != 0)
+	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
+	if (mdb_env_set_mapsize(env, next) != 0)
 		return false;
 	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n", (unsigned long long)next);
 	return true;
 }
 
-ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err)
+ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls_err *err)
 {
 	for (int attempt = 0; attempt < LS_MAX_RETRIES; attempt++) {
 		struct ls_txn t = {.st = st, .err = err};
-		int rc = txn_begin(st, 0, &t.txn);
+		int rc = txn_begin(env, 0, &t.txn);
 		if (rc)
-			return mdb_fail(err, rc, "begin a write");
+			return ls_mdb_fail(err, rc, "begin a write");
 		ls_status s = fn(&t, ctx);
 		if (s == LS_OK) {
 			rc = mdb_txn_commit(t.txn);  /* frees the handle either way */
@@ -242,15 +256,26 @@ ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err)
 		} else {
 			mdb_txn_abort(t.txn);
 		}
-		if (t.mdb_rc == MDB_MAP_FULL && grow_map(st))
+		if (t.mdb_rc == MDB_MAP_FULL && grow_map(env, st->cfg.map_max))
 			continue;
 		if (t.mdb_rc != 0)
-			return mdb_fail(err, t.mdb_rc, "write");
+			return ls_mdb_fail(err, t.mdb_rc, "write");
 		if (s == LS_ERROR && err && err->status != LS_ERROR)
 			ls_fail(err, LS_ERROR, "store_error", NULL, "the store could not complete the write");
 		return s;
 	}
 	return ls_fail(err, LS_ERROR, "store_busy", NULL, "the write kept failing; try again");
+}
+
+ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err)
+{
+	return ls_env_write(st, st->env, fn, ctx, err);
+}
+
+ls_status ls_env_read(MDB_env *env, MDB_txn **txn, ls_err *err)
+{
+	int rc = txn_begin(env, MDB_RDONLY, txn);
+	return rc ? ls_mdb_fail(err, rc, "begin a read") : LS_OK;
 }
 
 int ls_get(ls_store *st, MDB_txn *txn, enum ls_db db, const void *k, size_t kl,
@@ -299,10 +324,10 @@ ls_status ls_reader_begin(ls_store *st, ls_reader **out, ls_err *err)
 	if (rd == NULL)
 		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 	rd->st = st;
-	int rc = txn_begin(st, MDB_RDONLY, &rd->txn);
+	int rc = txn_begin(st->env, MDB_RDONLY, &rd->txn);
 	if (rc) {
 		free(rd);
-		return mdb_fail(err, rc, "begin a read");
+		return ls_mdb_fail(err, rc, "begin a read");
 	}
 	*out = rd;
 	return LS_OK;
@@ -396,7 +421,7 @@ ls_status ls_stats_get(ls_reader *rd, struct ls_stats *out)
 	out->pending = db_entries(rd, DB_PENDING);
 	out->neurons = db_entries(rd, DB_NEURONS);
 	out->log_entries = db_entries(rd, DB_LOG);
-	out->nonces = db_entries(rd, DB_NONCES);
+	out->nonces = ls_replay_count(rd->st);
 	return LS_OK;
 }
 

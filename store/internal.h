@@ -20,7 +20,6 @@ enum ls_db {
 	DB_PENDING,   /* lead_id[16] -> fmt; the queue, oldest first */
 	DB_DEDUP,     /* kind ‖ sha256 -> lead_id[16] */
 	DB_COUNTERS,  /* miner[32] ‖ kind ‖ be64 -> struct counter_rec */
-	DB_NONCES,    /* sha256(keyid ‖ nonce) -> fmt ‖ expiry */
 	DB_LOG,       /* be64 seq -> fmt ‖ hash[32] ‖ canonical entry */
 	DB_CACHE,     /* name -> fmt ‖ etag[16] ‖ body */
 	/* schema 2: the epoch pipeline */
@@ -38,6 +37,10 @@ struct ls_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB__MAX];
 	struct ls_config cfg;
+	/* the replay store (replay.c): an environment of its own */
+	MDB_env *replay_env;
+	MDB_dbi replay_seen;
+	int64_t replay_floor;  /* signatures created before this are refused */
 };
 
 struct ls_reader {
@@ -64,6 +67,24 @@ typedef ls_status (*ls_write_fn)(struct ls_txn *t, void *ctx);
  * doubled (up to map_max) and fn runs again; beyond map_max, or on ENOSPC,
  * the answer is LS_FULL.  Any status other than LS_OK from fn aborts. */
 ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err);
+/* The same in another environment of the store (the replay store). */
+ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls_err *err);
+/* A read transaction in env, with the same retries as every other. */
+ls_status ls_env_read(MDB_env *env, MDB_txn **txn, ls_err *err);
+/* An LMDB failure as a store error: LS_FULL with "store_full", or LS_ERROR
+ * logged to stderr with what was being done. */
+ls_status ls_mdb_fail(ls_err *err, int rc, const char *what);
+
+/* The replay store (replay.c), opened and closed with the store. */
+ls_status ls_replay_open(ls_store *st, unsigned flags, ls_err *err);
+void ls_replay_close(ls_store *st);
+/* Record that hotkey signed with nonce at created; LS_UNAUTHORIZED when
+ * that triple was recorded before (a replay) or created is older than the
+ * replay store (it was reset after a reboot).  Also drops a few expired
+ * entries, so the store stays as small as clock_skew keeps it. */
+ls_status ls_replay_record(ls_store *st, const uint8_t hotkey[32], const char *nonce,
+                           int64_t created, int64_t now, ls_err *err);
+uint64_t ls_replay_count(ls_store *st);
 
 /* Typed access within a write transaction; failures record mdb_rc and
  * return LS_FULL or LS_ERROR. */

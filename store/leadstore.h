@@ -109,7 +109,7 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 2u
+#define LS_SCHEMA_VERSION 3u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */

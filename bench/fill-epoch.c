@@ -1,0 +1,275 @@
+/*
+ * fill-epoch — builds the store a benchmark needs, through the store's own
+ * API (the same calls the HTTP handlers make), in the store named by
+ * LEADGATE_CONF:
+ *
+ *   fill-epoch serve KEYDIR LEADS VALIDATORS
+ *       LEADS leads assigned to an epoch whose distribution window is open
+ *       now; validator hotkeys in KEYDIR/validator-N (for bench/presign).
+ *   fill-epoch close KEYDIR LEADS VALIDATORS
+ *       the same epoch, every validator committed and revealed a vote on
+ *       every lead (about a quarter of them split), and the clock moved past
+ *       the reveal window: what leadgate-close then decides.
+ *
+ * The configuration must allow it: leads_per_epoch >= LEADS, rate limits
+ * and max_leads_per_request high enough, submit_cooldown = 0.  Prints how
+ * long each step took.  The chain clock moves by importing anchors, as
+ * leadgate-sync does; store calls that take a time get the virtual time at
+ * which the step would happen.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+#include "leadstore.h"
+
+#define MINERS 8
+#define FIRST_EPOCH 10  /* its prefetch window assigns FIRST_EPOCH + 1 */
+
+struct party {
+	struct ls_identity id;
+	uint8_t sk[64];
+};
+
+static void die(const char *what, const ls_err *err)
+{
+	fprintf(stderr, "fill-epoch: %s: %s\n", what, err ? err->detail : "failed");
+	exit(EXIT_FAILURE);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void party_new(const char *keydir, const char *role, int i, const struct ls_config *cfg,
+                      struct party *p)
+{
+	char path[LS_PATH_MAX + 64];
+	uint8_t pk[32];
+	ls_err err = {0};
+	snprintf(path, sizeof path, "%s/%s-%d", keydir, role, i);
+	remove(path);
+	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
+	    ls_keyfile_load(path, p->id.hotkey, p->sk, &err) != LS_OK)
+		die(path, &err);
+	if (ls_ss58_encode(p->id.hotkey, cfg->ss58_prefix, p->id.ss58) != LS_OK)
+		die("ss58", NULL);
+	p->id.registered = true;
+	p->id.neuron.validator_permit = strcmp(role, "validator") == 0;
+	p->id.neuron.active = true;
+	memcpy(p->id.neuron.hotkey, p->id.hotkey, 32);
+}
+
+/* The metagraph with the chain at `block` seen at `when`. */
+static void import_anchor(ls_store *st, const struct party *v, int nv, const struct party *m,
+                          uint64_t block, int64_t when)
+{
+	json_t *neurons = json_array();
+	for (int i = 0; i < nv; i++)
+		json_array_append_new(neurons, json_pack("{s:i, s:s, s:f, s:f, s:b}", "uid", i, "hotkey",
+		                                         v[i].id.ss58, "stake", 1000.0 + 250.0 * (i % 7),
+		                                         "validator_trust", 0.5 + 0.05 * (i % 10),
+		                                         "validator_permit", 1));
+	for (int i = 0; i < MINERS; i++)
+		json_array_append_new(neurons, json_pack("{s:i, s:s, s:f, s:f, s:b}", "uid", nv + i,
+		                                         "hotkey", m[i].id.ss58, "stake", 10.0,
+		                                         "validator_trust", 0.0, "validator_permit", 0));
+	json_t *snap = json_pack("{s:I, s:I, s:o}", "block", (json_int_t)block, "block_time",
+	                         (json_int_t)when, "neurons", neurons);
+	char *text = json_dumps(snap, JSON_COMPACT);
+	struct ls_sync_report r;
+	ls_err err = {0};
+	if (text == NULL || ls_metagraph_import(st, text, strlen(text), when, &r, &err) != LS_OK)
+		die("import the metagraph", &err);
+	free(text);
+	json_decref(snap);
+}
+
+static json_t *lead_new(uint64_t n, const char *miner)
+{
+	char tag[32], email[96], web[96], li[96], cli[96], src[112], firm[48];
+	snprintf(tag, sizeof tag, "b%llu", (unsigned long long)n);
+	snprintf(firm, sizeof firm, "Benchmark Firm %s", tag);
+	snprintf(email, sizeof email, "alex.kim@firm-%s.example.com", tag);
+	snprintf(web, sizeof web, "https://www.firm-%s.example.com", tag);
+	snprintf(src, sizeof src, "https://www.firm-%s.example.com/about", tag);
+	snprintf(li, sizeof li, "https://www.linkedin.com/in/alex-kim-%s", tag);
+	snprintf(cli, sizeof cli, "https://www.linkedin.com/company/firm-%s", tag);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+	                 " s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s}",
+	                 "business", firm, "full_name", "Alex Kim", "first", "Alex", "last", "Kim",
+	                 "email", email, "role", "Head of Operations", "website", web, "industry",
+	                 "Logistics", "sub_industry", "Freight", "country", "Netherlands", "city",
+	                 "Rotterdam", "linkedin", li, "company_linkedin", cli, "source_url", src,
+	                 "description", "Freight forwarding for mid-sized European shippers.",
+	                 "employee_count", "51-200", "hq_country", "Netherlands", "wallet_ss58", miner,
+	                 "terms_version_hash",
+	                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	                 "phone", "+31 10 1234567", "lawful_collection", 1, "no_restricted_sources", 1,
+	                 "license_granted", 1, "source_type", "company_website");
+}
+
+static void submit_leads(ls_store *st, const struct party *m, uint64_t leads, int64_t now)
+{
+	const struct ls_config *cfg = ls_store_config(st);
+	uint64_t batch = cfg->max_leads_per_request;
+	struct ls_submit_result *res = calloc(batch, sizeof *res);
+	for (uint64_t done = 0; res && done < leads;) {
+		const struct party *miner = &m[(done / batch) % MINERS];
+		json_t *list = json_array();
+		uint64_t n = leads - done < batch ? leads - done : batch;
+		for (uint64_t i = 0; i < n; i++)
+			json_array_append_new(list, lead_new(done + i, miner->id.ss58));
+		ls_err err = {0};
+		if (ls_leads_submit(st, &miner->id, list, now, res, &err) != LS_OK)
+			die("submit leads", &err);
+		for (uint64_t i = 0; i < n; i++)
+			if (res[i].err.status != LS_OK)
+				die("a lead was refused", &res[i].err);
+		json_decref(list);
+		done += n;
+	}
+	free(res);
+}
+
+/* The lead ids of the epoch, from its cached body. */
+static json_t *assigned_ids(ls_store *st, uint64_t epoch)
+{
+	ls_reader *rd;
+	struct ls_body b;
+	char name[40];
+	ls_err err = {0};
+	snprintf(name, sizeof name, "leads/%llu", (unsigned long long)epoch);
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_cache_get(rd, name, &b) != LS_OK)
+		die("read the epoch body", &err);
+	json_t *body = json_loadb(b.data, b.len, 0, NULL), *ids = json_array(), *lead;
+	size_t i;
+	json_array_foreach(json_object_get(body, "leads"), i, lead)
+		json_array_append(ids, json_object_get(lead, "lead_id"));
+	json_decref(body);
+	ls_reader_end(rd);
+	return ids;
+}
+
+/* Validator v's vote on lead i: three in four approve, by a hash of both. */
+static void vote_of(int v, size_t i, const char **decision, const char **score, const char **reason)
+{
+	uint8_t h[crypto_shorthash_BYTES], key[crypto_shorthash_KEYBYTES] = {0};
+	char msg[32];
+	snprintf(msg, sizeof msg, "%d/%zu", v, i);
+	crypto_shorthash(h, (const uint8_t *)msg, strlen(msg), key);
+	bool approve = h[0] % 4 != 0;
+	*decision = approve ? "approve" : "deny";
+	*score = approve ? "0.8125" : "0.1";
+	*reason = approve ? "pass" : "email_bounces";
+}
+
+static void commitment_of(const char *id, const char *d, const char *s, const char *r,
+                          const char *salt, char hex[65])
+{
+	char text[256];
+	uint8_t h[32];
+	snprintf(text, sizeof text, "%s\n%s\n%s\n%s\n%s", id, d, s, r, salt);
+	crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
+	ls_hex(h, 32, hex);
+}
+
+/* Every validator commits (at commit_now) and reveals (at reveal_now). */
+static void vote_all(ls_store *st, const struct party *v, int nv, uint64_t epoch, json_t *ids,
+                     int64_t commit_now, int64_t reveal_now, double *t_commit, double *t_reveal)
+{
+	struct timespec t0;
+	for (int phase = 0; phase < 2; phase++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int k = 0; k < nv; k++) {
+			json_t *list = json_array(), *id;
+			size_t i;
+			json_array_foreach(ids, i, id) {
+				const char *d, *s, *r, *lid = json_string_value(id);
+				char salt[33], c[65];
+				uint8_t key[16] = {(uint8_t)k, (uint8_t)i, (uint8_t)(i >> 8)};
+				ls_hex(key, 16, salt); /* deterministic: the reveal needs the same salt */
+				vote_of(k, i, &d, &s, &r);
+				commitment_of(lid, d, s, r, salt, c);
+				json_array_append_new(list, phase == 0
+					? json_pack("{s:s, s:s}", "lead_id", lid, "commitment", c)
+					: json_pack("{s:s, s:s, s:s, s:s, s:s}", "lead_id", lid, "decision", d,
+					            "rep_score", s, "rejection_reason", r, "salt", salt));
+			}
+			json_t *body = json_pack("{s:o}", phase == 0 ? "commitments" : "reveals", list);
+			char *answer = NULL;
+			ls_err err = {0};
+			ls_status s = phase == 0
+				? ls_epoch_commit(st, &v[k].id, epoch, body, commit_now, &answer, &err)
+				: ls_epoch_reveal(st, &v[k].id, epoch, body, reveal_now, &answer, &err);
+			if (s != LS_OK)
+				die(phase == 0 ? "commit" : "reveal", &err);
+			free(answer);
+			json_decref(body);
+		}
+		*(phase == 0 ? t_commit : t_reveal) = seconds_since(&t0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t leads, nv;
+	struct ls_config cfg;
+	ls_store *st;
+	ls_err err = {0};
+	struct timespec t0;
+	if (argc != 5 || (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0) ||
+	    !ls_parse_u64(argv[3], 1000000, &leads) || !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
+		fprintf(stderr, "usage: fill-epoch serve|close KEYDIR LEADS VALIDATORS\n");
+		return EXIT_FAILURE;
+	}
+	bool close_mode = strcmp(argv[1], "close") == 0;
+	ls_config_defaults(&cfg);
+	if (ls_config_load(&cfg, ls_config_path(), &err) != LS_OK ||
+	    ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
+		die("open the store", &err);
+	struct party *v = calloc(nv, sizeof *v), m[MINERS];
+	for (uint64_t i = 0; i < nv; i++)
+		party_new(argv[2], "validator", (int)i, &cfg, &v[i]);
+	for (int i = 0; i < MINERS; i++)
+		party_new(argv[2], "miner", i, &cfg, &m[i]);
+
+	/* the chain in FIRST_EPOCH's prefetch window: leads in, then assigned */
+	uint64_t L = cfg.epoch_length, epoch = FIRST_EPOCH + 1;
+	uint64_t block_a = FIRST_EPOCH * L + cfg.prefetch_start;
+	int64_t t_a = (int64_t)time(NULL), bs = cfg.block_seconds;
+	import_anchor(st, v, (int)nv, m, block_a, t_a);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	submit_leads(st, m, leads, t_a);
+	printf("submit: %llu leads in %.3f s\n", (unsigned long long)leads, seconds_since(&t0));
+	struct ls_prefetch_report pr;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (ls_epoch_prefetch(st, t_a, &pr, &err) != LS_OK || !pr.assigned || pr.leads != leads)
+		die("assign the epoch", &err);
+	printf("prefetch: epoch %llu, %zu leads in %.3f s\n", (unsigned long long)pr.epoch, pr.leads,
+	       seconds_since(&t0));
+
+	uint64_t now_block = epoch * L;  /* serve: the epoch just began */
+	if (close_mode) {
+		double tc, tr;
+		json_t *ids = assigned_ids(st, epoch);
+		vote_all(st, v, (int)nv, epoch, ids, t_a + (int64_t)(epoch * L + 1 - block_a) * bs,
+		         t_a + (int64_t)((epoch + 1) * L + 1 - block_a) * bs, &tc, &tr);
+		json_decref(ids);
+		printf("votes: %llu validators committed in %.3f s and revealed in %.3f s\n",
+		       (unsigned long long)nv, tc, tr);
+		now_block = (epoch + 1) * L + cfg.reveal_end + 1;  /* the reveal window is over */
+	}
+	import_anchor(st, v, (int)nv, m, now_block, (int64_t)time(NULL));
+	printf("epoch %llu ready; the chain is at block %llu\n", (unsigned long long)epoch,
+	       (unsigned long long)now_block);
+	for (uint64_t i = 0; i < nv; i++)
+		sodium_memzero(v[i].sk, sizeof v[i].sk);
+	free(v);
+	ls_close(st);
+	return EXIT_SUCCESS;
+}
