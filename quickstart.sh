@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 top=$PWD
 
 deb_packages=(build-essential autoconf automake libtool pkg-config
-	libfcgi-dev liblmdb-dev libsodium-dev nettle-dev libjansson-dev
+	libfcgi-dev liblmdb-dev libsodium-dev nettle-dev libjansson-dev libcurl4-openssl-dev
 	lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl jq ca-certificates)
 
 say() { printf 'quickstart: %s\n' "$*"; }

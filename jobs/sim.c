@@ -1,0 +1,307 @@
+/*
+ * leadgate-sim — miners and validators playing against a running gateway
+ * (SPEC §11, README "leadgate-sim"):
+ *   leadgate-sim init DIR [--miners N] [--validators B,B,...] [--block N]
+ *                         [--ss58-prefix P] [--terms-hash HEX]
+ *       hotkeys in DIR/keys, the cast in DIR/sim.json, and DIR/snapshot.json
+ *       (the metagraph with the chain at --block now) for leadgate-sync
+ *   leadgate-sim tick DIR URL [--leads N]
+ *       everything that is due at the gateway's current block, once
+ *   leadgate-sim run DIR URL [--leads N] [--epochs K] [--interval S]
+ *       tick every S seconds (default half a block) until K epochs closed
+ * Every request is printed with the gateway's answer; the exit status is 1
+ * when an answer was not what the participant's behaviour expects.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "sim.h"
+
+static const char *const behaviour_names[BEHAVIOUR_COUNT] = {
+	[HONEST] = "honest", [LAZY] = "lazy", [LATE] = "late",
+	[STALE] = "stale", [MISMATCH] = "mismatch", [SILENT] = "silent"};
+
+const char *behaviour_name(enum behaviour b) { return behaviour_names[b]; }
+
+static volatile sig_atomic_t stopping;
+
+static int usage(void)
+{
+	fprintf(stderr,
+	        "usage: leadgate-sim init DIR [--miners N] [--validators B,B,...] [--block N]\n"
+	        "                           [--ss58-prefix P] [--terms-hash HEX]\n"
+	        "       leadgate-sim tick DIR URL [--leads N]\n"
+	        "       leadgate-sim run DIR URL [--leads N] [--epochs K] [--interval S]\n"
+	        "behaviours: honest lazy late stale mismatch silent\n");
+	return 2;
+}
+
+/* ---- the cast: DIR/sim.json and DIR/keys ------------------------------- */
+
+static void path_in(const struct sim *s, char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s", s->dir, name);
+}
+
+static bool behaviour_parse(const char *text, enum behaviour *out)
+{
+	for (int b = 0; b < BEHAVIOUR_COUNT; b++)
+		if (strcmp(text, behaviour_names[b]) == 0)
+			return *out = (enum behaviour)b, true;
+	return false;
+}
+
+/* A neuron of the snapshot: validators are heavier the earlier they come. */
+static json_t *neuron_json(const struct party *p, size_t uid, size_t nvalidators)
+{
+	double stake = p->validator ? 1000.0 * (double)(nvalidators - uid) : 10.0;
+	double trust = p->validator ? 0.95 - 0.05 * (double)uid : 0.0;
+	return json_pack("{s:I, s:s, s:f, s:f, s:b}", "uid", (json_int_t)uid, "hotkey", p->ss58,
+	                 "stake", stake, "validator_trust", trust > 0.05 ? trust : 0.05 * p->validator,
+	                 "validator_permit", p->validator);
+}
+
+static bool party_create(struct sim *s, struct party *p)
+{
+	char path[LS_PATH_MAX + 64];
+	uint8_t pk[32];
+	ls_err err = {0};
+	snprintf(path, sizeof path, "%s/keys/%s", s->dir, p->name);
+	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
+	    ls_ss58_encode(pk, s->ss58_prefix, p->ss58) != LS_OK) {
+		fprintf(stderr, "leadgate-sim: %s\n", err.detail);
+		return false;
+	}
+	return true;
+}
+
+static bool write_json(const struct sim *s, const char *name, json_t *v)
+{
+	char path[LS_PATH_MAX + 32], tmp[LS_PATH_MAX + 40];
+	path_in(s, path, sizeof path, name);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (json_dump_file(v, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "leadgate-sim: cannot write %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+struct init_options {
+	unsigned miners;
+	const char *validators;
+	uint64_t block;
+};
+
+static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast, json_t *neurons)
+{
+	char list[512];
+	size_t nv = 0, i = 0;
+	snprintf(list, sizeof list, "%s", o->validators);
+	for (char *save = NULL, *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save))
+		nv++;
+	snprintf(list, sizeof list, "%s", o->validators);
+	for (char *save = NULL, *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save), i++) {
+		struct party p = {.validator = true};
+		if (!behaviour_parse(b, &p.behaviour)) {
+			fprintf(stderr, "leadgate-sim: unknown behaviour '%s'\n", b);
+			return false;
+		}
+		snprintf(p.name, sizeof p.name, "validator-%zu", i + 1);
+		if (!party_create(s, &p))
+			return false;
+		json_array_append_new(cast, json_pack("{s:s, s:s}", "name", p.name, "behaviour", b));
+		json_array_append_new(neurons, neuron_json(&p, i, nv));
+	}
+	for (unsigned m = 0; m < o->miners; m++) {
+		struct party p = {.validator = false};
+		snprintf(p.name, sizeof p.name, "miner-%u", m + 1);
+		if (!party_create(s, &p))
+			return false;
+		json_array_append_new(cast, json_pack("{s:s}", "name", p.name));
+		json_array_append_new(neurons, neuron_json(&p, nv + m, nv));
+	}
+	return true;
+}
+
+static int cmd_init(struct sim *s, const struct init_options *o)
+{
+	char keys[LS_PATH_MAX + 8], cast_path[LS_PATH_MAX + 16];
+	path_in(s, cast_path, sizeof cast_path, "sim.json");
+	path_in(s, keys, sizeof keys, "keys");
+	if (access(cast_path, F_OK) == 0) {
+		fprintf(stderr, "leadgate-sim: %s exists: its hotkeys are kept, choose another DIR\n",
+		        cast_path);
+		return 2;
+	}
+	if ((mkdir(s->dir, 0750) != 0 && errno != EEXIST) || (mkdir(keys, 0700) != 0 && errno != EEXIST)) {
+		fprintf(stderr, "leadgate-sim: cannot create %s: %s\n", keys, strerror(errno));
+		return 2;
+	}
+	json_t *cast = json_array(), *neurons = json_array();
+	bool ok = init_cast(s, o, cast, neurons);
+	size_t n = json_array_size(cast);
+	json_t *doc = json_pack("{s:I, s:s, s:o}", "ss58_prefix", (json_int_t)s->ss58_prefix,
+	                        "terms_version_hash", s->terms_hash, "participants", cast);
+	json_t *snap = json_pack("{s:I, s:I, s:o}", "block", (json_int_t)o->block, "block_time",
+	                         (json_int_t)time(NULL), "neurons", neurons);
+	ok = ok && write_json(s, "snapshot.json", snap) && write_json(s, "sim.json", doc);
+	json_decref(doc);
+	json_decref(snap);
+	if (ok)
+		printf("leadgate-sim: %zu participants in %s; import %s/snapshot.json with leadgate-sync\n",
+		       n, s->dir, s->dir);
+	return ok ? 0 : 2;
+}
+
+static bool load_party(struct sim *s, json_t *entry, struct party *p)
+{
+	char path[LS_PATH_MAX + 64];
+	uint8_t pk[32];
+	ls_err err = {0};
+	const char *name = json_string_value(json_object_get(entry, "name"));
+	const char *b = json_string_value(json_object_get(entry, "behaviour"));
+	if (name == NULL || strlen(name) >= sizeof p->name)
+		return false;
+	snprintf(p->name, sizeof p->name, "%s", name);
+	p->validator = b != NULL;
+	if (b && !behaviour_parse(b, &p->behaviour))
+		return false;
+	snprintf(path, sizeof path, "%s/keys/%s", s->dir, name);
+	if (ls_keyfile_load(path, pk, p->sk, &err) != LS_OK) {
+		fprintf(stderr, "leadgate-sim: %s\n", err.detail);
+		return false;
+	}
+	return ls_ss58_encode(pk, s->ss58_prefix, p->ss58) == LS_OK;
+}
+
+/* DIR/sim.json, the keys, and DIR/state.json (what earlier ticks did). */
+static bool load_cast(struct sim *s)
+{
+	char path[LS_PATH_MAX + 32];
+	path_in(s, path, sizeof path, "sim.json");
+	json_t *doc = json_load_file(path, 0, NULL), *list = json_object_get(doc, "participants");
+	const char *terms = json_string_value(json_object_get(doc, "terms_version_hash"));
+	json_int_t prefix = json_integer_value(json_object_get(doc, "ss58_prefix"));
+	bool ok = json_is_array(list) && terms && strlen(terms) == 64 && prefix >= 0 && prefix < 16384;
+	if (ok) {
+		s->ss58_prefix = (unsigned)prefix;
+		snprintf(s->terms_hash, sizeof s->terms_hash, "%s", terms);
+		s->nparties = json_array_size(list);
+		s->parties = calloc(s->nparties ? s->nparties : 1, sizeof *s->parties);
+		ok = s->parties != NULL;
+	}
+	for (size_t i = 0; ok && i < s->nparties; i++)
+		ok = load_party(s, json_array_get(list, i), &s->parties[i]);
+	json_decref(doc);
+	if (!ok) {
+		fprintf(stderr, "leadgate-sim: %s is missing or damaged (run leadgate-sim init)\n", path);
+		return false;
+	}
+	path_in(s, path, sizeof path, "state.json");
+	s->state = json_load_file(path, 0, NULL);
+	if (!json_is_object(s->state)) {
+		json_decref(s->state);
+		s->state = json_object();
+	}
+	return true;
+}
+
+static bool save_state(const struct sim *s)
+{
+	return write_json(s, "state.json", s->state);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Sleep up to seconds, waking early when asked to stop. */
+static void pause_for(double seconds)
+{
+	struct timespec t = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+	while (!stopping && nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
+struct run_options {
+	unsigned epochs;     /* stop after this many closed epochs; 0: never */
+	double interval;     /* seconds between ticks; 0: half a block */
+};
+
+static int cmd_run(struct sim *s, const struct run_options *o, bool once)
+{
+	unsigned closed = 0;
+	uint64_t block_seconds = 12;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	do {
+		closed += sim_tick(s, &block_seconds);
+		if (!save_state(s))
+			return 2;
+		if (once || (o->epochs && closed >= o->epochs))
+			break;
+		pause_for(o->interval > 0 ? o->interval : (double)block_seconds / 2);
+	} while (!stopping);
+	if (!once)
+		sim_summary(s);
+	return s->unexpected ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"miners", required_argument, NULL, 'm'}, {"validators", required_argument, NULL, 'v'},
+		{"block", required_argument, NULL, 'b'}, {"ss58-prefix", required_argument, NULL, 'p'},
+		{"terms-hash", required_argument, NULL, 't'}, {"leads", required_argument, NULL, 'l'},
+		{"epochs", required_argument, NULL, 'e'}, {"interval", required_argument, NULL, 'i'},
+		{NULL, 0, NULL, 0}};
+	struct sim s = {.ss58_prefix = 42, .leads_per_miner = 2};
+	struct init_options io = {.miners = 3, .validators = "honest,honest,lazy,late,stale,mismatch,silent"};
+	struct run_options ro = {0};
+	uint64_t v;
+	int c, rc;
+	snprintf(s.terms_hash, sizeof s.terms_hash, "%s",
+	         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'v') io.validators = optarg;
+		else if (c == 'm' && ls_parse_u64(optarg, 1000, &v)) io.miners = (unsigned)v;
+		else if (c == 'b' && ls_parse_u64(optarg, UINT64_MAX >> 1, &v)) io.block = v;
+		else if (c == 'p' && ls_parse_u64(optarg, 16383, &v)) s.ss58_prefix = (unsigned)v;
+		else if (c == 't' && strlen(optarg) == 64 && strspn(optarg, "0123456789abcdef") == 64)
+			snprintf(s.terms_hash, sizeof s.terms_hash, "%s", optarg);
+		else if (c == 'l' && ls_parse_u64(optarg, 100, &v) && v > 0) s.leads_per_miner = (unsigned)v;
+		else if (c == 'e' && ls_parse_u64(optarg, 1000000, &v)) ro.epochs = (unsigned)v;
+		else if (c == 'i' && ls_parse_u64(optarg, 3600, &v)) ro.interval = (double)v;
+		else return usage();
+	}
+	int left = argc - optind;
+	const char *cmd = left > 0 ? argv[optind] : "";
+	bool init = strcmp(cmd, "init") == 0;
+	if (!(init && left == 2) && !((strcmp(cmd, "tick") == 0 || strcmp(cmd, "run") == 0) && left == 3))
+		return usage();
+	if (sodium_init() < 0 || strlen(argv[optind + 1]) >= sizeof s.dir)
+		return 2;
+	snprintf(s.dir, sizeof s.dir, "%s", argv[optind + 1]);
+	if (init)
+		return cmd_init(&s, &io);
+	s.url = argv[optind + 2];
+	if (!load_cast(&s) || !sim_http_init(&s))
+		return 2;
+	rc = cmd_run(&s, &ro, strcmp(cmd, "tick") == 0);
+	for (size_t i = 0; i < s.nparties; i++)
+		sodium_memzero(s.parties[i].sk, sizeof s.parties[i].sk);
+	free(s.parties);
+	json_decref(s.state);
+	sim_http_free(&s);
+	return rc;
+}

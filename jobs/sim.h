@@ -1,0 +1,80 @@
+/* sim.h — leadgate-sim (SPEC §11): miners and validators with real ed25519
+ * hotkeys playing against a running gateway over HTTP, each request signed
+ * with RFC 9421 through the store's signer.  sim.c holds the command line,
+ * the participants and what each does at each point of an epoch;
+ * sim_http.c sends and reports; sim_leads.c makes leads and judges them. */
+#ifndef LEADGATE_SIM_H
+#define LEADGATE_SIM_H
+
+#include <curl/curl.h>
+#include "leadstore.h"
+
+/* How a validator behaves (README "leadgate-sim"). */
+enum behaviour {
+	HONEST,    /* judges every lead, commits and reveals in time */
+	LAZY,      /* approves everything with score 1, commits and reveals */
+	LATE,      /* judges, but commits only after the commit window */
+	STALE,     /* slips a lead of an earlier epoch into its commit */
+	MISMATCH,  /* commits honestly, reveals a vote that does not match */
+	SILENT,    /* fetches the leads and never votes */
+	BEHAVIOUR_COUNT
+};
+const char *behaviour_name(enum behaviour b);
+
+struct party {
+	char name[24];          /* "validator-3", "miner-1": its key file's name */
+	bool validator;
+	enum behaviour behaviour;
+	uint8_t sk[64];
+	char ss58[LS_SS58_MAX];
+};
+
+/* What the gateway answered to one request. */
+struct answer {
+	long status;            /* 0 when no answer came */
+	char problem[48];       /* the RFC 9457 type's code, "" on success */
+	json_t *json;           /* the body when it is JSON, else NULL */
+};
+
+struct sim {
+	char dir[LS_PATH_MAX];
+	const char *url;        /* the gateway, without a trailing slash */
+	unsigned ss58_prefix;
+	char terms_hash[65];
+	unsigned leads_per_miner;
+	struct party *parties;
+	size_t nparties;
+	json_t *state;          /* DIR/state.json, kept between runs */
+	CURL *curl;
+	uint64_t epoch;         /* the chain's epoch at this tick */
+	unsigned requests, unexpected;
+	json_t *outcomes;       /* "who action status" -> count, for the summary */
+};
+
+/* sim_play.c: everything due at the gateway's current block, once; returns
+ * how many closed epochs' results it reported. */
+unsigned sim_tick(struct sim *s, uint64_t *block_seconds);
+
+/* sim_http.c */
+bool sim_http_init(struct sim *s);
+void sim_http_free(struct sim *s);
+/* Send METHOD path (with a JSON body when body is not NULL), signed by who
+ * unless who is NULL, and print one line (quiet: only when unexpected).
+ * An answer whose status is not in expect (0-terminated) counts as
+ * unexpected.  a->json is new. */
+void sim_call(struct sim *s, const struct party *who, const char *action, bool quiet,
+              const char *method, const char *path, json_t *body, const long *expect,
+              struct answer *a);
+void answer_free(struct answer *a);
+void sim_summary(const struct sim *s);
+
+/* sim_leads.c */
+/* A realistic, schema-valid lead of miner; about a quarter have a flaw a
+ * careful validator catches (a junior role, a lead-list source, a one-line
+ * description).  New object. */
+json_t *lead_new(const struct sim *s, const struct party *miner);
+/* An honest validator's verdict on a lead: decision "approve"/"deny", a
+ * score with at most 4 decimals, and "pass" or a rejection reason. */
+void lead_judge(json_t *lead, const char **decision, char score[8], const char **reason);
+
+#endif

@@ -1,0 +1,169 @@
+/* sim_http.c — leadgate-sim's requests: libcurl sends them, the store's
+ * signer signs them, and each answer is printed as one line and counted
+ * for the summary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sim.h"
+
+#define ANSWER_MAX (16u << 20)
+
+struct buffer {
+	char *data;
+	size_t len;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *ctx)
+{
+	struct buffer *b = ctx;
+	size_t add = size * n;
+	if (b->len + add > ANSWER_MAX)
+		return 0;  /* makes curl fail the transfer */
+	char *grown = realloc(b->data, b->len + add + 1);
+	if (grown == NULL)
+		return 0;
+	memcpy(grown + b->len, p, add);
+	b->len += add;
+	grown[b->len] = '\0';
+	b->data = grown;
+	return add;
+}
+
+bool sim_http_init(struct sim *s)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (s->curl = curl_easy_init()) == NULL)
+		return false;
+	s->outcomes = json_object();
+	return s->outcomes != NULL;
+}
+
+void sim_http_free(struct sim *s)
+{
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	curl_global_cleanup();
+	json_decref(s->outcomes);
+}
+
+void answer_free(struct answer *a)
+{
+	json_decref(a->json);
+	a->json = NULL;
+}
+
+/* Signed headers for one request (SPEC §3), appended to list. */
+static struct curl_slist *signed_headers(const struct sim *s, const struct party *who,
+                                         const char *method, const char *url, const char *body,
+                                         struct curl_slist *list)
+{
+	struct ls_signed_headers h;
+	char line[1200];
+	ls_err err = {0};
+	struct ls_sign_request r = {.method = method, .url = url, .body = (const uint8_t *)body,
+	                            .body_len = body ? strlen(body) : 0,
+	                            .created = (int64_t)time(NULL), .expires = -1};
+	if (ls_request_sign(&r, who->sk, s->ss58_prefix, &h, &err) != LS_OK) {
+		fprintf(stderr, "leadgate-sim: sign: %s\n", err.detail);
+		return list;
+	}
+	if (h.content_digest[0]) {
+		snprintf(line, sizeof line, "Content-Digest: %s", h.content_digest);
+		list = curl_slist_append(list, line);
+	}
+	snprintf(line, sizeof line, "Signature-Input: %s", h.signature_input);
+	list = curl_slist_append(list, line);
+	snprintf(line, sizeof line, "Signature: %s", h.signature);
+	return curl_slist_append(list, line);
+}
+
+/* Perform one request; the answer's status and body into a. */
+static void perform(struct sim *s, const char *method, const char *url, const char *body,
+                    struct curl_slist *headers, struct answer *a)
+{
+	struct buffer b = {NULL, 0};
+	curl_easy_reset(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_URL, url);
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	if (body) {
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, method);
+	CURLcode rc = curl_easy_perform(s->curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &a->status);
+	else
+		snprintf(a->problem, sizeof a->problem, "%s", curl_easy_strerror(rc));
+	a->json = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+	free(b.data);
+	const char *type = json_string_value(json_object_get(a->json, "type"));
+	if (a->status >= 300 && type && strncmp(type, "urn:leadgate:problem:", 21) == 0)
+		snprintf(a->problem, sizeof a->problem, "%s", type + 21);
+}
+
+static bool expected(const long *expect, long status)
+{
+	for (; *expect; expect++)
+		if (*expect == status)
+			return true;
+	return false;
+}
+
+/* One more answer of this kind, for the summary. */
+static void count(struct sim *s, const char *role, const char *action, const struct answer *a)
+{
+	char key[160];
+	snprintf(key, sizeof key, "%s %s %ld%s%s", role, action, a->status, a->problem[0] ? " " : "",
+	         a->problem);
+	json_int_t n = json_integer_value(json_object_get(s->outcomes, key));
+	json_object_set_new(s->outcomes, key, json_integer(n + 1));
+}
+
+void sim_call(struct sim *s, const struct party *who, const char *action, bool quiet,
+              const char *method, const char *path, json_t *body, const long *expect,
+              struct answer *a)
+{
+	char url[2048];
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	memset(a, 0, sizeof *a);
+	snprintf(url, sizeof url, "%s%s", s->url, path);
+	struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+	if (text)
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+	if (who)
+		headers = signed_headers(s, who, method, url, text, headers);
+	perform(s, method, url, text, headers, a);
+	curl_slist_free_all(headers);
+	free(text);
+
+	bool ok = expected(expect, a->status);
+	const char *who_name = who ? who->name : "public";
+	const char *role = who == NULL ? "reader" : who->validator ? behaviour_name(who->behaviour) : "miner";
+	s->requests++;
+	s->unexpected += !ok;
+	if (ok && quiet)
+		return count(s, role, action, a);
+	printf("sim: epoch %llu %s (%s) %s: %s %s -> %ld%s%s%s\n", (unsigned long long)s->epoch,
+	       who_name, role, action, method, path, a->status, a->problem[0] ? " " : "", a->problem,
+	       ok ? "" : "  UNEXPECTED");
+	const char *detail = json_string_value(json_object_get(a->json, "detail"));
+	if (!ok && detail)
+		printf("sim:     %s\n", detail);
+	count(s, role, action, a);
+	fflush(stdout);
+}
+
+void sim_summary(const struct sim *s)
+{
+	const char *key;
+	json_t *n;
+	printf("sim: summary: %u requests, %u unexpected answers\n", s->requests, s->unexpected);
+	json_object_foreach(s->outcomes, key, n)
+		printf("sim:   %-48s %lld\n", key, (long long)json_integer_value(n));
+	fflush(stdout);
+}
