@@ -1,8 +1,9 @@
 #!/bin/bash
 # leadgate quick start, on a fresh Debian 12 machine as root:
-#   ./quickstart.sh serve   install what is missing, build, create a demo store
-#                           and serve www/ and /v1/ through lighttpd on
-#                           http://127.0.0.1:8080 in the foreground (Ctrl-C stops it)
+#   ./quickstart.sh serve   install what is missing, build, and run the demo:
+#                           www/ and /v1/ through lighttpd on http://127.0.0.1:8080,
+#                           a fast clock, the jobs every few seconds and
+#                           leadgate-sim playing miners and validators (Ctrl-C stops it)
 #   ./quickstart.sh test    install what is missing, build with -Werror and run
 #                           make check and make distcheck, then build with
 #                           ASan+UBSan and run make check again
@@ -87,66 +88,68 @@ cmd_test() {
 	say "all tests passed: -Werror build, distcheck, and ASan+UBSan build"
 }
 
-# The demo: a fast chain clock (2 s blocks, 60-block epochs), a validator,
-# three miners and one lead, behind lighttpd on 127.0.0.1:${LEADGATE_PORT:-8080}.
+# The demo: a fast chain clock (2 s blocks, 30-block epochs: one epoch a
+# minute), the gateway behind lighttpd on 127.0.0.1:${LEADGATE_PORT:-8080},
+# the cron jobs run every few seconds by a loop, and leadgate-sim playing
+# three miners and eight validators of every behaviour.  Ctrl-C stops it.
+demo_config() {
+	cat > "$1/leadgate.conf" <<-CONF
+	# demo: a fast clock; everything else is the default of SPEC §2-§4
+	store_dir = $1/store
+	block_seconds = 2
+	epoch_length = 30
+	distribution_end = 22
+	commit_end = 24
+	prefetch_start = 25
+	reveal_end = 4
+	submit_cooldown = 2
+	gateway_key = $1/gateway.key
+	CONF
+}
+
+# The jobs as cron would run them, only faster: prefetch and close every
+# 3 seconds, prune every minute.
+demo_jobs() {
+	local b=$1 n=0
+	while :; do
+		"$b/leadgate-prefetch"
+		"$b/leadgate-close"
+		[ $((n % 20)) = 0 ] && "$b/leadgate-prune"
+		n=$((n + 1))
+		sleep 3
+	done
+}
+
 cmd_serve() {
 	install_packages
 	build werror --enable-werror
-	local demo=$top/_demo b=$top/_build/werror port=${LEADGATE_PORT:-8080} k
+	local demo=$top/_demo b=$top/_build/werror port=${LEADGATE_PORT:-8080}
 	rm -rf "$demo"
-	mkdir -p "$demo/run" "$demo/keys"
-	cat > "$demo/leadgate.conf" <<-CONF
-	# demo: a fast clock; everything else is the default of SPEC §2-§4
-	store_dir = $demo/store
-	block_seconds = 2
-	epoch_length = 60
-	distribution_end = 50
-	commit_end = 54
-	prefetch_start = 55
-	reveal_end = 9
-	submit_cooldown = 2
-	CONF
+	mkdir -p "$demo/run"
+	demo_config "$demo"
 	export LEADGATE_CONF=$demo/leadgate.conf
 	"$b/leadgate-admin" init
-	for k in validator1 validator2 miner1 miner2 miner3; do
-		"$b/leadgate-admin" keygen "$demo/keys/$k" > "$demo/keys/$k.addr"
-	done
-	local a=()
-	for k in validator1 validator2 miner1 miner2 miner3; do a+=("$(cat "$demo/keys/$k.addr")"); done
-	cat > "$demo/snapshot.json" <<-JSON
-	{"block": 6000, "block_time": $(date +%s), "netuid": 71, "neurons": [
-	  {"uid": 0, "hotkey": "${a[0]}", "stake": 12000, "validator_trust": 0.97, "validator_permit": true},
-	  {"uid": 1, "hotkey": "${a[1]}", "stake": 4000, "validator_trust": 0.81, "validator_permit": true},
-	  {"uid": 2, "hotkey": "${a[2]}", "stake": 20, "validator_trust": 0, "validator_permit": false},
-	  {"uid": 3, "hotkey": "${a[3]}", "stake": 15, "validator_trust": 0, "validator_permit": false},
-	  {"uid": 4, "hotkey": "${a[4]}", "stake": 9, "validator_trust": 0, "validator_permit": false}]}
-	JSON
-	"$b/leadgate-sync" "$demo/snapshot.json"
+	say "gateway key (it signs results and weights): $("$b/leadgate-admin" keygen --gateway)"
+	# the chain at offset 23 of epoch 100, after its distribution window:
+	# the miners submit at once, and prefetch assigns their leads to epoch
+	# 101 when its window opens at offset 25, four seconds later
+	"$b/leadgate-sim" init "$demo/sim" --miners 3 --block 3023 \
+		--validators honest,honest,honest,lazy,late,stale,mismatch,silent
+	"$b/leadgate-sync" "$demo/sim/snapshot.json"
 
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$port LEADGATE_WWW="$top/www" \
 	LEADGATE_FCGI="$b/leadgate.fcgi" LEADGATE_RUN="$demo/run" LEADGATE_WORKERS=4 \
 		lighttpd -D -f "$top/fcgi/lighttpd.conf" &
-	local server=$!
-	trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; say stopped; exit 0' INT TERM
+	local server=$! jobs sim
 	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-
-	jq -n --arg w "${a[2]}" '{leads: [{business: "Acme Robotics", full_name: "Jane Doe",
-	  first: "Jane", last: "Doe", email: "jane.doe@acmerobotics.com", role: "VP Sales",
-	  website: "https://www.acmerobotics.com", industry: "Manufacturing", sub_industry: "Robotics",
-	  country: "United States", state: "CA", city: "San Jose",
-	  linkedin: "https://www.linkedin.com/in/jane-doe-acme", company_linkedin: "https://www.linkedin.com/company/acme-robotics",
-	  source_url: "https://www.acmerobotics.com/team", description: "Industrial robot arms for small factories.",
-	  employee_count: "51-200", hq_country: "United States", hq_state: "CA", wallet_ss58: $w,
-	  terms_version_hash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-	  lawful_collection: true, no_restricted_sources: true, license_granted: true,
-	  source_type: "company_website"}]}' > "$demo/lead.json"
-	"$b/leadgate-admin" sign --key "$demo/keys/miner1" POST "http://127.0.0.1:$port/v1/leads" "$demo/lead.json" > "$demo/headers"
-	say "miner1 submits a demo lead:"
-	curl -s -H @"$demo/headers" --data-binary @"$demo/lead.json" "http://127.0.0.1:$port/v1/leads"
-	echo
-	say "serving http://127.0.0.1:$port/ (www/) and /v1/ — Ctrl-C stops it"
+	demo_jobs "$b" &
+	jobs=$!
+	"$b/leadgate-sim" run "$demo/sim" "http://127.0.0.1:$port" --leads 4 &
+	sim=$!
+	trap 'kill $sim $jobs $server 2>/dev/null; wait $sim $server 2>/dev/null; say stopped; exit 0' INT TERM
+	say "serving http://127.0.0.1:$port/ (www/) and /v1/; epochs last a minute — Ctrl-C stops it"
 	say "try: curl http://127.0.0.1:$port/v1/epoch/current ; curl 'http://127.0.0.1:$port/v1/log?after=0'"
-	say "sign your own: LEADGATE_CONF=$LEADGATE_CONF $b/leadgate-admin sign --key $demo/keys/miner2 GET http://127.0.0.1:$port/v1/leads/<id> > h; curl -H @h ..."
+	say "     curl http://127.0.0.1:$port/v1/epoch/<E>/results once the simulator reports E closed"
 	wait $server
 }
 

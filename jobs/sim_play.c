@@ -83,6 +83,11 @@ static uint64_t member_u64(json_t *o, const char *a, const char *b)
 	return (uint64_t)json_integer_value(v);
 }
 
+static bool window_open(json_t *windows, const char *name)
+{
+	return json_is_true(json_object_get(json_object_get(windows, name), "open"));
+}
+
 static bool clock_get(struct sim *s, struct clock *c)
 {
 	struct answer a;
@@ -94,14 +99,16 @@ static bool clock_get(struct sim *s, struct clock *c)
 		*c = (struct clock){.epoch = member_u64(a.json, "epoch", NULL),
 		                    .offset = member_u64(a.json, "offset", NULL),
 		                    .block_seconds = member_u64(a.json, "block_seconds", NULL)};
-		c->distribution_open = json_is_true(json_object_get(json_object_get(w, "distribution"), "open"));
-		c->commit_open = json_is_true(json_object_get(json_object_get(w, "commit"), "open"));
+		c->distribution_open = window_open(w, "distribution");
+		c->commit_open = window_open(w, "commit");
 		c->commit_end = member_u64(w, "commit", "last_block") - c->epoch * L;
 		c->reveal_end = member_u64(w, "reveal", "last_block") - member_u64(w, "reveal", "first_block");
+		bool new_epoch = s->requests == 1 || c->epoch != s->epoch;
 		s->epoch = c->epoch;
-		printf("sim: block %lld, epoch %llu, offset %llu\n",
-		       (long long)json_integer_value(json_object_get(a.json, "block")),
-		       (unsigned long long)c->epoch, (unsigned long long)c->offset);
+		if (new_epoch)  /* once per epoch is enough to follow the chain */
+			printf("sim: block %lld, epoch %llu, offset %llu\n",
+			       (long long)json_integer_value(json_object_get(a.json, "block")),
+			       (unsigned long long)c->epoch, (unsigned long long)c->offset);
 	}
 	answer_free(&a);
 	return ok;
