@@ -7,6 +7,8 @@
 #   ./quickstart.sh test    install what is missing, build with -Werror and run
 #                           make check and make distcheck, then build with
 #                           ASan+UBSan and run make check again
+#   ./quickstart.sh bench   install what is missing (wrk, Python's FastAPI for the
+#                           baseline), build, and run bench/run.sh (figures, not tests)
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$PWD
@@ -74,6 +76,16 @@ check() {
 			while read -r f; do echo "==== $f"; tail -n 60 "$f"; done
 		return 1
 	fi
+}
+
+# The benchmark's load generator and the design it compares against.
+bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools)
+
+cmd_bench() {
+	deb_packages+=("${bench_packages[@]}")
+	install_packages
+	build werror --enable-werror
+	bench/run.sh _build/werror
 }
 
 cmd_test() {
@@ -156,5 +168,6 @@ cmd_serve() {
 case "${1:-}" in
 serve) cmd_serve ;;
 test) cmd_test ;;
-*) echo "usage: $0 serve | test" >&2; exit 2 ;;
+bench) cmd_bench ;;
+*) echo "usage: $0 serve | test | bench" >&2; exit 2 ;;
 esac

@@ -3,9 +3,10 @@
  * API (the same calls the HTTP handlers make), in the store named by
  * LEADGATE_CONF:
  *
- *   fill-epoch serve KEYDIR LEADS VALIDATORS
+ *   fill-epoch serve KEYDIR LEADS VALIDATORS [BODYFILE]
  *       LEADS leads assigned to an epoch whose distribution window is open
- *       now; validator hotkeys in KEYDIR/validator-N (for bench/presign).
+ *       now; validator hotkeys in KEYDIR/validator-N (for bench/presign);
+ *       the epoch's body, as validators receive it, in BODYFILE.
  *   fill-epoch close KEYDIR LEADS VALIDATORS
  *       the same epoch, every validator committed and revealed a vote on
  *       every lead (about a quarter of them split), and the clock moved past
@@ -136,8 +137,8 @@ static void submit_leads(ls_store *st, const struct party *m, uint64_t leads, in
 	free(res);
 }
 
-/* The lead ids of the epoch, from its cached body. */
-static json_t *assigned_ids(ls_store *st, uint64_t epoch)
+/* The epoch's cached body, as validators receive it.  New string. */
+static char *epoch_body(ls_store *st, uint64_t epoch, size_t *len)
 {
 	ls_reader *rd;
 	struct ls_body b;
@@ -146,13 +147,38 @@ static json_t *assigned_ids(ls_store *st, uint64_t epoch)
 	snprintf(name, sizeof name, "leads/%llu", (unsigned long long)epoch);
 	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_cache_get(rd, name, &b) != LS_OK)
 		die("read the epoch body", &err);
-	json_t *body = json_loadb(b.data, b.len, 0, NULL), *ids = json_array(), *lead;
+	char *copy = malloc(b.len + 1);
+	if (copy == NULL)
+		die("out of memory", NULL);
+	memcpy(copy, b.data, b.len);
+	copy[b.len] = '\0';
+	*len = b.len;
+	ls_reader_end(rd);
+	return copy;
+}
+
+/* The lead ids of the epoch, from its cached body. */
+static json_t *assigned_ids(ls_store *st, uint64_t epoch)
+{
+	size_t len;
+	char *text = epoch_body(st, epoch, &len);
+	json_t *body = json_loadb(text, len, 0, NULL), *ids = json_array(), *lead;
 	size_t i;
 	json_array_foreach(json_object_get(body, "leads"), i, lead)
 		json_array_append(ids, json_object_get(lead, "lead_id"));
 	json_decref(body);
-	ls_reader_end(rd);
+	free(text);
 	return ids;
+}
+
+static void write_body(ls_store *st, uint64_t epoch, const char *path)
+{
+	size_t len;
+	char *text = epoch_body(st, epoch, &len);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0)
+		die(path, NULL);
+	free(text);
 }
 
 /* Validator v's vote on lead i: three in four approve, by a hash of both. */
@@ -222,9 +248,9 @@ int main(int argc, char **argv)
 	ls_store *st;
 	ls_err err = {0};
 	struct timespec t0;
-	if (argc != 5 || (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0) ||
+	if (argc < 5 || argc > 6 || (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0) ||
 	    !ls_parse_u64(argv[3], 1000000, &leads) || !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
-		fprintf(stderr, "usage: fill-epoch serve|close KEYDIR LEADS VALIDATORS\n");
+		fprintf(stderr, "usage: fill-epoch serve|close KEYDIR LEADS VALIDATORS [BODYFILE]\n");
 		return EXIT_FAILURE;
 	}
 	bool close_mode = strcmp(argv[1], "close") == 0;
@@ -265,6 +291,8 @@ int main(int argc, char **argv)
 		now_block = (epoch + 1) * L + cfg.reveal_end + 1;  /* the reveal window is over */
 	}
 	import_anchor(st, v, (int)nv, m, now_block, (int64_t)time(NULL));
+	if (argc == 6)
+		write_body(st, epoch, argv[5]);
 	printf("epoch %llu ready; the chain is at block %llu\n", (unsigned long long)epoch,
 	       (unsigned long long)now_block);
 	for (uint64_t i = 0; i < nv; i++)

@@ -1,0 +1,252 @@
+#!/bin/bash
+# bench/run.sh — the epoch pipeline's benchmark (SPEC §12).  Figures and
+# ratios, never pass/fail: every ratio is against a baseline measured in
+# the same run, on the same machine, with the same worker count.
+#
+#   bench/run.sh [BUILD_DIR]      (./quickstart.sh bench runs it)
+#
+# One lighttpd serves, from one config (bench/lighttpd.conf = the shipped
+# fcgi/lighttpd.conf plus the baselines):
+#   static   the epoch's leads body as a static file
+#   fixed    bench/fcgi-fixed: a bare fcgi2 responder writing that body from memory
+#   leads    GET /v1/epoch/{E}/leads through leadgate.fcgi, RFC 9421-signed,
+#            every request with a fresh nonce (a pool pre-signed by bench/presign)
+#   results  GET /v1/epoch/{E}/results through leadgate.fcgi, public, cached
+# and, beside it, the design leadgate replaces:
+#   fastapi  bench/fastapi_app.py under uvicorn as Debian packages it
+#            (asyncio, h11): the same body from an in-process dict, the same
+#            signature checked with PyNaCl
+#   fastapi-uvloop  the same app on uvloop and httptools, when installed
+# wrk at 32 and 64 connections, the targets interleaved, ROUNDS rounds;
+# medians are printed.  Then leadgate-close is timed on epochs of 500 and
+# 5 000 leads x 64 validators.
+# Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
+# LEADS (50, the default leads_per_epoch).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+bin=$(cd "${1:-$src/_build/werror}" && pwd)
+rounds=${ROUNDS:-3}
+duration=${DURATION:-5}
+workers=${WORKERS:-2}
+leads=${LEADS:-50}
+python=/usr/bin/python3   # Debian's, with python3-fastapi, -uvicorn, -nacl
+
+for tool in lighttpd wrk curl jq; do
+	command -v $tool > /dev/null || { echo "bench: $tool is missing (./quickstart.sh bench installs it)"; exit 1; }
+done
+$python -c 'import fastapi, uvicorn, nacl' 2> /dev/null ||
+	{ echo "bench: python3-fastapi, python3-uvicorn and python3-nacl are missing"; exit 1; }
+for p in leadgate.fcgi leadgate-close leadgate-admin bench/presign bench/fcgi-fixed bench/fill-epoch; do
+	[ -x "$bin/$p" ] || { echo "bench: $bin/$p is not built"; exit 1; }
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/leadgate-bench-XXXXXX")
+pids=()
+stop_all() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid")" 2> /dev/null || true
+	sleep 0.3
+	rm -rf "$W"
+}
+trap stop_all EXIT
+
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then echo "$p"; return; fi
+	done
+	echo "bench: no free port" >&2
+	exit 1
+}
+
+wait_http() {
+	for _ in $(seq 100); do
+		curl -s -o /dev/null --max-time 1 "$1" && return 0
+		sleep 0.1
+	done
+	echo "bench: nothing answers at $1" >&2
+	exit 1
+}
+
+# ---- stores and servers ----------------------------------------------------
+# make_store DIR LEADS: a config and an empty store in DIR
+make_store() {
+	mkdir -p "$1/keys"
+	cat > "$1/leadgate.conf" <<-EOF
+	store_dir = $1/store
+	map_size = 268435456
+	leads_per_epoch = $2
+	clock_skew = 600
+	rate_submissions_per_day = 1000000
+	rate_submissions_per_epoch = 1000000
+	submit_cooldown = 0
+	gateway_key = $W/gateway.key
+	EOF
+}
+
+# start_lighttpd CONF BODY: leadgate.fcgi on CONF's store and fcgi-fixed
+# with BODY, also at /static/body.json; stops the previous one
+start_lighttpd() {
+	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid")" 2> /dev/null && sleep 0.5
+	cp "$2" "$W/www/static/body.json"
+	port=$(free_port)
+	base=http://127.0.0.1:$port
+	LEADGATE_CONF=$1 LEADGATE_SRC=$src LEADGATE_BENCH_FIXED="$bin/bench/fcgi-fixed" \
+	LEADGATE_BENCH_BODY="$W/www/static/body.json" LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$port \
+	LEADGATE_WWW="$W/www" LEADGATE_FCGI="$W/leadgate.fcgi" LEADGATE_RUN="$W/run" \
+	LEADGATE_WORKERS=$workers lighttpd -D -f "$src/bench/lighttpd.conf" 2> "$W/run/lighttpd.stderr" &
+	pids+=($!)
+	wait_http "$base/static/body.json"
+}
+
+mkdir -p "$W/run" "$W/www/static"
+cp "$bin/leadgate.fcgi" "$W/leadgate.fcgi"
+LEADGATE_CONF=/dev/null "$bin/leadgate-admin" keygen "$W/gateway.key" > /dev/null
+
+# Phase 1: an epoch in its distribution window, read by validators.
+make_store "$W/serve" "$leads"
+LEADGATE_CONF=$W/serve/leadgate.conf "$bin/bench/fill-epoch" serve "$W/serve/keys" "$leads" 4 \
+	"$W/leads.json" > "$W/fill.out"
+epoch=$(sed -n 's/^epoch \([0-9]*\) ready.*/\1/p' "$W/fill.out")
+path=/v1/epoch/$epoch/leads
+start_lighttpd "$W/serve/leadgate.conf" "$W/leads.json"
+
+# start_uvicorn LOOP HTTP: the FastAPI app on a free port ($fport)
+start_uvicorn() {
+	fport=$(free_port)
+	(cd "$src/bench" && LEADGATE_BENCH_BODY="$W/leads.json" LEADGATE_BENCH_EPOCH=$epoch \
+		LEADGATE_BENCH_VALIDATORS=$validators exec $python -m uvicorn fastapi_app:app \
+		--host 127.0.0.1 --port "$fport" --workers "$workers" --loop "$1" --http "$2" \
+		--log-level warning --no-access-log) 2>> "$W/run/uvicorn.stderr" &
+	pids+=($!)
+	wait_http "http://127.0.0.1:$fport/docs"
+}
+validators=$(for k in "$W"/serve/keys/validator-*; do "$bin/leadgate-admin" address "$k"; done | paste -sd,)
+# SPEC §12's baseline: Debian's python3-uvicorn as packaged (asyncio, h11)
+start_uvicorn asyncio h11
+fastapi_url=http://127.0.0.1:$fport$path
+# the same app on uvloop and httptools (python3-uvloop, python3-httptools),
+# uvicorn's fastest set-up, shown beside it
+fast_url=
+if $python -c 'import uvloop, httptools' 2> /dev/null; then
+	start_uvicorn uvloop httptools
+	fast_url=http://127.0.0.1:$fport$path
+fi
+
+# all three serve the same bytes, and both check the same signatures
+export LEADGATE_CONF=$W/serve/leadgate.conf
+for url in "$base$path" "$fastapi_url" $fast_url; do
+	"$bin/leadgate-admin" sign --key "$W/serve/keys/validator-0" GET "$url" > "$W/h"
+	curl -s -H @"$W/h" "$url" | cmp -s - "$W/leads.json" ||
+		{ echo "bench: $url does not answer a signed request with the epoch's body"; exit 1; }
+done
+
+# ---- wrk -----------------------------------------------------------------
+# run_wrk NAME CONNS URL [signed]: one wrk run; appends "NAME CONNS rps p50 p99 errors"
+run_wrk() {
+	local name=$1 conns=$2 url=$3 signed=${4:-} out
+	if [ -n "$signed" ]; then
+		# a pool larger than any run can use, so that no nonce is sent twice
+		"$bin/bench/presign" "$W/serve/keys/validator-$((RANDOM % 4))" $((30000 * duration)) "$url" > "$W/pool"
+		out=$(LEADGATE_BENCH_POOL="$W/pool" LEADGATE_BENCH_THREADS=2 wrk -t2 -c"$conns" -d"${duration}s" \
+			--latency -s "$src/bench/signed-pool.lua" "$url")
+	else
+		out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$url")
+	fi
+	echo "$out" | awk -v name="$name" -v conns="$conns" '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+		/^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+		/Requests\/sec/ { rps = $2 }
+		/Non-2xx/ { errors += $NF } /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+		END { printf "%s %s %.0f %.3f %.3f %d\n", name, conns, rps, p50, p99, errors }' >> "$W/runs"
+}
+
+: > "$W/runs"
+echo "bench: $rounds rounds of ${duration}s runs per target, $workers workers, wrk -t2"
+echo "bench: GET $path, a $(wc -c < "$W/leads.json")-byte body ($leads leads), signed"
+for r in $(seq "$rounds"); do
+	for c in 32 64; do
+		run_wrk static "$c" "$base/static/body.json"
+		run_wrk fixed "$c" "$base/fixed/body"
+		run_wrk leads "$c" "$base$path" signed
+		run_wrk fastapi "$c" "$fastapi_url" signed
+		[ -z "$fast_url" ] || run_wrk fastapi-uvloop "$c" "$fast_url" signed
+	done
+	echo "bench: round $r of $rounds done"
+done
+
+# Phase 2: a closed epoch's signed results, a public cached read; the
+# fixed responder now writes those bytes.
+make_store "$W/closed" "$leads"
+export LEADGATE_CONF=$W/closed/leadgate.conf
+"$bin/bench/fill-epoch" close "$W/closed/keys" "$leads" 16 > /dev/null
+"$bin/leadgate-close" > /dev/null
+"$bin/leadgate-admin" published "$epoch" results > "$W/results.json"
+start_lighttpd "$W/closed/leadgate.conf" "$W/results.json"
+curl -s "$base/v1/epoch/$epoch/results" | cmp -s - "$W/results.json" ||
+	{ echo "bench: the results endpoint does not serve the published body"; exit 1; }
+echo "bench: GET /v1/epoch/$epoch/results, a $(wc -c < "$W/results.json")-byte body, public"
+for r in $(seq "$rounds"); do
+	for c in 32 64; do
+		run_wrk fixed-results "$c" "$base/fixed/body"
+		run_wrk results "$c" "$base/v1/epoch/$epoch/results"
+	done
+done
+
+# ---- report --------------------------------------------------------------
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+stat_of() {  # stat_of NAME CONNS FIELD (3 rps, 4 p50, 5 p99): the median
+	awk -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c { print $f }' "$W/runs" | median
+}
+errors_of() { awk -v n="$1" '$1 == n { e += $6 } END { print e + 0 }' "$W/runs"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), (b > 0 ? a / b : 0) }'; }
+
+echo
+printf '%-8s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
+for name in static fixed leads fastapi fastapi-uvloop fixed-results results; do
+	for c in 32 64; do
+		[ -n "$(awk -v n="$name" '$1 == n' "$W/runs")" ] || continue
+		printf '%-8s %5s %10s %9s %9s %7s\n' "$name" "$c" "$(stat_of "$name" "$c" 3)" \
+			"$(stat_of "$name" "$c" 4)" "$(stat_of "$name" "$c" 5)" \
+			"$(awk -v n="$name" -v c="$c" '$1 == n && $2 == c { e += $6 } END { print e + 0 }' "$W/runs")"
+	done
+done
+echo
+echo "ratios (SPEC §12 budget in brackets):"
+for c in 32 64; do
+	echo "  $c connections:"
+	echo "    fixed / static req/s              $(ratio "$(stat_of fixed "$c" 3)" "$(stat_of static "$c" 3)")   [physical limit, ~0.2]"
+	echo "    leads (signed) / fixed req/s      $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fixed "$c" 3)")   [>= 0.55]"
+	echo "    leads / fastapi req/s             $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fastapi "$c" 3)")   [>= 5]"
+	echo "    fastapi p99 / leads p99           $(ratio "$(stat_of fastapi "$c" 5)" "$(stat_of leads "$c" 5)")   [>= 5]"
+	if [ -n "$fast_url" ]; then
+		echo "    leads / fastapi-uvloop req/s      $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fastapi-uvloop "$c" 3)")   [no budget: uvicorn's fastest set-up]"
+		echo "    fastapi-uvloop p99 / leads p99    $(ratio "$(stat_of fastapi-uvloop "$c" 5)" "$(stat_of leads "$c" 5)")"
+	fi
+	echo "    results (public) / fixed req/s    $(ratio "$(stat_of results "$c" 3)" "$(stat_of fixed-results "$c" 3)")   [>= 0.9]"
+done
+echo "  leads p99 at 64 connections: $(stat_of leads 64 5) ms   [< 10 ms]"
+echo "  non-2xx and socket errors: leads $(errors_of leads), results $(errors_of results), fastapi $(errors_of fastapi)   [0]"
+
+# ---- leadgate-close --------------------------------------------------------
+echo
+echo "leadgate-close on one epoch x 64 validators (median of 3, fresh store each):"
+close_time() {  # close_time LEADS: seconds for one leadgate-close
+	local d=$W/close-$1-$RANDOM
+	make_store "$d" "$1"
+	LEADGATE_CONF=$d/leadgate.conf "$bin/bench/fill-epoch" close "$d/keys" "$1" 64 > /dev/null
+	local t0 t1
+	t0=$(date +%s%N)
+	LEADGATE_CONF=$d/leadgate.conf "$bin/leadgate-close" > "$W/close.out" 2>&1 ||
+		{ echo "bench: leadgate-close failed: $(cat "$W/close.out")" >&2; exit 1; }
+	t1=$(date +%s%N)
+	rm -rf "$d"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+}
+t500=$(for _ in 1 2 3; do close_time 500; done | median)
+t5000=$(for _ in 1 2 3; do close_time 5000; done | median)
+echo "  500 leads:   ${t500} s   [< 2 s]"
+echo "  5000 leads:  ${t5000} s   [< 2 s]"
+echo "  5000/500:    $(ratio "$t5000" "$t500")x for 10x the work   [<= 12]"
