@@ -58,14 +58,18 @@ static bool behaviour_parse(const char *text, enum behaviour *out)
 	return false;
 }
 
-/* A neuron of the snapshot: validators are heavier the earlier they come. */
+/* A neuron of the snapshot: the earlier a validator is listed, the more
+ * stake and trust it has (trust 0.95, 0.90, ... never below 0.05). */
 static json_t *neuron_json(const struct party *p, size_t uid, size_t nvalidators)
 {
-	double stake = p->validator ? 1000.0 * (double)(nvalidators - uid) : 10.0;
-	double trust = p->validator ? 0.95 - 0.05 * (double)uid : 0.0;
+	double stake = 10.0, trust = 0.0;
+	if (p->validator) {
+		stake = 1000.0 * (double)(nvalidators - uid);
+		trust = 0.95 - 0.05 * (double)uid;
+		trust = trust < 0.05 ? 0.05 : trust;
+	}
 	return json_pack("{s:I, s:s, s:f, s:f, s:b}", "uid", (json_int_t)uid, "hotkey", p->ss58,
-	                 "stake", stake, "validator_trust", trust > 0.05 ? trust : 0.05 * p->validator,
-	                 "validator_permit", p->validator);
+	                 "stake", stake, "validator_trust", trust, "validator_permit", p->validator);
 }
 
 static bool party_create(struct sim *s, struct party *p)

@@ -17,36 +17,36 @@ static json_t *sound_lead(void)
 	                 "Robot cells for small and mid-sized factories.");
 }
 
-static void judge_is(json_t *lead, const char *decision, const char *score, const char *reason,
-                     const char *what)
-{
-	const char *d, *r;
-	char s[8];
-	lead_judge(lead, &d, s, &r);
-	ok(strcmp(d, decision) == 0 && strcmp(s, score) == 0 && strcmp(r, reason) == 0,
-	   "%s: %s %s %s (got %s %s %s)", what, decision, score, reason, d, s, r);
-	json_decref(lead);
-}
+/* One field changed from the sound lead, and the verdict it must earn. */
+static const struct {
+	const char *field, *value, *decision, *score, *reason, *what;
+} verdicts[] = {
+	{NULL, NULL, "approve", "1", "pass",
+	 "a decision maker, a first-party source on a subdomain, a real description"},
+	{"role", "Intern", "deny", "0.5000", "junior_role", "an intern"},
+	{"role", "MVP Program Lead", "deny", "0.5000", "junior_role",
+	 "\"mvp\" is not \"vp\": whole words only"},
+	{"source_url", "https://leadlists-directory.example.com/c/kestrel", "deny", "0.7000",
+	 "unverified_source", "a lead-list source"},
+	{"source_url", "https://notkestrelrobotics-1a2b.com/", "deny", "0.7000", "unverified_source",
+	 "a look-alike domain is not the company's own"},
+	{"description", "Company.", "deny", "0.8000", "thin_description", "a one-word description"},
+};
 
 static void judge_tests(void)
 {
-	json_t *l;
-	judge_is(sound_lead(), "approve", "1", "pass", "a decision maker, a first-party source on a subdomain, a real description");
-	l = sound_lead();
-	json_object_set_new(l, "role", json_string("Intern"));
-	judge_is(l, "deny", "0.5000", "junior_role", "an intern");
-	l = sound_lead();
-	json_object_set_new(l, "role", json_string("MVP Program Lead"));
-	judge_is(l, "deny", "0.5000", "junior_role", "\"mvp\" is not \"vp\": whole words only");
-	l = sound_lead();
-	json_object_set_new(l, "source_url", json_string("https://leadlists-directory.example.com/c/kestrel"));
-	judge_is(l, "deny", "0.7000", "unverified_source", "a lead-list source");
-	l = sound_lead();
-	json_object_set_new(l, "source_url", json_string("https://notkestrelrobotics-1a2b.com/"));
-	judge_is(l, "deny", "0.7000", "unverified_source", "a look-alike domain is not the company's own");
-	l = sound_lead();
-	json_object_set_new(l, "description", json_string("Company."));
-	judge_is(l, "deny", "0.8000", "thin_description", "a one-word description");
+	for (size_t i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++) {
+		json_t *lead = sound_lead();
+		const char *d, *r;
+		char score[8];
+		if (verdicts[i].field)
+			json_object_set_new(lead, verdicts[i].field, json_string(verdicts[i].value));
+		lead_judge(lead, &d, score, &r);
+		ok(strcmp(d, verdicts[i].decision) == 0 && strcmp(score, verdicts[i].score) == 0 &&
+		   strcmp(r, verdicts[i].reason) == 0, "%s: %s %s %s (got %s %s %s)", verdicts[i].what,
+		   verdicts[i].decision, verdicts[i].score, verdicts[i].reason, d, score, r);
+		json_decref(lead);
+	}
 }
 
 int main(void)
