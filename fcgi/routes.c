@@ -306,11 +306,17 @@ static void get_healthz(struct request *req, struct response *res)
 	if (ls_stats_get(res->rd, &stats) != LS_OK || ls_log_head(res->rd, &head) != LS_OK)
 		return http_problem_status(res, LS_UNAVAILABLE, "store_unreadable",
 		                           "the store could not be read");
-	json_t *body = json_pack("{s:s, s:b, s:b, s:I, s:I, s:I, s:I}", "status",
+	json_t *jobs = json_object();
+	static const char *const job_names[] = {"sync", "prefetch", "close", "prune"};
+	for (size_t i = 0; i < sizeof job_names / sizeof *job_names; i++)
+		json_object_set_new(jobs, job_names[i],
+		                    json_integer((json_int_t)ls_job_last_run(req->st, job_names[i])));
+	json_t *body = json_pack("{s:s, s:b, s:b, s:I, s:o, s:I, s:I, s:I}", "status",
 	                         anchored ? "ok" : "unanchored", "store_readable", 1, "anchored",
 	                         anchored, "last_sync", (json_int_t)ls_last_sync(res->rd),
-	                         "log_seq", (json_int_t)head.seq, "pending_leads",
-	                         (json_int_t)stats.pending, "neurons", (json_int_t)stats.neurons);
+	                         "last_job_runs", jobs, "log_seq", (json_int_t)head.seq,
+	                         "pending_leads", (json_int_t)stats.pending, "neurons",
+	                         (json_int_t)stats.neurons);
 	http_private_json(res, anchored ? 200 : 503, json_dumps(body, JSON_COMPACT));
 	res->cache_control = "no-store";
 	json_decref(body);

@@ -37,6 +37,8 @@ int main(int argc, char **argv)
 		       r.closed, (unsigned long long)r.last_epoch, r.approved, r.denied, r.requeued);
 	if (s != LS_OK)
 		job_error(&job, &err);
+	if (s == LS_OK)
+		job_succeeded(&job);
 	job_finish(&job);
 	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "job.h"
 
 void job_error(const struct job *job, const ls_err *err)
@@ -28,6 +29,11 @@ void job_start(struct job *job, const char *prog, const char *lock, unsigned ope
 		ls_close(job->st);
 		exit(err.status == LS_CONFLICT ? EXIT_SUCCESS : EXIT_FAILURE);
 	}
+}
+
+void job_succeeded(struct job *job)
+{
+	ls_job_succeeded(job->lock_fd, (int64_t)time(NULL));
 }
 
 void job_finish(struct job *job)

@@ -16,6 +16,8 @@ struct job {
  * (EXIT_FAILURE), or with 0 when another copy holds the lock. */
 void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags);
 void job_finish(struct job *job);
+/* The job ran to the end: healthz shows when (its lock file keeps it). */
+void job_succeeded(struct job *job);
 /* Print "prog: detail" to stderr (details name their field). */
 void job_error(const struct job *job, const ls_err *err);
 /* Read a whole file ("-" for stdin), at most max bytes; NULL on failure. */

@@ -26,6 +26,8 @@ int main(int argc, char **argv)
 		printf("leadgate-prefetch: epoch %llu: %zu leads assigned at block %llu (log seq %llu)\n",
 		       (unsigned long long)r.epoch, r.leads, (unsigned long long)r.block,
 		       (unsigned long long)r.seq);
+	if (s == LS_OK)
+		job_succeeded(&job);
 	job_finish(&job);
 	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }

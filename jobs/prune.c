@@ -27,6 +27,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.nonces, (unsigned long long)r.votes,
 		       (unsigned long long)r.assignments, (unsigned long long)r.caches,
 		       (unsigned long long)r.history);
+	if (s == LS_OK)
+		job_succeeded(&job);
 	job_finish(&job);
 	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }

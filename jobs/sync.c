@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	else
 		printf("leadgate-sync: snapshot unchanged (%zu neurons)\n", report.neurons);
 	rc = EXIT_SUCCESS;
+	job_succeeded(&job);
 cleanup:
 	free(text);
 	job_finish(&job);

@@ -135,6 +135,11 @@ ls_status ls_backup(ls_store *st, const char *dir, ls_err *err) LS_WARN_UNUSED;
 ls_status ls_job_lock(ls_store *st, const char *name, int *fd, ls_err *err)
 	LS_WARN_UNUSED;
 void ls_job_unlock(int fd);
+/* Note in the job's lock file that it ran to the end at now. */
+void ls_job_succeeded(int fd, int64_t now);
+/* Unix time of the job's last complete run (ls_job_succeeded), 0 if none:
+ * what GET /v1/healthz reports. */
+int64_t ls_job_last_run(const ls_store *st, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Readers: one read transaction; borrowed bytes stay valid until end. */
