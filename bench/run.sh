@@ -179,6 +179,12 @@ for r in $(seq "$rounds"); do
 	echo "bench: round $r of $rounds done"
 done
 
+# A worker's private memory at rest (SPEC §12: under 8 MiB): what it does
+# not share with the other processes, the store's map included.
+worker_memory=$(for p in $(pgrep -f "$W/leadgate.fcgi"); do
+	awk '/^Private_(Clean|Dirty):/ { kb += $2 } END { print kb }' "/proc/$p/smaps_rollup"
+done | sort -n | tail -n 1)
+
 # Phase 2: a closed epoch's signed results, a public cached read; the
 # fixed responder now writes those bytes.
 make_store "$W/closed" "$leads"
@@ -230,6 +236,7 @@ for c in 32 64; do
 	echo "    results (public) / fixed req/s    $(ratio "$(stat_of results "$c" 3)" "$(stat_of fixed-results "$c" 3)")   [>= 0.9]"
 done
 echo "  leads p99 at 64 connections: $(stat_of leads 64 5) ms   [< 10 ms]"
+echo "  largest leadgate.fcgi private memory after the runs: $((worker_memory / 1024)).$(((worker_memory % 1024) * 10 / 1024)) MiB   [< 8 MiB]"
 echo "  non-2xx and socket errors: leads $(errors_of leads), results $(errors_of results), fastapi $(errors_of fastapi)   [0]"
 
 # ---- leadgate-close --------------------------------------------------------
