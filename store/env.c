@@ -124,16 +124,20 @@ static ls_status schema_refuse(uint32_t schema, ls_err *err)
 }
 
 /* Open every named database in one transaction, after checking (and with
- * LS_OPEN_MIGRATE, upgrading) the schema version. */
-static ls_status open_dbis(ls_store *st, unsigned flags, ls_err *err)
+ * LS_OPEN_MIGRATE, upgrading) the schema version.  *fresh: the store was
+ * created just now. */
+static ls_status open_dbis(ls_store *st, unsigned flags, bool *fresh, ls_err *err)
 {
 	bool create = flags & LS_OPEN_CREATE, migrate = flags & LS_OPEN_MIGRATE;
 	MDB_txn *txn;
+	MDB_val v;
 	uint32_t schema = 0;
 	int rc = txn_begin(st->env, create || migrate ? 0 : MDB_RDONLY, &txn);
 	if (rc)
 		return ls_mdb_fail(err, rc, "begin the opening transaction");
 	rc = mdb_dbi_open(txn, db_names[DB_META], create ? MDB_CREATE : 0, &st->dbi[DB_META]);
+	*fresh = rc == 0 && create &&
+	         ls_get(st, txn, DB_META, META_SCHEMA, strlen(META_SCHEMA), &v) == MDB_NOTFOUND;
 	if (rc == 0)
 		rc = schema_read(st, txn, create, &schema);
 	if (rc == 0 && schema < LS_SCHEMA_VERSION && migrate)
@@ -169,6 +173,8 @@ ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
 	if (st == NULL)
 		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 	st->cfg = *cfg;
+	st->readonly = flags & LS_OPEN_READONLY;
+	st->replay_lock_fd = -1;
 	bool create = flags & LS_OPEN_CREATE;
 	if (create && mkdir(cfg->store_dir, 0750) != 0 && errno != EEXIST) {
 		free(st);
@@ -195,10 +201,11 @@ ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
 		return err ? err->status : LS_ERROR;
 	}
 	int dead = 0;
+	bool fresh = false;
 	mdb_reader_check(st->env, &dead);  /* slots of processes killed earlier */
-	ls_status s = open_dbis(st, flags, err);
-	if (s == LS_OK)
-		s = ls_replay_open(st, flags, err);
+	ls_status s = open_dbis(st, flags, &fresh, err);
+	if (s == LS_OK && fresh)  /* its replay store's floor is now, not now + clock_skew */
+		s = ls_replay_open(st, true, err);
 	if (s != LS_OK) {
 		ls_close(st);
 		return s;
@@ -227,14 +234,29 @@ static uint64_t env_map_size(MDB_env *env)
 
 uint64_t ls_map_size(ls_store *st) { return env_map_size(st->env); }
 
-/* Double the map, capped at map_max; false when already there. */
+/* With MDB_WRITEMAP, LMDB extends its file with a hole and writes into it
+ * through the map: on a full disk that is SIGBUS, not an error.  Blocks
+ * reserved for the whole map turn a full disk into ENOSPC here instead. */
+int ls_env_reserve(MDB_env *env)
+{
+	unsigned flags = 0;
+	mdb_filehandle_t fd;
+	if (mdb_env_get_flags(env, &flags) != 0 || !(flags & MDB_WRITEMAP))
+		return 0;
+	if (mdb_env_get_fd(env, &fd) != 0)
+		return EINVAL;
+	return posix_fallocate(fd, 0, (off_t)env_map_size(env));
+}
+
+/* Double the map, capped at map_max; false when already there or when the
+ * disk cannot hold it. */
 static bool grow_map(MDB_env *env, uint64_t map_max)
 {
 	uint64_t cur = env_map_size(env);
 	if (cur >= map_max)
 		return false;
 	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
-	if (mdb_env_set_mapsize(env, next) != 0)
+	if (mdb_env_set_mapsize(env, next) != 0 || ls_env_reserve(env) != 0)
 		return false;
 	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n", (unsigned long long)next);
 	return true;
@@ -406,7 +428,7 @@ void ls_job_succeeded(int fd, int64_t now)
 	char line[32];
 	int n = snprintf(line, sizeof line, "%lld\n", (long long)now);
 	/* a failure here only hides a run from healthz; the job's work is done */
-	if (fd >= 0 && (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n))
+	if (fd >= 0 && (pwrite(fd, line, (size_t)n, 0) != n || ftruncate(fd, n) != 0))
 		fprintf(stderr, "leadgate: cannot note the job's run in its lock file: %s\n",
 		        strerror(errno));
 }

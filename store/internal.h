@@ -37,9 +37,12 @@ struct ls_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB__MAX];
 	struct ls_config cfg;
-	/* the replay store (replay.c): an environment of its own */
+	bool readonly;         /* opened with LS_OPEN_READONLY */
+	/* the replay store (replay.c): an environment of its own, opened on
+	 * first use */
 	MDB_env *replay_env;
-	MDB_dbi replay_seen;
+	MDB_dbi replay_seen, replay_expiry, replay_meta;
+	int replay_lock_fd;    /* store_dir/replay.lock, held shared while open */
 	int64_t replay_floor;  /* signatures created before this are refused */
 };
 
@@ -69,19 +72,26 @@ typedef ls_status (*ls_write_fn)(struct ls_txn *t, void *ctx);
 ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err);
 /* The same in another environment of the store (the replay store). */
 ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls_err *err);
+/* Reserve disk blocks for an MDB_WRITEMAP environment's whole map (0, or
+ * an errno such as ENOSPC); a no-op for other environments. */
+int ls_env_reserve(MDB_env *env);
 /* A read transaction in env, with the same retries as every other. */
 ls_status ls_env_read(MDB_env *env, MDB_txn **txn, ls_err *err);
 /* An LMDB failure as a store error: LS_FULL with "store_full", or LS_ERROR
  * logged to stderr with what was being done. */
 ls_status ls_mdb_fail(ls_err *err, int rc, const char *what);
 
-/* The replay store (replay.c), opened and closed with the store. */
-ls_status ls_replay_open(ls_store *st, unsigned flags, ls_err *err);
+/* The replay store (replay.c).  Opened on first use by the calls below,
+ * or at once with fresh set when the store was just created (its floor is
+ * then now: nothing was ever accepted before); closed with the store. */
+ls_status ls_replay_open(ls_store *st, bool fresh, ls_err *err);
 void ls_replay_close(ls_store *st);
-/* Record that hotkey signed with nonce at created; LS_UNAUTHORIZED when
- * that triple was recorded before (a replay) or created is older than the
- * replay store (it was reset after a reboot).  Also drops a few expired
- * entries, so the store stays as small as clock_skew keeps it. */
+/* Record that hotkey used nonce in a signature created at created, the
+ * request having arrived at now; LS_UNAUTHORIZED when the pair is still
+ * recorded (a replay), when created is too old by the clock at the time of
+ * writing, or when it is older than the replay store's floor (it was
+ * remade after a reboot).  Also drops a few expired pairs, so the store
+ * stays as small as clock_skew keeps it. */
 ls_status ls_replay_record(ls_store *st, const uint8_t hotkey[32], const char *nonce,
                            int64_t created, int64_t now, ls_err *err);
 uint64_t ls_replay_count(ls_store *st);

@@ -1,22 +1,33 @@
 /*
- * replay.c — the replay store of SPEC §3: every (hotkey, nonce, created)
- * accepted within clock_skew, so that a captured request is accepted once.
+ * replay.c — the replay store of SPEC §3: a (keyid, nonce) pair is
+ * accepted once within the clock_skew window.
  *
  * It lives in an LMDB environment of its own, store_dir/replay, opened
- * with MDB_WRITEMAP | MDB_NOSYNC: recording a nonce costs no system call
- * and no disk flush, so a signed read does not wait for the disk (a synced
- * commit per request capped signed reads at a third of the budget of SPEC
- * §12; see bench/).  A process killed at any moment leaves LMDB consistent
- * in every mode; only a system crash can leave unsynced pages torn.  So
- * the replay store is never trusted across a reboot: replay/boot names the
- * boot that created it, the first process of a new boot deletes and
- * recreates it, and from then on signatures created before that moment
- * (the floor) are refused, which is everything the lost entries guarded.
+ * with MDB_WRITEMAP | MDB_NOSYNC: recording a nonce is neither a disk
+ * flush nor a system call, so a signed read does not wait for the disk (a
+ * synced commit per request held signed reads to a third of their budget,
+ * a write per page cost a tenth; see bench/).  The map's blocks are
+ * reserved on disk (ls_env_reserve), so a full disk is an error, not a
+ * SIGBUS.  Its write lock is its own too, so jobs writing the main store
+ * never hold up a signed read.
  *
- * Keys are be64(created + clock_skew) ‖ sha256(hotkey ‖ nonce): sorted by
- * when they expire, so expired entries are a range at the front, and each
- * new entry drops a few of them.  The main store never waits for this one:
- * they have separate write locks.
+ * A killed process leaves LMDB consistent in any mode; only a system crash
+ * can tear unsynced pages.  So the replay store is never trusted across a
+ * reboot: replay/boot names the boot that made it, and when a new boot
+ * finds it, it is deleted and made anew, and signatures created before
+ * the floor (the moment it was remade plus clock_skew, since a lost entry
+ * may have carried a created up to clock_skew ahead) are refused.  Every
+ * process that uses it holds store_dir/replay.lock shared, and it is only
+ * ever remade under that lock held exclusive, so nothing in use is
+ * discarded.  It is opened on first use: jobs that never check a
+ * signature never touch it, and a failure here fails signed requests only.
+ *
+ * Databases: "seen", sha256(hotkey ‖ nonce) -> be64 expiry, answers "was
+ * this pair used?"; "expiry", be64 expiry ‖ sha256 -> fmt, keeps them in
+ * the order they expire, so expired pairs are a range at the front and
+ * every new pair drops a few of them (expiry = created + clock_skew, after
+ * which the gateway refuses that signature anyway); "meta", "clock" -> the
+ * latest time any write went by, so that time never runs backwards here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,23 +41,38 @@
 #include <sodium.h>
 #include "internal.h"
 
-#define REPLAY_KEY 40
-#define DROP_PER_WRITE 4     /* expired entries each new one removes */
-#define PRUNE_CHUNK 10000    /* entries one prune transaction removes */
+#define PAIR 32               /* sha256(hotkey ‖ nonce) */
+#define EXPIRY_KEY (8 + PAIR)
+#define DROP_PER_WRITE 4      /* expired pairs each new one removes */
+#define PRUNE_CHUNK 10000     /* pairs one prune transaction removes */
 
-/* The kernel's id of this boot, "" where there is none to read. */
-static void boot_id(char out[64])
+/* The kernel's id of this boot; without /proc/sys, the boot time from
+ * /proc/stat.  false when neither can be read. */
+static bool boot_id(char out[64])
 {
 	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-	out[0] = '\0';
-	if (f && fgets(out, 64, f))
-		out[strcspn(out, "\r\n ")] = '\0';
+	bool ok = f && fgets(out, 64, f);
 	if (f)
 		fclose(f);
+	if (ok) {
+		out[strcspn(out, "\r\n ")] = '\0';
+		return out[0] != '\0';
+	}
+	char line[128];
+	unsigned long long btime;
+	f = fopen("/proc/stat", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "btime %llu", &btime) == 1) {
+			snprintf(out, 64, "btime-%llu", btime);
+			ok = true;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return ok;
 }
 
-/* replay/boot: "<boot id> <floor>\n", the boot that created the
- * environment and the time from which its entries are complete. */
+/* replay/boot: "<boot id> <floor>\n". */
 static bool marker_read(const char *path, const char *boot, int64_t *floor)
 {
 	char line[128], id[64];
@@ -74,14 +100,34 @@ static bool marker_write(const char *path, const char *boot, int64_t floor)
 	return ok && rename(tmp, path) == 0;
 }
 
-/* Delete a replay environment that a previous boot left (it may be torn). */
-static void discard_files(const char *dir)
+/* Give path the owner (when root), group and mode of like, so that every
+ * user the operator lets at the main store can use the replay store too,
+ * whichever of them happened to make it after a reboot. */
+static void take_after(const char *path, const struct stat *like)
 {
+	uid_t uid = geteuid() == 0 ? like->st_uid : (uid_t)-1;
+	if ((chown(path, uid, like->st_gid) != 0 && errno != EPERM) ||
+	    chmod(path, like->st_mode & 07777) != 0)
+		fprintf(stderr, "leadgate: %s: cannot match the store's owner and mode: %s\n", path,
+		        strerror(errno));
+}
+
+/* The replay directory takes after store_dir, its files after data.mdb. */
+static void match_main_store(const ls_store *st, const char *dir)
+{
+	static const char *const files[] = {"/data.mdb", "/lock.mdb", "/boot"};
+	struct stat sd, sf;
 	char path[LS_PATH_MAX + 40];
-	snprintf(path, sizeof path, "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof path, "%s/lock.mdb", dir);
-	unlink(path);
+	snprintf(path, sizeof path, "%s/data.mdb", st->cfg.store_dir);
+	if (stat(st->cfg.store_dir, &sd) != 0 || stat(path, &sf) != 0)
+		return;
+	take_after(dir, &sd);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(path, sizeof path, "%s%s", dir, files[i]);
+		take_after(path, &sf);
+	}
+	snprintf(path, sizeof path, "%s/replay.lock", st->cfg.store_dir);
+	take_after(path, &sf);
 }
 
 static ls_status env_open(ls_store *st, const char *dir, ls_err *err)
@@ -89,13 +135,15 @@ static ls_status env_open(ls_store *st, const char *dir, ls_err *err)
 	MDB_txn *txn;
 	int rc = mdb_env_create(&st->replay_env);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(st->replay_env, 1);
+		rc = mdb_env_set_maxdbs(st->replay_env, 3);
 	if (rc == 0)
 		rc = mdb_env_set_maxreaders(st->replay_env, 512);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->replay_env, st->cfg.map_size);
 	if (rc == 0)
 		rc = mdb_env_open(st->replay_env, dir, MDB_WRITEMAP | MDB_NOSYNC, 0640);
+	if (rc == 0)
+		rc = ls_env_reserve(st->replay_env);
 	if (rc == 0) {
 		int dead = 0;
 		mdb_reader_check(st->replay_env, &dead);
@@ -104,45 +152,85 @@ static ls_status env_open(ls_store *st, const char *dir, ls_err *err)
 	if (rc == 0) {
 		rc = mdb_dbi_open(txn, "seen", MDB_CREATE, &st->replay_seen);
 		if (rc == 0)
+			rc = mdb_dbi_open(txn, "expiry", MDB_CREATE, &st->replay_expiry);
+		if (rc == 0)
+			rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->replay_meta);
+		if (rc == 0)
 			rc = mdb_txn_commit(txn);
 		else
 			mdb_txn_abort(txn);
 	}
+	if (rc && st->replay_env) {
+		mdb_env_close(st->replay_env);
+		st->replay_env = NULL;
+	}
 	return rc ? ls_mdb_fail(err, rc, "open the replay store") : LS_OK;
 }
 
-/* Open store_dir/replay, recreating it when a previous boot made it.  The
- * check and the recreation hold store_dir/replay.lock, so that of all the
- * processes starting after a reboot exactly one recreates it. */
-ls_status ls_replay_open(ls_store *st, unsigned flags, ls_err *err)
+/* With replay.lock held exclusive: nobody uses the replay store, so one a
+ * previous boot left (or none at all) is made anew here. */
+static ls_status remake_if_stale(ls_store *st, const char *dir, const char *boot, bool fresh,
+                                 ls_err *err)
 {
-	char dir[LS_PATH_MAX + 16], marker[LS_PATH_MAX + 24], lock[LS_PATH_MAX + 24], boot[64];
-	if (flags & LS_OPEN_READONLY)
-		return LS_OK;  /* read-only tools never record nonces */
-	snprintf(dir, sizeof dir, "%s/replay", st->cfg.store_dir);
+	char marker[LS_PATH_MAX + 24], path[LS_PATH_MAX + 32];
 	snprintf(marker, sizeof marker, "%s/boot", dir);
+	if (marker_read(marker, boot, &st->replay_floor))
+		return env_open(st, dir, err);
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/lock.mdb", dir);
+	unlink(path);
+	/* a new store has accepted nothing; otherwise the lost pairs may carry
+	 * a created up to clock_skew ahead of now */
+	st->replay_floor = (int64_t)time(NULL) + (fresh ? 0 : st->cfg.clock_skew);
+	ls_status s = env_open(st, dir, err);
+	if (s == LS_OK && (mdb_env_sync(st->replay_env, 1) != 0 ||
+	                   !marker_write(marker, boot, st->replay_floor)))
+		s = ls_fail(err, LS_ERROR, "store_dir", NULL, "cannot write %s: %s", marker,
+		            strerror(errno));
+	match_main_store(st, dir);
+	return s;
+}
+
+ls_status ls_replay_open(ls_store *st, bool fresh, ls_err *err)
+{
+	char dir[LS_PATH_MAX + 16], lock[LS_PATH_MAX + 24], boot[64], marker[LS_PATH_MAX + 24];
+	if (st->replay_env)
+		return LS_OK;
+	if (st->readonly)
+		return ls_fail(err, LS_ERROR, "store_error", NULL, "a read-only store records no nonces");
+	if (!boot_id(boot))
+		return ls_fail(err, LS_ERROR, "store_error", NULL,
+		               "cannot tell this boot from the last (no /proc/sys/kernel/random/boot_id "
+		               "or /proc/stat): the replay store needs /proc");
+	snprintf(dir, sizeof dir, "%s/replay", st->cfg.store_dir);
 	snprintf(lock, sizeof lock, "%s/replay.lock", st->cfg.store_dir);
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return ls_fail(err, LS_ERROR, "store_dir", NULL, "cannot create %s: %s", dir,
 		               strerror(errno));
 	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return ls_fail(err, LS_ERROR, "lock", NULL, "cannot lock %s: %s", lock, strerror(errno));
+	if (fd < 0)
+		return ls_fail(err, LS_ERROR, "lock", NULL, "cannot open %s: %s", lock, strerror(errno));
+	ls_status s;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		s = remake_if_stale(st, dir, boot, fresh, err);
+	} else if (flock(fd, LOCK_SH) == 0) {  /* in use in this boot: as it is */
+		snprintf(marker, sizeof marker, "%s/boot", dir);
+		s = marker_read(marker, boot, &st->replay_floor)
+		        ? env_open(st, dir, err)
+		        : ls_fail(err, LS_ERROR, "store_error", NULL,
+		                  "%s is in use but does not name this boot", marker);
+	} else {
+		s = ls_fail(err, LS_ERROR, "lock", NULL, "cannot lock %s: %s", lock, strerror(errno));
 	}
-	boot_id(boot);
-	bool fresh = !marker_read(marker, boot, &st->replay_floor);
-	if (fresh) {
-		discard_files(dir);
-		st->replay_floor = (int64_t)time(NULL);
+	if (s == LS_OK && flock(fd, LOCK_SH) == 0) {  /* held while this process uses it */
+		st->replay_lock_fd = fd;
+		return LS_OK;
 	}
-	ls_status s = env_open(st, dir, err);
-	if (s == LS_OK && fresh &&
-	    (mdb_env_sync(st->replay_env, 1) != 0 || !marker_write(marker, boot, st->replay_floor)))
-		s = ls_fail(err, LS_ERROR, "store_dir", NULL, "cannot write %s: %s", marker,
-		            strerror(errno));
-	close(fd);  /* drops the flock */
+	if (s == LS_OK)
+		s = ls_fail(err, LS_ERROR, "lock", NULL, "cannot lock %s: %s", lock, strerror(errno));
+	ls_replay_close(st);
+	close(fd);
 	return s;
 }
 
@@ -151,22 +239,32 @@ void ls_replay_close(ls_store *st)
 	if (st->replay_env)
 		mdb_env_close(st->replay_env);
 	st->replay_env = NULL;
+	if (st->replay_lock_fd >= 0)
+		close(st->replay_lock_fd);  /* drops the shared flock */
+	st->replay_lock_fd = -1;
 }
 
-/* Delete up to max entries that expired before now, from the front. */
+/* Delete up to max pairs that expired before now, oldest first. */
 static ls_status drop_expired(struct ls_txn *t, int64_t now, uint64_t max, uint64_t *dropped)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
 	*dropped = 0;
-	int rc = mdb_cursor_open(t->txn, t->st->replay_seen, &cur);
+	int rc = mdb_cursor_open(t->txn, t->st->replay_expiry, &cur);
 	if (rc)
 		return lt_fail_mdb(t, rc, "open the replay store");
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && *dropped < max;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != REPLAY_KEY || ls_from_be64(k.mv_data) >= (uint64_t)now)
+		if (k.mv_size != EXPIRY_KEY || ls_from_be64(k.mv_data) >= (uint64_t)now)
 			break;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		MDB_val pair = {PAIR, (uint8_t *)k.mv_data + 8}, seen;
+		/* the pair itself, unless a later use of it holds it now */
+		if (mdb_get(t->txn, t->st->replay_seen, &pair, &seen) == 0 && seen.mv_size == 8 &&
+		    memcmp(seen.mv_data, k.mv_data, 8) == 0)
+			rc = mdb_del(t->txn, t->st->replay_seen, &pair, NULL);
+		if (rc == 0)
+			rc = mdb_cursor_del(cur, 0);
+		if (rc)
 			break;
 		(*dropped)++;
 	}
@@ -175,35 +273,71 @@ static ls_status drop_expired(struct ls_txn *t, int64_t now, uint64_t max, uint6
 }
 
 struct replay_put {
-	uint8_t key[REPLAY_KEY];
-	int64_t now;
+	uint8_t key[EXPIRY_KEY];  /* be64 expiry ‖ pair */
+	int64_t created, now;
 };
+
+/* The time of this write: the latest of the caller's now, the clock, and
+ * every earlier write's.  Read under the write lock, it only moves
+ * forward: once a pair was dropped as expired, no process can take its
+ * signature as fresh again, however long ago its own request began and
+ * even if the system clock steps back. */
+static ls_status write_time(struct ls_txn *t, int64_t now, int64_t *out)
+{
+	MDB_val k = {5, "clock"}, v;
+	uint8_t be[8];
+	int64_t wall = (int64_t)time(NULL);
+	*out = now > wall ? now : wall;
+	int rc = mdb_get(t->txn, t->st->replay_meta, &k, &v);
+	if (rc == 0 && v.mv_size == 8 && (int64_t)ls_from_be64(v.mv_data) > *out)
+		*out = (int64_t)ls_from_be64(v.mv_data);
+	else if (rc && rc != MDB_NOTFOUND)
+		return lt_fail_mdb(t, rc, "read the replay store's clock");
+	ls_be64((uint64_t)*out, be);
+	MDB_val nv = {8, be};
+	rc = mdb_put(t->txn, t->st->replay_meta, &k, &nv, 0);
+	return rc ? lt_fail_mdb(t, rc, "write the replay store's clock") : LS_OK;
+}
 
 static ls_status replay_put(struct ls_txn *t, void *vctx)
 {
 	struct replay_put *c = vctx;
+	int64_t now;
+	ls_status s = write_time(t, c->now, &now);
+	if (s != LS_OK)
+		return s;
 	uint8_t fmt = LS_FMT1;
 	uint64_t dropped;
-	MDB_val k = {REPLAY_KEY, c->key}, v = {1, &fmt};
-	int rc = mdb_put(t->txn, t->st->replay_seen, &k, &v, MDB_NOOVERWRITE);
-	if (rc == MDB_KEYEXIST)
+	MDB_val pair = {PAIR, c->key + 8}, seen, exp_key = {EXPIRY_KEY, c->key}, exp_val = {1, &fmt};
+	MDB_val expiry = {8, c->key};
+	if (c->created + (int64_t)t->st->cfg.clock_skew < now)
+		return ls_fail(t->err, LS_UNAUTHORIZED, "stale_signature", "Signature-Input",
+		               "created is more than %u s in the past", t->st->cfg.clock_skew);
+	int rc = mdb_get(t->txn, t->st->replay_seen, &pair, &seen);
+	if (rc == 0 && seen.mv_size == 8 && ls_from_be64(seen.mv_data) >= (uint64_t)now)
 		return ls_fail(t->err, LS_UNAUTHORIZED, "replayed_nonce", "Signature-Input",
 		               "this nonce was already used by this key");
+	if (rc && rc != MDB_NOTFOUND)
+		return lt_fail_mdb(t, rc, "read the replay store");
+	rc = mdb_put(t->txn, t->st->replay_seen, &pair, &expiry, 0);
+	if (rc == 0)
+		rc = mdb_put(t->txn, t->st->replay_expiry, &exp_key, &exp_val, 0);
 	if (rc)
 		return lt_fail_mdb(t, rc, "record a nonce");
-	return drop_expired(t, c->now, DROP_PER_WRITE, &dropped);
+	return drop_expired(t, now, DROP_PER_WRITE, &dropped);
 }
 
 ls_status ls_replay_record(ls_store *st, const uint8_t hotkey[32], const char *nonce,
                            int64_t created, int64_t now, ls_err *err)
 {
-	struct replay_put c = {.now = now};
-	if (st->replay_env == NULL)
-		return ls_fail(err, LS_ERROR, "store_error", NULL, "the replay store is not open");
+	struct replay_put c = {.created = created, .now = now};
+	ls_status s = ls_replay_open(st, false, err);
+	if (s != LS_OK)
+		return s;
 	if (created < st->replay_floor)
 		return ls_fail(err, LS_UNAUTHORIZED, "stale_signature", "Signature-Input",
-		               "the signature was created before the gateway's replay store was reset "
-		               "(at %lld, after a reboot): sign the request again",
+		               "the signature was created before the gateway's replay store was remade "
+		               "after a reboot (signatures created from %lld on are accepted): sign again",
 		               (long long)st->replay_floor);
 	ls_be64((uint64_t)created + st->cfg.clock_skew, c.key);
 	crypto_hash_sha256_state h;
@@ -222,20 +356,22 @@ struct replay_prune {
 static ls_status replay_prune_chunk(struct ls_txn *t, void *vctx)
 {
 	struct replay_prune *c = vctx;
-	return drop_expired(t, c->now, PRUNE_CHUNK, &c->dropped);
+	int64_t now;
+	ls_status s = write_time(t, c->now, &now);
+	return s == LS_OK ? drop_expired(t, now, PRUNE_CHUNK, &c->dropped) : s;
 }
 
 ls_status ls_nonces_prune(ls_store *st, int64_t now, uint64_t *removed, ls_err *err)
 {
 	struct replay_prune c = {.now = now};
-	ls_status s = LS_OK;
 	*removed = 0;
-	if (st->replay_env == NULL)
-		return LS_OK;
-	do {
+	ls_status s = ls_replay_open(st, false, err);
+	while (s == LS_OK) {
 		s = ls_env_write(st, st->replay_env, replay_prune_chunk, &c, err);
 		*removed += c.dropped;
-	} while (s == LS_OK && c.dropped == PRUNE_CHUNK);
+		if (c.dropped < PRUNE_CHUNK)
+			break;
+	}
 	return s;
 }
 
@@ -243,7 +379,8 @@ uint64_t ls_replay_count(ls_store *st)
 {
 	MDB_txn *txn;
 	MDB_stat ms;
-	if (st->replay_env == NULL || ls_env_read(st->replay_env, &txn, NULL) != LS_OK)
+	if (st->readonly || ls_replay_open(st, false, NULL) != LS_OK ||
+	    ls_env_read(st->replay_env, &txn, NULL) != LS_OK)
 		return 0;
 	uint64_t n = mdb_stat(txn, st->replay_seen, &ms) == 0 ? ms.ms_entries : 0;
 	mdb_txn_abort(txn);

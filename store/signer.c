@@ -113,8 +113,9 @@ ls_status ls_request_sign(const struct ls_sign_request *r, const uint8_t sk[64],
 		return s;
 	crypto_sign_detached(sig, NULL, (const uint8_t *)base, base_len, sk);
 	sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
-	/* the base ends with the serialised parameters: exactly the header's value */
-	const char *params = strstr(base, "\"@signature-params\": ") + 21;
+	/* the base's last line is "@signature-params": the header's value */
+	const char *params = strrchr(base, '\n');
+	params = (params ? params + 1 : base) + strlen("\"@signature-params\": ");
 	int n = snprintf(out->signature_input, sizeof out->signature_input, "%s=%s", in.label, params);
 	if (n < 0 || (size_t)n >= sizeof out->signature_input)
 		return ls_fail(err, LS_INVALID, "too_long", NULL, "the Signature-Input is too long");

@@ -3,7 +3,10 @@
  * signatures it could have guarded are refused, and a schema-2 store
  * migrates to schema 3 by dropping its old nonces database. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -36,12 +39,15 @@ static void once_tests(ls_store *st, const uint8_t a[32], const uint8_t b[32], i
 {
 	ls_err err = {0};
 	ok(ls_replay_record(st, a, "nonce-0123456789abcdef", now, now, &err) == LS_OK,
-	   "a first (hotkey, nonce, created) is recorded");
+	   "a first (keyid, nonce) is recorded");
 	ok(ls_replay_record(st, a, "nonce-0123456789abcdef", now, now, &err) == LS_UNAUTHORIZED &&
 	   strcmp(err.code, "replayed_nonce") == 0, "the same one again is a replay: 401 replayed_nonce");
+	ok(ls_replay_record(st, a, "nonce-0123456789abcdef", now + 5, now + 5, &err) ==
+	           LS_UNAUTHORIZED && strcmp(err.code, "replayed_nonce") == 0,
+	   "the pair is used up within the window even under another created (SPEC §3)");
 	ok(ls_replay_record(st, b, "nonce-0123456789abcdef", now, now, &err) == LS_OK,
 	   "the same nonce from another hotkey is its own");
-	ok(ls_replay_count(st) == 2, "two entries are kept");
+	ok(ls_replay_count(st) == 2, "two pairs are kept");
 }
 
 static void expiry_tests(ls_store *st, const uint8_t a[32], int64_t now)
@@ -59,12 +65,16 @@ static void expiry_tests(ls_store *st, const uint8_t a[32], int64_t now)
 	ls_status s = ls_replay_record(st, a, "fresh-nonce-0000000000", later, later, &err);
 	uint64_t after = ls_replay_count(st);
 	ok(s == LS_OK && after == before + 1 - 4,
-	   "a new entry drops four expired ones on its way (%llu -> %llu)",
+	   "a new pair drops four expired ones on its way (%llu -> %llu)",
 	   (unsigned long long)before, (unsigned long long)after);
 	s = ls_nonces_prune(st, later, &removed, &err);
 	ok(s == LS_OK && ls_replay_count(st) == 1 && removed == before - 4,
-	   "leadgate-prune drops the other %llu expired entries, keeps the live one",
+	   "leadgate-prune drops the other %llu expired pairs, keeps the live one",
 	   (unsigned long long)removed);
+	ok(ls_replay_record(st, a, "old-nonce-0000000000000000", now, now + 60, &err) ==
+	           LS_UNAUTHORIZED && strcmp(err.code, "stale_signature") == 0,
+	   "a dropped pair is not fresh again for a process whose request began earlier: 401 "
+	   "stale_signature");
 }
 
 /* What the first process after a reboot sees: a marker of another boot. */
@@ -73,9 +83,9 @@ static void reboot_tests(const uint8_t a[32], int64_t now)
 	char path[512];
 	ls_err err = {0};
 	ls_store *st = open_or_bail(0);
-	ok(ls_replay_count(st) == 1 && ls_replay_record(st, a, "fresh-nonce-0000000000", now + 61,
-	                                                now + 61, &err) == LS_UNAUTHORIZED,
-	   "reopened in the same boot, the replay store keeps its entries");
+	ls_status s = ls_replay_record(st, a, "fresh-nonce-0000000000", now + 61, now + 61, &err);
+	ok(ls_replay_count(st) == 1 && s == LS_UNAUTHORIZED && strcmp(err.code, "replayed_nonce") == 0,
+	   "reopened in the same boot, the replay store keeps its pairs");
 	ls_close(st);
 	snprintf(path, sizeof path, "%s/replay/boot", dir);
 	FILE *f = fopen(path, "w");
@@ -84,16 +94,85 @@ static void reboot_tests(const uint8_t a[32], int64_t now)
 	fprintf(f, "00000000-0000-0000-0000-000000000000 %lld\n", (long long)now - 3600);
 	fclose(f);
 	st = open_or_bail(0);
+	uint64_t count = ls_replay_count(st);  /* the first use opens it */
 	int64_t floor = st->replay_floor;
-	ok(ls_replay_count(st) == 0 && floor >= now,
-	   "a replay store made by another boot is discarded and made anew (floor %lld)",
-	   (long long)floor);
+	ok(count == 0 && floor >= now + 60,
+	   "a replay store made by another boot is discarded and made anew, its floor clock_skew ahead "
+	   "(floor - now = %lld)", (long long)(floor - now));
 	ok(ls_replay_record(st, a, "signed-before-reboot-00", floor - 1, floor, &err) ==
 	           LS_UNAUTHORIZED && strcmp(err.code, "stale_signature") == 0,
-	   "a signature created before the new replay store is refused: 401 stale_signature");
+	   "a signature created before the floor, even one dated ahead, is refused: 401 stale_signature");
 	ok(ls_replay_record(st, a, "signed-after-reboot-000", floor, floor, &err) == LS_OK,
-	   "a signature created from then on is accepted");
+	   "a signature created from the floor on is accepted");
 	ls_close(st);
+}
+
+/* A replay store some process uses is never discarded under it. */
+static void in_use_tests(const uint8_t a[32], int64_t now)
+{
+	char path[512];
+	ls_err err = {0};
+	ls_store *user = open_or_bail(0), *other = open_or_bail(0);
+	int64_t t = now + 120;
+	if (ls_replay_record(user, a, "held-nonce-000000000000", t, t, &err) != LS_OK)
+		tap_bail(err.detail);
+	snprintf(path, sizeof path, "%s/replay/boot", dir);
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		tap_bail("cannot write the boot marker");
+	fprintf(f, "11111111-1111-1111-1111-111111111111 %lld\n", (long long)now);
+	fclose(f);
+	ls_status s = ls_replay_record(other, a, "other-nonce-00000000000", t, t, &err);
+	ok(s == LS_ERROR && ls_replay_record(user, a, "held-nonce-000000000000", t, t, &err) ==
+	                            LS_UNAUTHORIZED,
+	   "a marker of another boot while a process holds the replay store: the next process is "
+	   "refused and the holder's pairs stay");
+	ls_close(other);
+	ls_close(user);
+}
+
+/* The replay store writes through its map: where the disk cannot hold a
+ * bigger map, growing must fail with 507, never SIGBUS.  The disk is a
+ * 1 MiB tmpfs mounted in a mount namespace of the test's own (root only;
+ * skipped otherwise). */
+static void full_disk_tests(const uint8_t a[32], int64_t now)
+{
+	char here[256];
+	snprintf(here, sizeof here, "%s", tap_tempdir());
+	pid_t child = fork();
+	if (child == 0) {
+		struct ls_config cfg;
+		ls_store *st;
+		ls_err err = {0};
+		ls_status s = LS_OK;
+		char nonce[40];
+		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("tmpfs", here, "tmpfs", 0, "size=1m") != 0)
+			_exit(77);
+		ls_config_defaults(&cfg);
+		snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", here);
+		cfg.map_size = 128 << 10;
+		if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
+			_exit(3);
+		now = (int64_t)time(NULL);  /* this store's floor is its creation */
+		for (int i = 0; i < 200000 && s == LS_OK; i++) {
+			snprintf(nonce, sizeof nonce, "full-disk-nonce-%08d", i);
+			s = ls_replay_record(st, a, nonce, now, now, &err);
+		}
+		if (s != LS_FULL || strcmp(err.code, "store_full") != 0)
+			fprintf(stderr, "# stopped with %d %s: %s\n", s, err.code, err.detail);
+		_exit(s == LS_FULL && strcmp(err.code, "store_full") == 0 ? 0 : 4);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		printf("ok %d - # SKIP a full disk needs a tmpfs mount (root)\n", ++tap_count);
+		return;
+	}
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a replay store on a full 1 MiB disk answers 507 store_full, no SIGBUS (%s %d)",
+	   WIFSIGNALED(status) ? "signal" : "exit",
+	   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
 /* A store as schema 2 left it: the nonces database in the main store. */
@@ -137,20 +216,24 @@ static void migrate_tests(void)
 int main(void)
 {
 	uint8_t a[32], b[32];
-	int64_t now = (int64_t)time(NULL);
 	if (sodium_init() < 0)
 		tap_bail("sodium");
 	randombytes_buf(a, sizeof a);
 	randombytes_buf(b, sizeof b);
 	snprintf(dir, sizeof dir, "%s", tap_tempdir());
+	int64_t before = (int64_t)time(NULL);
 	ls_store *st = open_or_bail(LS_OPEN_CREATE);
-	ok(st->replay_floor >= now - 1, "a new store's replay store starts now");
+	int64_t now = (int64_t)time(NULL);  /* not before the floor: signatures made from now on */
+	ok(st->replay_env != NULL && st->replay_floor >= before && st->replay_floor <= now,
+	   "a new store's replay store is made with it, its floor now: nothing was accepted before");
 	once_tests(st, a, b, now);
 	ok(ls_nonces_prune(st, now, &(uint64_t){0}, &(ls_err){0}) == LS_OK && ls_replay_count(st) == 2,
 	   "pruning at once removes nothing that can still be replayed");
 	expiry_tests(st, a, now);
 	ls_close(st);
 	reboot_tests(a, now);
+	in_use_tests(a, now);
+	full_disk_tests(a, now);
 	migrate_tests();
 	return tap_done();
 }
