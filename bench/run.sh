@@ -45,7 +45,7 @@ pids=()
 stop_all() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
-	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid")" 2> /dev/null || true
+	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid" 2> /dev/null)" 2> /dev/null || true
 	sleep 0.3
 	rm -rf "$W"
 }
@@ -91,7 +91,7 @@ make_store() {
 # start_lighttpd CONF BODY: leadgate.fcgi on CONF's store and fcgi-fixed
 # with BODY, also at /static/body.json; stops the previous one
 start_lighttpd() {
-	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid")" 2> /dev/null && sleep 0.5
+	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid" 2> /dev/null)" 2> /dev/null && sleep 0.5
 	cp "$2" "$W/www/static/body.json"
 	port=$(free_port)
 	base=http://127.0.0.1:$port
