@@ -194,16 +194,6 @@ static void vote_of(int v, size_t i, const char **decision, const char **score, 
 	*reason = approve ? "pass" : "email_bounces";
 }
 
-static void commitment_of(const char *id, const char *d, const char *s, const char *r,
-                          const char *salt, char hex[65])
-{
-	char text[256];
-	uint8_t h[32];
-	snprintf(text, sizeof text, "%s\n%s\n%s\n%s\n%s", id, d, s, r, salt);
-	crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
-	ls_hex(h, 32, hex);
-}
-
 /* Every validator commits (at commit_now) and reveals (at reveal_now). */
 static void vote_all(ls_store *st, const struct party *v, int nv, uint64_t epoch, json_t *ids,
                      int64_t commit_now, int64_t reveal_now, double *t_commit, double *t_reveal)
@@ -220,7 +210,9 @@ static void vote_all(ls_store *st, const struct party *v, int nv, uint64_t epoch
 				uint8_t key[16] = {(uint8_t)k, (uint8_t)i, (uint8_t)(i >> 8)};
 				ls_hex(key, 16, salt); /* deterministic: the reveal needs the same salt */
 				vote_of(k, i, &d, &s, &r);
-				commitment_of(lid, d, s, r, salt, c);
+				uint8_t h[32];
+				ls_vote_commitment(lid, d, s, r, salt, h);
+				ls_hex(h, 32, c);
 				json_array_append_new(list, phase == 0
 					? json_pack("{s:s, s:s}", "lead_id", lid, "commitment", c)
 					: json_pack("{s:s, s:s, s:s, s:s, s:s}", "lead_id", lid, "decision", d,

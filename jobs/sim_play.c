@@ -160,17 +160,14 @@ static json_t *votes_for(const struct party *p, json_t *leads)
 	return votes;
 }
 
-/* SPEC §5: hex(sha256(lead_id \n decision \n rep_score \n reason \n salt)). */
+/* The commitment to vote, as the lead id given (SPEC §5), in hex. */
 static void commitment(json_t *vote, const char *lead_id, char hex[65])
 {
-	char text[512];
 	uint8_t h[32];
-	snprintf(text, sizeof text, "%s\n%s\n%s\n%s\n%s", lead_id,
-	         json_string_value(json_object_get(vote, "decision")),
-	         json_string_value(json_object_get(vote, "rep_score")),
-	         json_string_value(json_object_get(vote, "rejection_reason")),
-	         json_string_value(json_object_get(vote, "salt")));
-	crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
+	ls_vote_commitment(lead_id, json_string_value(json_object_get(vote, "decision")),
+	                   json_string_value(json_object_get(vote, "rep_score")),
+	                   json_string_value(json_object_get(vote, "rejection_reason")),
+	                   json_string_value(json_object_get(vote, "salt")), h);
 	ls_hex(h, 32, hex);
 }
 

@@ -445,6 +445,11 @@ ls_status ls_epoch_leads(ls_reader *rd, const struct ls_identity *caller, uint64
 ls_status ls_epoch_commit(ls_store *st, const struct ls_identity *validator, uint64_t epoch,
                           json_t *body, int64_t now, char **response, ls_err *err)
 	LS_WARN_UNUSED;
+/* A vote's commitment (SPEC §5): sha256 of lead_id, decision, rep_score,
+ * rejection_reason and salt joined by "\n", exactly as revealed.  What a
+ * validator commits (as 64 hex digits) and what the reveal must hash to. */
+void ls_vote_commitment(const char *lead_id, const char *decision, const char *rep_score,
+                        const char *rejection_reason, const char *salt, uint8_t out[32]);
 /* POST /v1/epoch/{E}/reveal: {"reveals":[{lead_id, decision, rep_score,
  * rejection_reason, salt}]} in E's reveal window, each hashing to its
  * commitment (422 commitment_mismatch, nothing stored).  Revealing again

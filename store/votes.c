@@ -40,6 +40,21 @@ bool ls_vote_record_items(const MDB_val *v, size_t item_size, const uint8_t **it
 	return v->mv_size == 5 + (size_t)*n * item_size;
 }
 
+/* SPEC §5: sha256(lead_id \n decision \n rep_score \n rejection_reason \n salt). */
+void ls_vote_commitment(const char *lead_id, const char *decision, const char *rep_score,
+                        const char *rejection_reason, const char *salt, uint8_t out[32])
+{
+	const char *parts[5] = {lead_id, decision, rep_score, rejection_reason, salt};
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	for (int p = 0; p < 5; p++) {
+		crypto_hash_sha256_update(&h, (const uint8_t *)parts[p], strlen(parts[p]));
+		if (p < 4)
+			crypto_hash_sha256_update(&h, (const uint8_t *)"\n", 1);
+	}
+	crypto_hash_sha256_final(&h, out);
+}
+
 /* ---- parsing bodies ------------------------------------------------- */
 
 static int lead_cmp(const void *a, const void *b)
@@ -171,15 +186,7 @@ static ls_status reveal_item(json_t *item, size_t i, uint8_t *it, ls_err *err)
 	it[16] = approve ? LS_VOTE_APPROVE : LS_VOTE_DENY;
 	memcpy(it + 17, &e4, 2);
 	memcpy(it + 19, reason, rl);
-	crypto_hash_sha256_state h;
-	crypto_hash_sha256_init(&h);
-	const char *parts[5] = {id, decision, score, reason, salt};
-	for (int p = 0; p < 5; p++) {
-		crypto_hash_sha256_update(&h, (const uint8_t *)parts[p], strlen(parts[p]));
-		if (p < 4)
-			crypto_hash_sha256_update(&h, (const uint8_t *)"\n", 1);
-	}
-	crypto_hash_sha256_final(&h, it + REVEAL_STORED);
+	ls_vote_commitment(id, decision, score, reason, salt, it + REVEAL_STORED);
 	return LS_OK;
 }
 
