@@ -30,7 +30,7 @@
 
 struct party {
 	struct ls_identity id;
-	uint8_t sk[64];
+	struct ls_keypair key;
 };
 
 static void die(const char *what, const ls_err *err)
@@ -54,9 +54,10 @@ static void party_new(const char *keydir, const char *role, int i, const struct 
 	ls_err err = {0};
 	snprintf(path, sizeof path, "%s/%s-%d", keydir, role, i);
 	remove(path);
-	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
-	    ls_keyfile_load(path, p->id.hotkey, p->sk, &err) != LS_OK)
+	if (ls_keyfile_create(path, LS_KEY_ED25519, pk, &err) != LS_OK ||
+	    ls_keyfile_load(path, &p->key, &err) != LS_OK)
 		die(path, &err);
+	memcpy(p->id.hotkey, p->key.pk, 32);
 	if (ls_ss58_encode(p->id.hotkey, cfg->ss58_prefix, p->id.ss58) != LS_OK)
 		die("ss58", NULL);
 	p->id.registered = true;
@@ -288,7 +289,7 @@ int main(int argc, char **argv)
 	printf("epoch %llu ready; the chain is at block %llu\n", (unsigned long long)epoch,
 	       (unsigned long long)now_block);
 	for (uint64_t i = 0; i < nv; i++)
-		sodium_memzero(v[i].sk, sizeof v[i].sk);
+		sodium_memzero(&v[i].key, sizeof v[i].key);
 	free(v);
 	ls_close(st);
 	return EXIT_SUCCESS;

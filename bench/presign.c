@@ -1,7 +1,7 @@
 /*
  * presign — a pool of signed requests for wrk (bench/epoch-leads.lua):
  *   presign KEYFILE COUNT URL [SS58_PREFIX]
- * prints COUNT lines "Signature-Input<TAB>Signature" for GET URL, each
+ * (ed25519 or sr25519, as the key file says) prints COUNT lines "Signature-Input<TAB>Signature" for GET URL, each
  * with a fresh nonce and created = now, so that the load generator never
  * signs on the request path and never replays a nonce.
  */
@@ -13,7 +13,7 @@
 
 int main(int argc, char **argv)
 {
-	uint8_t pk[32], sk[64];
+	struct ls_keypair kp;
 	uint64_t count, prefix = 42;
 	ls_err err = {0};
 	if (argc < 4 || argc > 5 || !ls_parse_u64(argv[2], 100000000, &count) ||
@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: presign KEYFILE COUNT URL [SS58_PREFIX]\n");
 		return EXIT_FAILURE;
 	}
-	if (sodium_init() < 0 || ls_keyfile_load(argv[1], pk, sk, &err) != LS_OK) {
+	if (sodium_init() < 0 || ls_keyfile_load(argv[1], &kp, &err) != LS_OK) {
 		fprintf(stderr, "presign: %s\n", err.detail);
 		return EXIT_FAILURE;
 	}
@@ -29,12 +29,12 @@ int main(int argc, char **argv)
 	                            .expires = -1};
 	struct ls_signed_headers h;
 	for (uint64_t i = 0; i < count; i++) {
-		if (ls_request_sign(&r, sk, (unsigned)prefix, &h, &err) != LS_OK) {
+		if (ls_request_sign(&r, &kp, (unsigned)prefix, &h, &err) != LS_OK) {
 			fprintf(stderr, "presign: %s\n", err.detail);
 			return EXIT_FAILURE;
 		}
 		printf("%s\t%s\n", h.signature_input, h.signature);
 	}
-	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(&kp, sizeof kp);
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

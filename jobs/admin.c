@@ -1,9 +1,10 @@
 /*
  * leadgate-admin — the operator's tool (SPEC §11):
  *   init                     create or open the store, print its state
- *   keygen FILE              write a new ed25519 hotkey seed (mode 0600)
- *   keygen --gateway         write the gateway's signing key to gateway_key
- *   address FILE             print the SS58 address of a seed file
+ *   keygen [--sr25519] FILE  write a new hotkey seed (mode 0600): ed25519,
+ *                            or sr25519 (schnorrkel, the Bittensor default)
+ *   keygen --gateway         write the gateway's ed25519 key to gateway_key
+ *   address FILE             print the SS58 address of a key file
  *   sign --key FILE [opts] METHOD URL [BODYFILE]
  *                            print RFC 9421 headers for `curl -H @file`
  *   status                   store, clock, counts and the log chain
@@ -30,7 +31,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: leadgate-admin init | status | migrate | backup DIR\n"
-	        "       leadgate-admin keygen FILE | keygen --gateway | address FILE\n"
+	        "       leadgate-admin keygen [--sr25519] FILE | keygen --gateway | address FILE\n"
 	        "       leadgate-admin sign --key FILE [--created T] [--expires T] [--nonce N]\n"
 	        "                           [--label L] METHOD URL [BODYFILE]\n"
 	        "       leadgate-admin published EPOCH results|weights\n"
@@ -50,8 +51,8 @@ static void load_config(struct ls_config *cfg)
 }
 
 /* A hotkey seed at path, or (path NULL) the gateway's key at the
- * configured gateway_key. */
-static int cmd_keygen(const char *path)
+ * configured gateway_key (always ed25519: ANS-104 signature type 2). */
+static int cmd_keygen(const char *path, enum ls_key_alg alg)
 {
 	struct ls_config cfg;
 	uint8_t pk[32];
@@ -62,7 +63,7 @@ static int cmd_keygen(const char *path)
 		path = cfg.gateway_key;
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
+	if (ls_keyfile_create(path, alg, pk, &err) != LS_OK ||
 	    ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK) {
 		fprintf(stderr, "leadgate-admin: keygen: %s\n", err.detail);
 		return EXIT_FAILURE;
@@ -71,10 +72,10 @@ static int cmd_keygen(const char *path)
 	return EXIT_SUCCESS;
 }
 
-static bool read_key(const char *path, uint8_t pk[32], uint8_t sk[64])
+static bool read_key(const char *path, struct ls_keypair *kp)
 {
 	ls_err err = {0};
-	if (ls_keyfile_load(path, pk, sk, &err) != LS_OK) {
+	if (ls_keyfile_load(path, kp, &err) != LS_OK) {
 		fprintf(stderr, "leadgate-admin: %s\n", err.detail);
 		return false;
 	}
@@ -84,13 +85,15 @@ static bool read_key(const char *path, uint8_t pk[32], uint8_t sk[64])
 static int cmd_address(const char *path)
 {
 	struct ls_config cfg;
-	uint8_t pk[32], sk[64];
+	struct ls_keypair kp;
 	char addr[LS_SS58_MAX];
 	load_config(&cfg);
-	if (sodium_init() < 0 || !read_key(path, pk, sk) ||
-	    ls_ss58_encode(pk, cfg.ss58_prefix, addr) != LS_OK)
+	if (sodium_init() < 0 || !read_key(path, &kp))
 		return EXIT_FAILURE;
-	sodium_memzero(sk, sizeof sk);
+	ls_status s = ls_ss58_encode(kp.pk, cfg.ss58_prefix, addr);
+	sodium_memzero(&kp, sizeof kp);
+	if (s != LS_OK)
+		return EXIT_FAILURE;
 	printf("%s\n", addr);
 	return EXIT_SUCCESS;
 }
@@ -127,25 +130,26 @@ static int cmd_sign(int argc, char **argv)
 	struct sign_options o;
 	struct ls_config cfg;
 	struct ls_signed_headers h;
-	uint8_t pk[32], sk[64], *body = NULL;
+	struct ls_keypair kp;
+	uint8_t *body = NULL;
 	size_t body_len = 0;
 	ls_err err = {0};
 	if (!parse_sign_options(argc, argv, &o))
 		return usage();
 	const char *method = argv[optind], *url = argv[optind + 1], *bodyfile = argv[optind + 2];
 	load_config(&cfg);
-	if (sodium_init() < 0 || !read_key(o.key, pk, sk))
+	if (sodium_init() < 0 || !read_key(o.key, &kp))
 		return EXIT_FAILURE;
 	if (bodyfile && (body = (uint8_t *)job_read_file(bodyfile, 1u << 30, &body_len)) == NULL) {
 		fprintf(stderr, "leadgate-admin: sign: %s: %s\n", bodyfile, strerror(errno));
-		sodium_memzero(sk, sizeof sk);
+		sodium_memzero(&kp, sizeof kp);
 		return EXIT_FAILURE;
 	}
 	struct ls_sign_request r = {.method = method, .url = url, .body = body,
 	                            .body_len = body_len, .label = o.label, .nonce = o.nonce,
 	                            .created = o.created, .expires = o.expires};
-	ls_status s = ls_request_sign(&r, sk, cfg.ss58_prefix, &h, &err);
-	sodium_memzero(sk, sizeof sk);
+	ls_status s = ls_request_sign(&r, &kp, cfg.ss58_prefix, &h, &err);
+	sodium_memzero(&kp, sizeof kp);
 	free(body);
 	if (s != LS_OK) {
 		fprintf(stderr, "leadgate-admin: sign: %s\n", err.detail);
@@ -302,9 +306,12 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "backup") == 0 && argc == 3)
 		return cmd_backup(argv[2]);
 	if (strcmp(cmd, "keygen") == 0 && argc == 3 && strcmp(argv[2], "--gateway") == 0)
-		return cmd_keygen(NULL);
+		return cmd_keygen(NULL, LS_KEY_ED25519);
 	if (strcmp(cmd, "keygen") == 0 && argc == 3 && argv[2][0] != '-')
-		return cmd_keygen(argv[2]);
+		return cmd_keygen(argv[2], LS_KEY_ED25519);
+	if (strcmp(cmd, "keygen") == 0 && argc == 4 && strcmp(argv[2], "--sr25519") == 0 &&
+	    argv[3][0] != '-')
+		return cmd_keygen(argv[3], LS_KEY_SR25519);
 	if (strcmp(cmd, "address") == 0 && argc == 3)
 		return cmd_address(argv[2]);
 	if (strcmp(cmd, "sign") == 0)

@@ -14,7 +14,7 @@ int main(int argc, char **argv)
 {
 	struct job job;
 	struct ls_close_report r;
-	uint8_t pk[32], sk[64];
+	struct ls_keypair gw;
 	ls_err err = {0};
 	(void)argv;
 	if (argc != 1) {
@@ -23,15 +23,18 @@ int main(int argc, char **argv)
 	}
 	job_start(&job, "leadgate-close", "close", 0);
 	const char *key = ls_store_config(job.st)->gateway_key;
-	ls_status s = ls_keyfile_load(key, pk, sk, &err);
+	ls_status s = ls_keyfile_load(key, &gw, &err);
+	if (s == LS_OK && gw.alg != LS_KEY_ED25519)
+		s = ls_fail(&err, LS_INVALID, "keyfile", NULL,
+		            "%s is an sr25519 key; the gateway signs with ed25519", key);
 	if (s != LS_OK) {
 		fprintf(stderr, "leadgate-close: the gateway key: %s (create it with leadgate-admin keygen --gateway)\n",
 		        err.detail);
 		job_finish(&job);
 		return EXIT_FAILURE;
 	}
-	s = ls_epochs_close(job.st, (int64_t)time(NULL), sk, &r, &err);
-	sodium_memzero(sk, sizeof sk);
+	s = ls_epochs_close(job.st, (int64_t)time(NULL), gw.sk, &r, &err);
+	sodium_memzero(&gw, sizeof gw);
 	if (r.closed)
 		printf("leadgate-close: %zu epoch(s) closed up to %llu: %zu approved, %zu denied, %zu requeued\n",
 		       r.closed, (unsigned long long)r.last_epoch, r.approved, r.denied, r.requeued);

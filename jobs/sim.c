@@ -2,7 +2,7 @@
  * leadgate-sim — miners and validators playing against a running gateway
  * (SPEC §11, README "leadgate-sim"):
  *   leadgate-sim init DIR [--miners N] [--validators B,B,...] [--block N]
- *                         [--ss58-prefix P] [--terms-hash HEX]
+ *                         [--ss58-prefix P] [--terms-hash HEX] [--keys ALG]
  *       hotkeys in DIR/keys, the cast in DIR/sim.json, and DIR/snapshot.json
  *       (the metagraph with the chain at --block now) for leadgate-sync
  *   leadgate-sim tick DIR URL [--leads N]
@@ -37,6 +37,7 @@ static int usage(void)
 	fprintf(stderr,
 	        "usage: leadgate-sim init DIR [--miners N] [--validators B,B,...] [--block N]\n"
 	        "                           [--ss58-prefix P] [--terms-hash HEX]\n"
+	        "                           [--keys ed25519|sr25519|mixed]\n"
 	        "       leadgate-sim tick DIR URL [--leads N]\n"
 	        "       leadgate-sim run DIR URL [--leads N] [--epochs K] [--interval S]\n"
 	        "behaviours: honest lazy late stale mismatch silent\n");
@@ -72,13 +73,13 @@ static json_t *neuron_json(const struct party *p, size_t uid, size_t nvalidators
 	                 "stake", stake, "validator_trust", trust, "validator_permit", p->validator);
 }
 
-static bool party_create(struct sim *s, struct party *p)
+static bool party_create(struct sim *s, struct party *p, enum ls_key_alg alg)
 {
 	char path[LS_PATH_MAX + 64];
 	uint8_t pk[32];
 	ls_err err = {0};
 	snprintf(path, sizeof path, "%s/keys/%s", s->dir, p->name);
-	if (ls_keyfile_create(path, pk, &err) != LS_OK ||
+	if (ls_keyfile_create(path, alg, pk, &err) != LS_OK ||
 	    ls_ss58_encode(pk, s->ss58_prefix, p->ss58) != LS_OK) {
 		fprintf(stderr, "leadgate-sim: %s\n", err.detail);
 		return false;
@@ -102,7 +103,16 @@ struct init_options {
 	unsigned miners;
 	const char *validators;
 	uint64_t block;
+	const char *keys;  /* "ed25519", "sr25519" or "mixed" (alternating) */
 };
+
+/* The n-th participant's key algorithm. */
+static enum ls_key_alg party_alg(const struct init_options *o, size_t n)
+{
+	if (strcmp(o->keys, "mixed") == 0)
+		return n % 2 ? LS_KEY_ED25519 : LS_KEY_SR25519;
+	return strcmp(o->keys, "sr25519") == 0 ? LS_KEY_SR25519 : LS_KEY_ED25519;
+}
 
 static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast, json_t *neurons)
 {
@@ -119,7 +129,7 @@ static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast,
 			return false;
 		}
 		snprintf(p.name, sizeof p.name, "validator-%zu", i + 1);
-		if (!party_create(s, &p))
+		if (!party_create(s, &p, party_alg(o, i)))
 			return false;
 		json_array_append_new(cast, json_pack("{s:s, s:s}", "name", p.name, "behaviour", b));
 		json_array_append_new(neurons, neuron_json(&p, i, nv));
@@ -127,7 +137,7 @@ static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast,
 	for (unsigned m = 0; m < o->miners; m++) {
 		struct party p = {.validator = false};
 		snprintf(p.name, sizeof p.name, "miner-%u", m + 1);
-		if (!party_create(s, &p))
+		if (!party_create(s, &p, party_alg(o, nv + m)))
 			return false;
 		json_array_append_new(cast, json_pack("{s:s}", "name", p.name));
 		json_array_append_new(neurons, neuron_json(&p, nv + m, nv));
@@ -168,7 +178,6 @@ static int cmd_init(struct sim *s, const struct init_options *o)
 static bool load_party(struct sim *s, json_t *entry, struct party *p)
 {
 	char path[LS_PATH_MAX + 64];
-	uint8_t pk[32];
 	ls_err err = {0};
 	const char *name = json_string_value(json_object_get(entry, "name"));
 	const char *b = json_string_value(json_object_get(entry, "behaviour"));
@@ -179,11 +188,11 @@ static bool load_party(struct sim *s, json_t *entry, struct party *p)
 	if (b && !behaviour_parse(b, &p->behaviour))
 		return false;
 	snprintf(path, sizeof path, "%s/keys/%s", s->dir, name);
-	if (ls_keyfile_load(path, pk, p->sk, &err) != LS_OK) {
+	if (ls_keyfile_load(path, &p->key, &err) != LS_OK) {
 		fprintf(stderr, "leadgate-sim: %s\n", err.detail);
 		return false;
 	}
-	return ls_ss58_encode(pk, s->ss58_prefix, p->ss58) == LS_OK;
+	return ls_ss58_encode(p->key.pk, s->ss58_prefix, p->ss58) == LS_OK;
 }
 
 /* DIR/sim.json, the keys, and DIR/state.json (what earlier ticks did). */
@@ -268,9 +277,10 @@ int main(int argc, char **argv)
 		{"block", required_argument, NULL, 'b'}, {"ss58-prefix", required_argument, NULL, 'p'},
 		{"terms-hash", required_argument, NULL, 't'}, {"leads", required_argument, NULL, 'l'},
 		{"epochs", required_argument, NULL, 'e'}, {"interval", required_argument, NULL, 'i'},
-		{NULL, 0, NULL, 0}};
+		{"keys", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
 	struct sim s = {.ss58_prefix = 42, .leads_per_miner = 2};
-	struct init_options io = {.miners = 3, .validators = "honest,honest,lazy,late,stale,mismatch,silent"};
+	struct init_options io = {.miners = 3, .validators = "honest,honest,lazy,late,stale,mismatch,silent",
+	                         .keys = "ed25519"};
 	struct run_options ro = {0};
 	uint64_t v;
 	int c, rc;
@@ -286,6 +296,8 @@ int main(int argc, char **argv)
 		else if (c == 'l' && ls_parse_u64(optarg, 100, &v) && v > 0) s.leads_per_miner = (unsigned)v;
 		else if (c == 'e' && ls_parse_u64(optarg, 1000000, &v)) ro.epochs = (unsigned)v;
 		else if (c == 'i' && ls_parse_u64(optarg, 3600, &v)) ro.interval = (double)v;
+		else if (c == 'k' && (strcmp(optarg, "ed25519") == 0 || strcmp(optarg, "sr25519") == 0 ||
+		                      strcmp(optarg, "mixed") == 0)) io.keys = optarg;
 		else return usage();
 	}
 	int left = argc - optind;
@@ -303,7 +315,7 @@ int main(int argc, char **argv)
 		return 2;
 	rc = cmd_run(&s, &ro, strcmp(cmd, "tick") == 0);
 	for (size_t i = 0; i < s.nparties; i++)
-		sodium_memzero(s.parties[i].sk, sizeof s.parties[i].sk);
+		sodium_memzero(&s.parties[i].key, sizeof s.parties[i].key);
 	free(s.parties);
 	json_decref(s.state);
 	sim_http_free(&s);

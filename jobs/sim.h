@@ -25,7 +25,7 @@ struct party {
 	char name[24];          /* "validator-3", "miner-1": its key file's name */
 	bool validator;
 	enum behaviour behaviour;
-	uint8_t sk[64];
+	struct ls_keypair key;  /* ed25519 or sr25519, as its key file says */
 	char ss58[LS_SS58_MAX];
 };
 

@@ -63,7 +63,7 @@ static struct curl_slist *signed_headers(const struct sim *s, const struct party
 	struct ls_sign_request r = {.method = method, .url = url, .body = (const uint8_t *)body,
 	                            .body_len = body ? strlen(body) : 0,
 	                            .created = (int64_t)time(NULL), .expires = -1};
-	if (ls_request_sign(&r, who->sk, s->ss58_prefix, &h, &err) != LS_OK) {
+	if (ls_request_sign(&r, &who->key, s->ss58_prefix, &h, &err) != LS_OK) {
 		fprintf(stderr, "leadgate-sim: sign: %s\n", err.detail);
 		return list;
 	}

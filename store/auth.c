@@ -26,14 +26,15 @@ static ls_status require_registered(ls_store *st, struct ls_identity *id, ls_err
 }
 
 static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls_sig_input *in,
-                                    int64_t now, ls_err *err)
+                                    int64_t now, enum ls_key_alg *alg, ls_err *err)
 {
 	if (strcmp(in->alg, "sr25519") == 0)
-		return ls_fail(err, LS_UNAUTHORIZED, "unsupported_alg", "Signature-Input",
-		               "sr25519 signatures are not accepted by this gateway yet; sign with ed25519");
-	if (strcmp(in->alg, "ed25519") != 0)
+		*alg = LS_KEY_SR25519;
+	else if (strcmp(in->alg, "ed25519") == 0)
+		*alg = LS_KEY_ED25519;
+	else
 		return ls_fail(err, LS_UNAUTHORIZED, "unknown_alg", "Signature-Input",
-		               "unknown alg \"%s\": use ed25519", in->alg);
+		               "unknown alg \"%s\": use sr25519 or ed25519", in->alg);
 	int64_t skew = cfg->clock_skew;
 	if (in->created > now + skew || in->created < now - skew)
 		return ls_fail(err, LS_UNAUTHORIZED, "stale_signature", "Signature-Input",
@@ -45,11 +46,32 @@ static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls
 	return LS_OK;
 }
 
+/* The detail says why an sr25519 signature failed: a client that sent an
+ * ed25519 signature under alg="sr25519" learns it from "not marked". */
+static ls_status verify_signature(enum ls_key_alg alg, const struct ls_sig_input *in,
+                                  const uint8_t *base, size_t len, const uint8_t pk[32],
+                                  ls_err *err)
+{
+	if (alg == LS_KEY_SR25519) {
+		enum ls_sr25519_verdict v = ls_sr25519_verify(in->signature, base, len, pk);
+		if (v == LS_SR25519_VALID)
+			return LS_OK;
+		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
+		               "the sr25519 signature does not verify for keyid %s: %s", in->keyid,
+		               ls_sr25519_verdict_text(v));
+	}
+	if (crypto_sign_verify_detached(in->signature, base, len, pk) == 0)
+		return LS_OK;
+	return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
+	               "the ed25519 signature does not verify for keyid %s", in->keyid);
+}
+
 ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_t now,
                          struct ls_identity *out, ls_err *err)
 {
 	static char base[SIG_BASE_MAX];
 	struct ls_sig_input in;
+	enum ls_key_alg alg = LS_KEY_ED25519;
 	const char *(*hdr)(void *, const char *) = req->header;
 	memset(out, 0, sizeof *out);
 	ls_status s = ls_sig_parse(hdr(req->header_ctx, "signature-input"),
@@ -57,7 +79,7 @@ ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_
 	if (s == LS_OK)
 		s = ls_sig_profile_check(&in, req->body_len > 0, err);
 	if (s == LS_OK)
-		s = check_alg_and_time(&st->cfg, &in, now, err);
+		s = check_alg_and_time(&st->cfg, &in, now, &alg, err);
 	if (s != LS_OK)
 		return s;
 	ls_err kerr;
@@ -75,9 +97,9 @@ ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_
 	s = ls_sig_base(&in, req, base, sizeof base, &len, err);
 	if (s != LS_OK)
 		return s;
-	if (crypto_sign_verify_detached(in.signature, (const uint8_t *)base, len, out->hotkey) != 0)
-		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
-		               "the signature does not verify for keyid %s", in.keyid);
+	s = verify_signature(alg, &in, (const uint8_t *)base, len, out->hotkey, err);
+	if (s != LS_OK)
+		return s;
 
 	s = require_registered(st, out, err);
 	if (s == LS_OK)

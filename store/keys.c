@@ -1,5 +1,6 @@
-/* keys.c — ed25519 seed files (a hotkey or the gateway's own key): 64 hex
- * digits and a newline, mode 0600, never overwritten. */
+/* keys.c — key pairs and key files (a hotkey or the gateway's own key):
+ * a 32-byte secret seed in hex, mode 0600, never overwritten; and the
+ * gateway's signed bodies. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,23 +10,60 @@
 #include <sodium.h>
 #include "internal.h"
 
-ls_status ls_keyfile_create(const char *path, uint8_t pk[32], ls_err *err)
+#define SR25519_PREFIX "sr25519:"
+#define KEYFILE_MAX 8192
+
+const char *ls_key_alg_name(enum ls_key_alg alg)
 {
-	uint8_t seed[32], sk[64];
-	char hex[65];
+	return alg == LS_KEY_SR25519 ? "sr25519" : "ed25519";
+}
+
+void ls_keypair_sign(const struct ls_keypair *kp, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+	if (kp->alg == LS_KEY_SR25519)
+		ls_sr25519_sign(kp->sk, kp->pk, msg, len, sig);
+	else
+		crypto_sign_detached(sig, NULL, msg, len, kp->sk);
+}
+
+bool ls_signature_verify(enum ls_key_alg alg, const uint8_t sig[64], const uint8_t *msg,
+                         size_t len, const uint8_t pk[32])
+{
+	if (alg == LS_KEY_SR25519)
+		return ls_sr25519_verify(sig, msg, len, pk) == LS_SR25519_VALID;
+	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+}
+
+static void keypair_from_seed(enum ls_key_alg alg, const uint8_t seed[32], struct ls_keypair *kp)
+{
+	kp->alg = alg;
+	if (alg == LS_KEY_SR25519)
+		ls_sr25519_keypair_from_seed(seed, kp->pk, kp->sk);
+	else
+		crypto_sign_seed_keypair(kp->pk, kp->sk, seed);
+}
+
+ls_status ls_keyfile_create(const char *path, enum ls_key_alg alg, uint8_t pk[32], ls_err *err)
+{
+	struct ls_keypair kp;
+	uint8_t seed[32];
+	char text[sizeof SR25519_PREFIX + 65];
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return ls_fail(err, errno == EEXIST ? LS_CONFLICT : LS_ERROR, "keyfile", NULL,
 		               "%s: %s", path, strerror(errno));
 	randombytes_buf(seed, sizeof seed);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	ls_hex(seed, 32, hex);
-	hex[64] = '\n';
-	bool written = write(fd, hex, 65) == 65;
+	keypair_from_seed(alg, seed, &kp);
+	memcpy(pk, kp.pk, 32);
+	size_t n = alg == LS_KEY_SR25519 ? strlen(SR25519_PREFIX) : 0;
+	memcpy(text, SR25519_PREFIX, n);
+	ls_hex(seed, 32, text + n);
+	text[n + 64] = '\n';
+	bool written = write(fd, text, n + 65) == (ssize_t)(n + 65);
 	bool closed = fsync(fd) == 0 && close(fd) == 0;
 	sodium_memzero(seed, sizeof seed);
-	sodium_memzero(sk, sizeof sk);
-	sodium_memzero(hex, sizeof hex);
+	sodium_memzero(&kp, sizeof kp);
+	sodium_memzero(text, sizeof text);
 	if (!written || !closed) {
 		unlink(path);
 		return ls_fail(err, LS_ERROR, "keyfile", NULL, "%s: cannot write the key", path);
@@ -33,26 +71,71 @@ ls_status ls_keyfile_create(const char *path, uint8_t pk[32], ls_err *err)
 	return LS_OK;
 }
 
-ls_status ls_keyfile_load(const char *path, uint8_t pk[32], uint8_t sk[64], ls_err *err)
+/* A Bittensor (or Substrate) wallet's unencrypted key file: JSON whose
+ * "secretSeed" is "0x" and 64 hex digits of an sr25519 mini secret key;
+ * "publicKey", when present, must be the key it gives. */
+static ls_status load_wallet_json(const char *path, const char *text, struct ls_keypair *kp,
+                                  ls_err *err)
 {
-	char text[130];
+	json_t *doc = json_loads(text, 0, NULL);
+	const char *seed_hex = json_string_value(json_object_get(doc, "secretSeed"));
+	const char *pk_hex = json_string_value(json_object_get(doc, "publicKey"));
+	uint8_t seed[32], pk[32];
+	ls_status s = LS_INVALID;
+	const char *why = "no \"secretSeed\" (an encrypted or seedless wallet file?)";
+	if (seed_hex && strncmp(seed_hex, "0x", 2) == 0 && ls_unhex(seed_hex + 2, seed, 32) == LS_OK) {
+		keypair_from_seed(LS_KEY_SR25519, seed, kp);
+		why = "\"publicKey\" is not the key \"secretSeed\" gives";
+		if (pk_hex == NULL || (strncmp(pk_hex, "0x", 2) == 0 &&
+		                       ls_unhex(pk_hex + 2, pk, 32) == LS_OK && memcmp(pk, kp->pk, 32) == 0))
+			s = LS_OK;
+	}
+	sodium_memzero(seed, sizeof seed);
+	json_decref(doc);  /* jansson frees the seed's copy without wiping it */
+	if (s != LS_OK) {
+		sodium_memzero(kp, sizeof *kp);
+		return ls_fail(err, LS_INVALID, "keyfile", NULL, "%s: wallet key file: %s", path, why);
+	}
+	return LS_OK;
+}
+
+static ls_status load_seed_text(const char *path, char *text, struct ls_keypair *kp, ls_err *err)
+{
 	uint8_t seed[32];
+	enum ls_key_alg alg = LS_KEY_ED25519;
+	text[strcspn(text, "\r\n")] = '\0';
+	if (strncmp(text, SR25519_PREFIX, strlen(SR25519_PREFIX)) == 0) {
+		alg = LS_KEY_SR25519;
+		text += strlen(SR25519_PREFIX);
+	}
+	ls_status s = ls_unhex(text, seed, 32);
+	if (s == LS_OK)
+		keypair_from_seed(alg, seed, kp);
+	sodium_memzero(seed, sizeof seed);
+	if (s != LS_OK)
+		return ls_fail(err, LS_INVALID, "keyfile", NULL,
+		               "%s: not a key file (64 hex digits, \"sr25519:\" and 64 hex digits, "
+		               "or a wallet's JSON key file)", path);
+	return LS_OK;
+}
+
+ls_status ls_keyfile_load(const char *path, struct ls_keypair *kp, ls_err *err)
+{
+	char text[KEYFILE_MAX];
+	memset(kp, 0, sizeof *kp);
 	FILE *f = fopen(path, "r");
 	if (f == NULL)
 		return ls_fail(err, LS_ERROR, "keyfile", NULL, "%s: %s", path, strerror(errno));
 	size_t n = fread(text, 1, sizeof text - 1, f);
+	bool whole = feof(f) && !ferror(f);
 	fclose(f);
 	text[n] = '\0';
-	text[strcspn(text, "\r\n")] = '\0';
-	ls_status s = ls_unhex(text, seed, 32);
-	if (s == LS_OK)
-		crypto_sign_seed_keypair(pk, sk, seed);
+	size_t lead = strspn(text, " \t\r\n");
+	ls_status s = !whole ? ls_fail(err, LS_INVALID, "keyfile", NULL, "%s: too long for a key file", path)
+	            : text[lead] == '{' ? load_wallet_json(path, text + lead, kp, err)
+	                               : load_seed_text(path, text + lead, kp, err);
 	sodium_memzero(text, sizeof text);
-	sodium_memzero(seed, sizeof seed);
-	if (s != LS_OK)
-		return ls_fail(err, LS_INVALID, "keyfile", NULL,
-		               "%s: not a seed file (64 hex digits)", path);
-	return LS_OK;
+	return s;
 }
 
 char *ls_signed_body(json_t *payload, const uint8_t sk[64], size_t *len)

@@ -207,13 +207,55 @@ ls_status ls_ss58_encode(const uint8_t pk[32], unsigned prefix,
 ls_status ls_ss58_decode(const char *addr, unsigned prefix, uint8_t pk[32],
                          ls_err *err) LS_WARN_UNUSED;
 
-/* ed25519 seed files: 64 hex digits and a newline.  create writes a new
- * random seed with mode 0600 and never overwrites (LS_CONFLICT); load
- * derives the key pair.  Callers wipe sk with sodium_memzero. */
-ls_status ls_keyfile_create(const char *path, uint8_t pk[32], ls_err *err)
+/* Key pairs.  ed25519 is RFC 8032 (libsodium); sr25519 is schnorrkel
+ * over ristretto255 with signing context "substrate", the Bittensor and
+ * Substrate default (sr25519.c). */
+enum ls_key_alg { LS_KEY_ED25519, LS_KEY_SR25519 };
+struct ls_keypair {
+	enum ls_key_alg alg;
+	uint8_t pk[32];
+	/* ed25519: libsodium's seed ‖ public key; sr25519: schnorrkel's
+	 * SecretKey, scalar ‖ nonce seed */
+	uint8_t sk[64];
+};
+/* "ed25519" or "sr25519": the alg parameter of SPEC §3's signatures. */
+const char *ls_key_alg_name(enum ls_key_alg alg);
+/* Sign msg with kp (sr25519 draws its nonce from libsodium's CSPRNG). */
+void ls_keypair_sign(const struct ls_keypair *kp, const uint8_t *msg, size_t len,
+                     uint8_t sig[64]);
+/* Verify a signature made with alg by the holder of pk. */
+bool ls_signature_verify(enum ls_key_alg alg, const uint8_t sig[64], const uint8_t *msg,
+                         size_t len, const uint8_t pk[32]);
+
+/* Key files hold a 32-byte secret seed: 64 hex digits for ed25519, or
+ * "sr25519:" and 64 hex digits for an sr25519 mini secret key (a
+ * Substrate "secret seed", expanded as schnorrkel's ExpansionMode::Ed25519).
+ * load also reads a Bittensor wallet's unencrypted hotkey file (JSON with
+ * "secretSeed"), which is sr25519.  create writes a new random seed with
+ * mode 0600 and never overwrites (LS_CONFLICT).  Callers wipe the pair
+ * with sodium_memzero. */
+ls_status ls_keyfile_create(const char *path, enum ls_key_alg alg, uint8_t pk[32], ls_err *err)
 	LS_WARN_UNUSED;
-ls_status ls_keyfile_load(const char *path, uint8_t pk[32], uint8_t sk[64],
-                          ls_err *err) LS_WARN_UNUSED;
+ls_status ls_keyfile_load(const char *path, struct ls_keypair *kp, ls_err *err)
+	LS_WARN_UNUSED;
+
+/* sr25519 itself (tests and benchmarks use it directly). */
+#define LS_SR25519_CONTEXT "substrate"
+enum ls_sr25519_verdict {
+	LS_SR25519_VALID,
+	LS_SR25519_NOT_MARKED,   /* bit 7 of byte 63 clear: not schnorrkel */
+	LS_SR25519_BAD_SCALAR,   /* s ≥ ℓ */
+	LS_SR25519_BAD_R,        /* R not a canonical point, or the identity */
+	LS_SR25519_BAD_KEY,      /* the same for the public key */
+	LS_SR25519_FALSE,        /* R ≠ s·B − k·A */
+};
+/* A mini secret key (32-byte seed) to its key pair. */
+void ls_sr25519_keypair_from_seed(const uint8_t seed[32], uint8_t pk[32], uint8_t sk[64]);
+void ls_sr25519_sign(const uint8_t sk[64], const uint8_t pk[32], const uint8_t *msg, size_t len,
+                     uint8_t sig[64]);
+enum ls_sr25519_verdict ls_sr25519_verify(const uint8_t sig[64], const uint8_t *msg,
+                                          size_t len, const uint8_t pk[32]);
+const char *ls_sr25519_verdict_text(enum ls_sr25519_verdict v);
 
 /* ------------------------------------------------------------------ */
 /* RFC 9421 request signatures (SPEC §3)                               */
@@ -291,9 +333,9 @@ struct ls_signed_headers {
 	char signature_input[1024];
 	char signature[160];      /* whole header values, "label=..." */
 };
-/* Sign r with the ed25519 secret key sk (libsodium's 64-byte form); the
- * keyid is sk's public key as SS58 with ss58_prefix.  Not thread-safe. */
-ls_status ls_request_sign(const struct ls_sign_request *r, const uint8_t sk[64],
+/* Sign r with kp (alg="ed25519" or "sr25519" as kp says); the keyid is
+ * kp's public key as SS58 with ss58_prefix.  Not thread-safe. */
+ls_status ls_request_sign(const struct ls_sign_request *r, const struct ls_keypair *kp,
                           unsigned ss58_prefix, struct ls_signed_headers *out, ls_err *err)
 	LS_WARN_UNUSED;
 
@@ -316,7 +358,7 @@ struct ls_identity {
 };
 
 /* Verify a signed request end to end: parse, profile, clock skew and
- * expires, Content-Digest, ed25519 signature, then the signer's
+ * expires, Content-Digest, the ed25519 or sr25519 signature, then the signer's
  * registration (LS_FORBIDDEN for a hotkey not in the metagraph), and
  * finally record the (keyid, nonce) pair so that it is accepted once
  * (LS_UNAUTHORIZED when replayed).

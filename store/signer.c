@@ -57,7 +57,7 @@ static void add_param(struct ls_sig_input *in, const char *key, char type, const
 /* SPEC §3's profile: @method @path @query [content-digest]; created
  * [expires] nonce keyid alg, in that order. */
 static void profile_input(const struct ls_sign_request *r, const char *nonce, const char *keyid,
-                          struct ls_sig_input *in)
+                          const char *alg, struct ls_sig_input *in)
 {
 	memset(in, 0, sizeof *in);
 	snprintf(in->label, sizeof in->label, "%s", r->label ? r->label : "sig1");
@@ -72,10 +72,10 @@ static void profile_input(const struct ls_sign_request *r, const char *nonce, co
 		add_param(in, "expires", 'i', NULL, r->expires);
 	add_param(in, "nonce", 's', nonce, 0);
 	add_param(in, "keyid", 's', keyid, 0);
-	add_param(in, "alg", 's', "ed25519", 0);
+	add_param(in, "alg", 's', alg, 0);
 }
 
-ls_status ls_request_sign(const struct ls_sign_request *r, const uint8_t sk[64],
+ls_status ls_request_sign(const struct ls_sign_request *r, const struct ls_keypair *kp,
                           unsigned ss58_prefix, struct ls_signed_headers *out, ls_err *err)
 {
 	static char base[16384];  /* one request at a time per process */
@@ -97,21 +97,20 @@ ls_status ls_request_sign(const struct ls_sign_request *r, const uint8_t sk[64],
 		randombytes_buf(random, sizeof random);
 		ls_hex(random, sizeof random, nonce);
 	}
-	/* libsodium's secret key is seed ‖ public key */
-	if (ls_ss58_encode(sk + 32, ss58_prefix, keyid) != LS_OK)
+	if (ls_ss58_encode(kp->pk, ss58_prefix, keyid) != LS_OK)
 		return ls_fail(err, LS_INVALID, "bad_prefix", NULL, "SS58 prefix %u is out of range",
 		               ss58_prefix);
 	if (r->body_len > 0) {
 		ls_content_digest(r->body, r->body_len, out->content_digest);
 		t.digest = out->content_digest;
 	}
-	profile_input(r, r->nonce ? r->nonce : nonce, keyid, &in);
+	profile_input(r, r->nonce ? r->nonce : nonce, keyid, ls_key_alg_name(kp->alg), &in);
 	struct ls_http_request req = {.method = r->method, .path = t.path, .query = t.query,
 	                              .scheme = t.scheme, .header = target_header, .header_ctx = &t};
 	ls_status s = ls_sig_base(&in, &req, base, sizeof base, &base_len, err);
 	if (s != LS_OK)
 		return s;
-	crypto_sign_detached(sig, NULL, (const uint8_t *)base, base_len, sk);
+	ls_keypair_sign(kp, (const uint8_t *)base, base_len, sig);
 	sodium_bin2base64(b64, sizeof b64, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 	/* the base's last line is "@signature-params": the header's value */
 	const char *params = strrchr(base, '\n');

@@ -59,7 +59,7 @@ int main(void)
 		tap_bail("sodium");
 	ls_config_defaults(&cfg);
 	snprintf(s.terms_hash, sizeof s.terms_hash, "%s", cfg.terms_version_hash);
-	crypto_sign_keypair(pk, miner.sk);
+	crypto_sign_keypair(pk, miner.key.sk);
 	if (ls_ss58_encode(pk, 42, miner.ss58) != LS_OK)
 		tap_bail("ss58");
 
