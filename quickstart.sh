@@ -46,11 +46,14 @@ install_packages() {
 	return 0
 }
 
-# The independent RFC 9421 client the tests use, from the npm registry.
+# The independent RFC 9421 clients the tests use, from the npm registry;
+# installed again whenever package-lock.json changed since the last time.
 install_interop_client() {
-	if [ ! -d tests/interop/node_modules/http-message-signatures ]; then
-		say "installing the interop test client (npm)"
-		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+	local stamp=tests/interop/node_modules/.leadgate-package-lock.json
+	if ! cmp -s tests/interop/package-lock.json "$stamp"; then
+		say "installing the interop test clients (npm)"
+		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) &&
+			cp tests/interop/package-lock.json "$stamp"
 	fi
 	export LEADGATE_NODE_MODULES="$top/tests/interop/node_modules"
 }
@@ -145,7 +148,7 @@ cmd_serve() {
 	# the chain at offset 23 of epoch 100, after its distribution window:
 	# the miners submit at once, and prefetch assigns their leads to epoch
 	# 101 when its window opens at offset 25, four seconds later
-	"$b/leadgate-sim" init "$demo/sim" --miners 3 --block 3023 \
+	"$b/leadgate-sim" init "$demo/sim" --miners 3 --block 3023 --keys mixed \
 		--validators honest,honest,honest,lazy,late,stale,mismatch,silent
 	"$b/leadgate-sync" "$demo/sim/snapshot.json"
 

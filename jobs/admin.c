@@ -309,6 +309,12 @@ int main(int argc, char **argv)
 		return cmd_keygen(NULL, LS_KEY_ED25519);
 	if (strcmp(cmd, "keygen") == 0 && argc == 3 && argv[2][0] != '-')
 		return cmd_keygen(argv[2], LS_KEY_ED25519);
+	if (strcmp(cmd, "keygen") == 0 && argc == 4 && (strcmp(argv[2], "--gateway") == 0 ||
+	                                                strcmp(argv[3], "--gateway") == 0)) {
+		fprintf(stderr, "leadgate-admin: keygen: the gateway key is always ed25519 "
+		                "(it signs the log and its ANS-104 items, signature type 2)\n");
+		return EXIT_FAILURE;
+	}
 	if (strcmp(cmd, "keygen") == 0 && argc == 4 && strcmp(argv[2], "--sr25519") == 0 &&
 	    argv[3][0] != '-')
 		return cmd_keygen(argv[3], LS_KEY_SR25519);

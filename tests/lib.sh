@@ -68,8 +68,9 @@ pick_port() {
 	bail "no free port"
 }
 
-# gateway_setup: config, store, hotkeys v1 (validator), m1..m4 (miners),
+# gateway_setup: config, store, hotkeys v1 (validator), m1..m5 (miners),
 # u1 (not registered), metagraph anchored now.  Extra config lines on stdin.
+# v1, m3 and m5 are sr25519 keys (the Bittensor default), the rest ed25519.
 gateway_setup() {
 	mkdir -p "$T/run" "$T/keys" "$T/www"
 	cp "$bin/leadgate.fcgi" "$T/leadgate.fcgi"   # readable by the web server's user
@@ -83,8 +84,8 @@ gateway_setup() {
 	} > "$T/leadgate.conf"
 	export LEADGATE_CONF="$T/leadgate.conf"
 	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
-	for k in v1 m1 m2 m3 m4 u1; do
-		"$bin/leadgate-admin" keygen "$T/keys/$k" > "$T/keys/$k.addr" || bail "keygen $k"
+	for k in v1 m1 m2 m3 m4 m5 u1; do
+		keygen "$k" $(case $k in v1 | m3 | m5) echo --sr25519 ;; esac)
 	done
 	cat > "$T/snapshot.json" <<-JSON
 	{"block": 7200, "block_time": $(date +%s), "netuid": 71, "neurons": [
@@ -92,9 +93,15 @@ gateway_setup() {
 	  {"uid": 1, "hotkey": "$(addr m1)", "stake": 10, "validator_trust": 0, "validator_permit": false},
 	  {"uid": 2, "hotkey": "$(addr m2)", "stake": 10, "validator_trust": 0, "validator_permit": false},
 	  {"uid": 3, "hotkey": "$(addr m3)", "stake": 10, "validator_trust": 0, "validator_permit": false},
-	  {"uid": 4, "hotkey": "$(addr m4)", "stake": 10, "validator_trust": 0, "validator_permit": false}]}
+	  {"uid": 4, "hotkey": "$(addr m4)", "stake": 10, "validator_trust": 0, "validator_permit": false},
+	  {"uid": 9, "hotkey": "$(addr m5)", "stake": 10, "validator_trust": 0, "validator_permit": false}]}
 	JSON
 	"$bin/leadgate-sync" "$T/snapshot.json" > /dev/null || bail "leadgate-sync failed"
+}
+
+# keygen NAME [--sr25519]: a hotkey file $T/keys/NAME and its address.
+keygen() {
+	"$bin/leadgate-admin" keygen ${2:-} "$T/keys/$1" > "$T/keys/$1.addr" || bail "keygen $1"
 }
 
 addr() { cat "$T/keys/$1.addr"; }
@@ -135,6 +142,15 @@ send() {
 	local method=$1 path=$2 body=${3:-}
 	status=$(curl -sS -D "$T/hdr" -o "$T/resp" -w '%{http_code}' --max-time 20 -H @"$T/h" -X "$method" \
 		${body:+--data-binary @"$body"} "$BASE$path")
+}
+
+# sig_edit JQ: rewrite the signature in $T/h; JQ maps its 64 byte values.
+sig_edit() {
+	local b64 n
+	b64=$(sed -n 's/^Signature: \([a-z0-9_.*-]*\)=:\(.*\):\r*$/\2/p' "$T/h")
+	n=$(printf '%s' "$b64" | base64 -d | od -An -v -tu1 | jq -s -r "$1 | .[]" |
+		while read -r byte; do printf "\\$(printf '%03o' "$byte")"; done | base64 -w0)
+	sed -i "s|^Signature: \([a-z0-9_.*-]*\)=:.*:|Signature: \1=:$n:|" "$T/h"
 }
 
 # req KEY METHOD PATH [BODYFILE]: sign and send.

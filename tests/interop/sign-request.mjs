@@ -1,19 +1,43 @@
 // An independent RFC 9421 client for leadgate's interoperability tests.
 // It signs with the http-message-signatures package (dhensby/node-http-message-signatures)
-// and Node's own ed25519, so nothing of leadgate's signing code is involved.
+// and keys nobody on this project implemented: Node's own ed25519 for
+// ed25519 key files, and for sr25519 key files ("sr25519:" + seed) either
+// w3f/schnorrkel compiled to WebAssembly (@polkadot/wasm-crypto, the Rust
+// code behind Substrate and Bittensor wallets) or @scure/sr25519 (the pure
+// JavaScript one that @polkadot/util-crypto signs with).
 //
-// usage: node sign-request.mjs SEEDFILE SS58 METHOD URL [BODYFILE]
+// usage: node sign-request.mjs KEYFILE SS58 METHOD URL [BODYFILE]
+//   SR25519_SIGNER=schnorrkel (default) | scure chooses the sr25519 signer
 // prints the HTTP status on the first line and the response body after it.
 import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { httpbis } from 'http-message-signatures';
+import * as wasm from '@polkadot/wasm-crypto';
+import { sr25519PairFromSeed, sr25519Sign } from '@polkadot/util-crypto';
 
-const [seedFile, keyid, method, url, bodyFile] = process.argv.slice(2);
-const seed = Buffer.from(readFileSync(seedFile, 'utf8').trim(), 'hex');
-// PKCS#8 wrapping of a raw ed25519 seed (RFC 8410)
-const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
-const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+const [keyFile, keyid, method, url, bodyFile] = process.argv.slice(2);
+const text = readFileSync(keyFile, 'utf8').trim();
 
+async function signer() {
+  if (!text.startsWith('sr25519:')) {
+    const seed = Buffer.from(text, 'hex');
+    // PKCS#8 wrapping of a raw ed25519 seed (RFC 8410)
+    const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    return { alg: 'ed25519', sign: async (data) => sign(null, data, key) };
+  }
+  const seed = Buffer.from(text.slice('sr25519:'.length), 'hex');
+  if (process.env.SR25519_SIGNER === 'scure') {
+    const pair = sr25519PairFromSeed(seed);
+    return { alg: 'sr25519', sign: async (data) => Buffer.from(sr25519Sign(data, pair)) };
+  }
+  await wasm.waitReady();
+  const pair = wasm.sr25519KeypairFromSeed(seed);  // secret (64) ‖ public (32)
+  const secret = pair.slice(0, 64), pub = pair.slice(64);
+  return { alg: 'sr25519', sign: async (data) => Buffer.from(wasm.sr25519Sign(pub, secret, data)) };
+}
+
+const { alg, sign: signBytes } = await signer();
 const body = bodyFile ? readFileSync(bodyFile) : undefined;
 const headers = {};
 const fields = ['@method', '@path', '@query'];
@@ -23,7 +47,7 @@ if (body) {
   fields.push('content-digest');
 }
 const signed = await httpbis.signMessage({
-  key: { id: keyid, alg: 'ed25519', sign: async (data) => sign(null, data, key) },
+  key: { id: keyid, alg, sign: signBytes },
   fields,
   params: ['created', 'nonce', 'keyid', 'alg'],
   paramValues: { nonce: randomBytes(18).toString('base64url') },
