@@ -5,7 +5,8 @@
  *
  *   fill-epoch serve KEYDIR LEADS VALIDATORS [BODYFILE]
  *       LEADS leads assigned to an epoch whose distribution window is open
- *       now; validator hotkeys in KEYDIR/validator-N (for bench/presign);
+ *       now; validator hotkeys in KEYDIR/validator-N (for bench/presign:
+ *       even N ed25519, odd N sr25519);
  *       the epoch's body, as validators receive it, in BODYFILE.
  *   fill-epoch close KEYDIR LEADS VALIDATORS
  *       the same epoch, every validator committed and revealed a vote on
@@ -46,15 +47,15 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void party_new(const char *keydir, const char *role, int i, const struct ls_config *cfg,
-                      struct party *p)
+static void party_new(const char *keydir, const char *role, int i, enum ls_key_alg alg,
+                      const struct ls_config *cfg, struct party *p)
 {
 	char path[LS_PATH_MAX + 64];
 	uint8_t pk[32];
 	ls_err err = {0};
 	snprintf(path, sizeof path, "%s/%s-%d", keydir, role, i);
 	remove(path);
-	if (ls_keyfile_create(path, LS_KEY_ED25519, pk, &err) != LS_OK ||
+	if (ls_keyfile_create(path, alg, pk, &err) != LS_OK ||
 	    ls_keyfile_load(path, &p->key, &err) != LS_OK)
 		die(path, &err);
 	memcpy(p->id.hotkey, p->key.pk, 32);
@@ -253,9 +254,9 @@ int main(int argc, char **argv)
 		die("open the store", &err);
 	struct party *v = calloc(nv, sizeof *v), m[MINERS];
 	for (uint64_t i = 0; i < nv; i++)
-		party_new(argv[2], "validator", (int)i, &cfg, &v[i]);
+		party_new(argv[2], "validator", (int)i, i % 2 ? LS_KEY_SR25519 : LS_KEY_ED25519, &cfg, &v[i]);
 	for (int i = 0; i < MINERS; i++)
-		party_new(argv[2], "miner", i, &cfg, &m[i]);
+		party_new(argv[2], "miner", i, LS_KEY_ED25519, &cfg, &m[i]);
 
 	/* the chain in FIRST_EPOCH's prefetch window: leads in, then assigned */
 	uint64_t L = cfg.epoch_length, epoch = FIRST_EPOCH + 1;

@@ -9,8 +9,10 @@
 # fcgi/lighttpd.conf plus the baselines):
 #   static   the epoch's leads body as a static file
 #   fixed    bench/fcgi-fixed: a bare fcgi2 responder writing that body from memory
-#   leads    GET /v1/epoch/{E}/leads through leadgate.fcgi, RFC 9421-signed,
-#            every request with a fresh nonce (a pool pre-signed by bench/presign)
+#   leads    GET /v1/epoch/{E}/leads through leadgate.fcgi, RFC 9421-signed
+#            with ed25519 keys, every request with a fresh nonce (a pool
+#            pre-signed by bench/presign)
+#   leads-sr the same signed with sr25519 keys
 #   results  GET /v1/epoch/{E}/results through leadgate.fcgi, public, cached
 # and, beside it, the design leadgate replaces:
 #   fastapi  bench/fastapi_app.py under uvicorn as Debian packages it
@@ -19,7 +21,8 @@
 #   fastapi-uvloop  the same app on uvloop and httptools, when installed
 # wrk at 32 and 64 connections, the targets interleaved, ROUNDS rounds;
 # medians are printed.  Then leadgate-close is timed on epochs of 500 and
-# 5 000 leads x 64 validators.
+# 5 000 leads x 64 validators, and bench/sigspeed counts ed25519 and
+# sr25519 verifications per second.
 # Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
 # LEADS (50, the default leads_per_epoch).
 set -euo pipefail
@@ -36,7 +39,7 @@ for tool in lighttpd wrk curl jq; do
 done
 $python -c 'import fastapi, uvicorn, nacl' 2> /dev/null ||
 	{ echo "bench: python3-fastapi, python3-uvicorn and python3-nacl are missing"; exit 1; }
-for p in leadgate.fcgi leadgate-close leadgate-admin bench/presign bench/fcgi-fixed bench/fill-epoch; do
+for p in leadgate.fcgi leadgate-close leadgate-admin bench/presign bench/fcgi-fixed bench/fill-epoch bench/sigspeed; do
 	[ -x "$bin/$p" ] || { echo "bench: $bin/$p is not built"; exit 1; }
 done
 
@@ -146,12 +149,14 @@ for url in "$base$path" "$fastapi_url" $fast_url; do
 done
 
 # ---- wrk -----------------------------------------------------------------
-# run_wrk NAME CONNS URL [signed]: one wrk run; appends "NAME CONNS rps p50 p99 errors"
+# run_wrk NAME CONNS URL [ed25519|sr25519]: one wrk run, signed with keys
+# of that kind when named; appends "NAME CONNS rps p50 p99 errors"
 run_wrk() {
-	local name=$1 conns=$2 url=$3 signed=${4:-} out
+	local name=$1 conns=$2 url=$3 signed=${4:-} out first
 	if [ -n "$signed" ]; then
+		first=$([ "$signed" = sr25519 ] && echo 1 || echo 0)  # fill-epoch: odd validators are sr25519
 		# a pool larger than any run can use, so that no nonce is sent twice
-		"$bin/bench/presign" "$W/serve/keys/validator-$((RANDOM % 4))" $((30000 * duration)) "$url" > "$W/pool"
+		"$bin/bench/presign" "$W/serve/keys/validator-$((first + 2 * (RANDOM % 2)))" $((30000 * duration)) "$url" > "$W/pool"
 		out=$(LEADGATE_BENCH_POOL="$W/pool" LEADGATE_BENCH_THREADS=2 wrk -t2 -c"$conns" -d"${duration}s" \
 			--latency -s "$src/bench/signed-pool.lua" "$url")
 	else
@@ -172,9 +177,10 @@ for r in $(seq "$rounds"); do
 	for c in 32 64; do
 		run_wrk static "$c" "$base/static/body.json"
 		run_wrk fixed "$c" "$base/fixed/body"
-		run_wrk leads "$c" "$base$path" signed
-		run_wrk fastapi "$c" "$fastapi_url" signed
-		[ -z "$fast_url" ] || run_wrk fastapi-uvloop "$c" "$fast_url" signed
+		run_wrk leads "$c" "$base$path" ed25519
+		run_wrk leads-sr "$c" "$base$path" sr25519
+		run_wrk fastapi "$c" "$fastapi_url" ed25519
+		[ -z "$fast_url" ] || run_wrk fastapi-uvloop "$c" "$fast_url" ed25519
 	done
 	echo "bench: round $r of $rounds done"
 done
@@ -212,11 +218,11 @@ errors_of() { awk -v n="$1" '$1 == n { e += $6 } END { print e + 0 }' "$W/runs";
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), (b > 0 ? a / b : 0) }'; }
 
 echo
-printf '%-8s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
-for name in static fixed leads fastapi fastapi-uvloop fixed-results results; do
+printf '%-14s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
+for name in static fixed leads leads-sr fastapi fastapi-uvloop fixed-results results; do
 	for c in 32 64; do
 		[ -n "$(awk -v n="$name" '$1 == n' "$W/runs")" ] || continue
-		printf '%-8s %5s %10s %9s %9s %7s\n' "$name" "$c" "$(stat_of "$name" "$c" 3)" \
+		printf '%-14s %5s %10s %9s %9s %7s\n' "$name" "$c" "$(stat_of "$name" "$c" 3)" \
 			"$(stat_of "$name" "$c" 4)" "$(stat_of "$name" "$c" 5)" \
 			"$(awk -v n="$name" -v c="$c" '$1 == n && $2 == c { e += $6 } END { print e + 0 }' "$W/runs")"
 	done
@@ -227,6 +233,8 @@ for c in 32 64; do
 	echo "  $c connections:"
 	echo "    fixed / static req/s              $(ratio "$(stat_of fixed "$c" 3)" "$(stat_of static "$c" 3)")   [physical limit, ~0.2]"
 	echo "    leads (signed) / fixed req/s      $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fixed "$c" 3)")   [>= 0.55]"
+	echo "    leads-sr (sr25519) / fixed req/s  $(ratio "$(stat_of leads-sr "$c" 3)" "$(stat_of fixed "$c" 3)")   [>= 0.55]"
+	echo "    leads-sr / leads req/s            $(ratio "$(stat_of leads-sr "$c" 3)" "$(stat_of leads "$c" 3)")"
 	echo "    leads / fastapi req/s             $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fastapi "$c" 3)")   [>= 5]"
 	echo "    fastapi p99 / leads p99           $(ratio "$(stat_of fastapi "$c" 5)" "$(stat_of leads "$c" 5)")   [>= 5]"
 	if [ -n "$fast_url" ]; then
@@ -235,9 +243,9 @@ for c in 32 64; do
 	fi
 	echo "    results (public) / fixed req/s    $(ratio "$(stat_of results "$c" 3)" "$(stat_of fixed-results "$c" 3)")   [>= 0.9]"
 done
-echo "  leads p99 at 64 connections: $(stat_of leads 64 5) ms   [< 10 ms]"
+echo "  leads p99 at 64 connections: $(stat_of leads 64 5) ms, leads-sr $(stat_of leads-sr 64 5) ms   [< 10 ms]"
 echo "  largest leadgate.fcgi private memory after the runs: $((worker_memory / 1024)).$(((worker_memory % 1024) * 10 / 1024)) MiB   [< 8 MiB]"
-echo "  non-2xx and socket errors: leads $(errors_of leads), results $(errors_of results), fastapi $(errors_of fastapi)   [0]"
+echo "  non-2xx and socket errors: leads $(errors_of leads), leads-sr $(errors_of leads-sr), results $(errors_of results), fastapi $(errors_of fastapi)   [0]"
 
 # ---- leadgate-close --------------------------------------------------------
 echo
@@ -259,3 +267,9 @@ t5000=$(for _ in 1 2 3; do close_time 5000; done | median)
 echo "  500 leads:   ${t500} s   [< 2 s]"
 echo "  5000 leads:  ${t5000} s   [< 2 s]"
 echo "  5000/500:    $(ratio "$t5000" "$t500")x for 10x the work   [<= 12]"
+
+# ---- signature verification ------------------------------------------------
+echo
+echo "signature verification in one process (median of 5 rounds of 2 s each):"
+"$bin/bench/sigspeed" 2 5 | sed 's/^/  /'
+echo "  [sr25519 within 3x of ed25519]"

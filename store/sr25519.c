@@ -83,13 +83,22 @@ static bool scalar_canonical(const uint8_t s[32])
 	return memcmp(reduced, s, 32) == 0;
 }
 
-/* A canonical encoding of a point other than the identity (all zeros):
- * with A the identity anyone could sign, and an identity R never comes
- * from an honest signer. */
-static bool point_ok(const uint8_t p[32])
+static bool is_identity(const uint8_t p[32])
 {
 	static const uint8_t identity[32];
-	return crypto_core_ristretto255_is_valid_point(p) && memcmp(p, identity, 32) != 0;
+	return memcmp(p, identity, 32) == 0;
+}
+
+/* Why a signature that failed the equation failed: an R or a public key
+ * that is no canonical encoding can never equal (or give) a computed point,
+ * so these checks wait for a failure instead of slowing every success. */
+static enum ls_sr25519_verdict failure(const uint8_t R[32], const uint8_t pk[32])
+{
+	if (!crypto_core_ristretto255_is_valid_point(R))
+		return LS_SR25519_BAD_R;
+	if (!crypto_core_ristretto255_is_valid_point(pk))
+		return LS_SR25519_BAD_KEY;
+	return LS_SR25519_FALSE;
 }
 
 enum ls_sr25519_verdict ls_sr25519_verify(const uint8_t sig[64], const uint8_t *msg,
@@ -103,18 +112,21 @@ enum ls_sr25519_verdict ls_sr25519_verify(const uint8_t sig[64], const uint8_t *
 	s[31] &= 0x7f;
 	if (!scalar_canonical(s))
 		return LS_SR25519_BAD_SCALAR;
-	if (!point_ok(sig))
+	/* an identity R never comes from an honest signer; with the identity
+	 * as public key anyone could sign */
+	if (is_identity(sig))
 		return LS_SR25519_BAD_R;
-	if (!point_ok(pk))
+	if (is_identity(pk))
 		return LS_SR25519_BAD_KEY;
 	transcript(&t, pk, msg, len);
 	challenge(&t, sig, k);
-	/* libsodium refuses products that are the identity: s = 0 or k = 0
-	 * (each of probability 2^-252 for an honest signer) count as false */
+	/* libsodium refuses invalid encodings of A and products that are the
+	 * identity: s = 0 or k = 0 (each of probability 2^-252 for an honest
+	 * signer) count as false */
 	if (crypto_scalarmult_ristretto255_base(sb, s) != 0 ||
 	    crypto_scalarmult_ristretto255(ka, k, pk) != 0 ||
 	    crypto_core_ristretto255_sub(r, sb, ka) != 0 || memcmp(r, sig, 32) != 0)
-		return LS_SR25519_FALSE;
+		return failure(sig, pk);
 	return LS_SR25519_VALID;
 }
 
