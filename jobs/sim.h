@@ -1,6 +1,6 @@
-/* sim.h — leadgate-sim (SPEC §11): miners and validators with real ed25519
- * hotkeys playing against a running gateway over HTTP, each request signed
- * with RFC 9421 through the store's signer.  sim.c holds the command line,
+/* sim.h — leadgate-sim (SPEC §11): miners and validators with real hotkeys
+ * (ed25519 or sr25519) playing against a running gateway over HTTP, each
+ * request signed with RFC 9421 through the store's signer.  sim.c holds the command line,
  * the participants and what each does at each point of an epoch;
  * sim_http.c sends and reports; sim_leads.c makes leads and judges them. */
 #ifndef LEADGATE_SIM_H

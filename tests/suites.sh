@@ -90,43 +90,49 @@ sr25519_suite() {
 
 	make_lead m5 "${server}sr2" > "$T/ok-sr.json"
 	before=$(store_state)
-	sign m5 POST /v1/leads "$T/ok-sr.json"
-	jq '.leads[0].city = "Munich"' "$T/ok-sr.json" > "$T/tampered.json"
-	send POST /v1/leads "$T/tampered.json"
-	refused "$server: sr25519: a body changed after signing" 401 digest_mismatch
-	local what edit
+	body_changed m5 "$T/ok-sr.json" "$server: sr25519: a body changed after signing"
+	local what
 	for what in "its R changed:.[3] = (.[3] + 1) % 256" "its s changed:.[40] = (.[40] + 1) % 256" \
 		"its marker bit cleared:.[63] = (.[63] % 128)" "an s above the group order:.[63] = 255"; do
-		edit=${what#*:}
-		sign m5 POST /v1/leads "$T/ok-sr.json"
-		sig_edit "$edit"
-		send POST /v1/leads "$T/ok-sr.json"
-		refused "$server: sr25519: a signature with ${what%%:*} ($(jq -r .detail "$T/resp" | sed 's/.*: //'))" 401 bad_signature
+		altered_as m5 "$T/ok-sr.json" "sig_edit '${what#*:}'" \
+			"$server: sr25519: a signature with ${what%%:*}" 401 bad_signature
+		echo "# $(jq -r .detail "$T/resp")"
 	done
-	sign m5 POST /v1/leads "$T/ok-sr.json"
-	sed -i 's/alg="sr25519"/alg="ed25519"/' "$T/h"
-	send POST /v1/leads "$T/ok-sr.json"
-	refused "$server: an sr25519 signature relabelled alg=\"ed25519\"" 401 bad_signature
-	sign m1 POST /v1/leads "$T/ok-sr.json"
-	sed -i 's/alg="ed25519"/alg="sr25519"/' "$T/h"
-	send POST /v1/leads "$T/ok-sr.json"
-	refused "$server: an ed25519 signature labelled alg=\"sr25519\"" 401 bad_signature
-	sign m5 POST /v1/leads "$T/ok-sr.json"
-	sed -i "s/keyid=\"$(addr m5)\"/keyid=\"$(addr m3)\"/" "$T/h"
-	send POST /v1/leads "$T/ok-sr.json"
-	refused "$server: an sr25519 signature claimed for another sr25519 hotkey" 401 bad_signature
+	altered_as m5 "$T/ok-sr.json" "sed -i 's/alg=\"sr25519\"/alg=\"ed25519\"/' $T/h" \
+		"$server: an sr25519 signature relabelled alg=\"ed25519\"" 401 bad_signature
+	altered_as m1 "$T/ok-sr.json" "sed -i 's/alg=\"ed25519\"/alg=\"sr25519\"/' $T/h" \
+		"$server: an ed25519 signature labelled alg=\"sr25519\"" 401 bad_signature
+	altered_as m5 "$T/ok-sr.json" "sed -i 's/keyid=\"$(addr m5)\"/keyid=\"$(addr m3)\"/' $T/h" \
+		"$server: an sr25519 signature claimed for another sr25519 hotkey" 401 bad_signature
 	sign m5 GET "/v1/leads/$id"
 	send GET "/v1/leads/$id?view=full"
 	refused "$server: an sr25519-signed GET sent with another query" 401 bad_signature
 }
 
-# altered_headers SED DESC STATUS CODE: sign $T/ok.json as m1, edit the
-# signature headers with SED, send, and expect a refusal.
+# altered_as KEY BODYFILE COMMAND DESC STATUS CODE: sign a submission of
+# BODYFILE as KEY, run COMMAND (which edits the headers in $T/h), send,
+# and expect a refusal.
+altered_as() {
+	sign "$1" POST /v1/leads "$2"
+	cp "$T/h" "$T/h.signed"
+	eval "$3"
+	cmp -s "$T/h" "$T/h.signed" && echo "# the headers were not changed by: $3"
+	send POST /v1/leads "$2"
+	refused "$4" "$5" "$6"
+}
+
+# altered_headers SED DESC STATUS CODE: the same for m1's $T/ok.json, the
+# headers edited by SED.
 altered_headers() {
-	sign m1 POST /v1/leads "$T/ok.json"
-	sed -i "$1" "$T/h"
-	send POST /v1/leads "$T/ok.json"
-	refused "$2" "$3" "$4"
+	altered_as m1 "$T/ok.json" "sed -i '$1' $T/h" "$2" "$3" "$4"
+}
+
+# body_changed KEY BODYFILE DESC: a body changed after KEY signed it.
+body_changed() {
+	sign "$1" POST /v1/leads "$2"
+	jq '.leads[0].city = "Munich"' "$2" > "$T/tampered.json"
+	send POST /v1/leads "$T/tampered.json"
+	refused "$3" 401 digest_mismatch
 }
 
 # bad_lead JQ DESC STATUS CODE: $T/ok.json changed by JQ, correctly signed.
@@ -142,10 +148,7 @@ refused_suite() {
 	make_lead m1 "${server}r" > "$T/ok.json"
 	before=$(store_state)
 
-	sign m1 POST /v1/leads "$T/ok.json"
-	jq '.leads[0].city = "Munich"' "$T/ok.json" > "$T/tampered.json"
-	send POST /v1/leads "$T/tampered.json"
-	refused "$server: a body changed after signing (Content-Digest mismatch)" 401 digest_mismatch
+	body_changed m1 "$T/ok.json" "$server: a body changed after signing (Content-Digest mismatch)"
 
 	sign m2 POST /v1/leads "$T/ok.json"
 	sed -i "s/keyid=\"$(addr m2)\"/keyid=\"$(addr m1)\"/" "$T/h"
