@@ -2,7 +2,6 @@
  * store it ends with is replay.c. */
 #include <stdio.h>
 #include <string.h>
-#include <sodium.h>
 #include "internal.h"
 
 #define SIG_BASE_MAX 16384
@@ -46,26 +45,6 @@ static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls
 	return LS_OK;
 }
 
-/* The detail says why an sr25519 signature failed: a client that sent an
- * ed25519 signature under alg="sr25519" learns it from "not marked". */
-static ls_status verify_signature(enum ls_key_alg alg, const struct ls_sig_input *in,
-                                  const uint8_t *base, size_t len, const uint8_t pk[32],
-                                  ls_err *err)
-{
-	if (alg == LS_KEY_SR25519) {
-		enum ls_sr25519_verdict v = ls_sr25519_verify(in->signature, base, len, pk);
-		if (v == LS_SR25519_VALID)
-			return LS_OK;
-		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
-		               "the sr25519 signature does not verify for keyid %s: %s", in->keyid,
-		               ls_sr25519_verdict_text(v));
-	}
-	if (crypto_sign_verify_detached(in->signature, base, len, pk) == 0)
-		return LS_OK;
-	return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
-	               "the ed25519 signature does not verify for keyid %s", in->keyid);
-}
-
 ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_t now,
                          struct ls_identity *out, ls_err *err)
 {
@@ -97,9 +76,13 @@ ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_
 	s = ls_sig_base(&in, req, base, sizeof base, &len, err);
 	if (s != LS_OK)
 		return s;
-	s = verify_signature(alg, &in, (const uint8_t *)base, len, out->hotkey, err);
-	if (s != LS_OK)
-		return s;
+	/* the detail says why: a client that sent an ed25519 signature under
+	 * alg="sr25519" learns it from "not marked" */
+	const char *why = ls_signature_failure(alg, in.signature, (const uint8_t *)base, len,
+	                                       out->hotkey);
+	if (why)
+		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
+		               "the %s signature does not verify for keyid %s: %s", in.alg, in.keyid, why);
 
 	s = require_registered(st, out, err);
 	if (s == LS_OK)

@@ -26,12 +26,22 @@ void ls_keypair_sign(const struct ls_keypair *kp, const uint8_t *msg, size_t len
 		crypto_sign_detached(sig, NULL, msg, len, kp->sk);
 }
 
+const char *ls_signature_failure(enum ls_key_alg alg, const uint8_t sig[64], const uint8_t *msg,
+                                 size_t len, const uint8_t pk[32])
+{
+	if (alg == LS_KEY_SR25519) {
+		enum ls_sr25519_verdict v = ls_sr25519_verify(sig, msg, len, pk);
+		return v == LS_SR25519_VALID ? NULL : ls_sr25519_verdict_text(v);
+	}
+	/* libsodium also refuses non-canonical S and small-order points */
+	return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? NULL
+	       : "not this key's signature of the signature base";
+}
+
 bool ls_signature_verify(enum ls_key_alg alg, const uint8_t sig[64], const uint8_t *msg,
                          size_t len, const uint8_t pk[32])
 {
-	if (alg == LS_KEY_SR25519)
-		return ls_sr25519_verify(sig, msg, len, pk) == LS_SR25519_VALID;
-	return crypto_sign_verify_detached(sig, msg, len, pk) == 0;
+	return ls_signature_failure(alg, sig, msg, len, pk) == NULL;
 }
 
 static void keypair_from_seed(enum ls_key_alg alg, const uint8_t seed[32], struct ls_keypair *kp)
@@ -77,16 +87,16 @@ ls_status ls_keyfile_create(const char *path, enum ls_key_alg alg, uint8_t pk[32
 static ls_status load_wallet_json(const char *path, const char *text, struct ls_keypair *kp,
                                   ls_err *err)
 {
-	json_t *doc = json_loads(text, 0, NULL);
+	json_t *doc = json_loads(text, 0, NULL), *pk_json = json_object_get(doc, "publicKey");
 	const char *seed_hex = json_string_value(json_object_get(doc, "secretSeed"));
-	const char *pk_hex = json_string_value(json_object_get(doc, "publicKey"));
+	const char *pk_hex = json_string_value(pk_json);
 	uint8_t seed[32], pk[32];
 	ls_status s = LS_INVALID;
-	const char *why = "no \"secretSeed\" (an encrypted or seedless wallet file?)";
+	const char *why = "no \"secretSeed\" of \"0x\" and 64 hex digits";
 	if (seed_hex && strncmp(seed_hex, "0x", 2) == 0 && ls_unhex(seed_hex + 2, seed, 32) == LS_OK) {
 		keypair_from_seed(LS_KEY_SR25519, seed, kp);
 		why = "\"publicKey\" is not the key \"secretSeed\" gives";
-		if (pk_hex == NULL || (strncmp(pk_hex, "0x", 2) == 0 &&
+		if (pk_json == NULL || (pk_hex && strncmp(pk_hex, "0x", 2) == 0 &&
 		                       ls_unhex(pk_hex + 2, pk, 32) == LS_OK && memcmp(pk, kp->pk, 32) == 0))
 			s = LS_OK;
 	}
@@ -119,21 +129,48 @@ static ls_status load_seed_text(const char *path, char *text, struct ls_keypair 
 	return LS_OK;
 }
 
+/* A Bittensor wallet encrypts a key file as NaCl secretbox ("$NACL"), with
+ * Ansible Vault or, in old versions, Fernet ("gAAAAA"). */
+static bool encrypted_wallet(const char *text)
+{
+	return strncmp(text, "$NACL", 5) == 0 || strncmp(text, "$ANSIBLE_VAULT", 14) == 0 ||
+	       strncmp(text, "gAAAAA", 6) == 0;
+}
+
+/* The whole file into text (NUL-terminated), with read(2) so that no stdio
+ * buffer keeps a copy of the secret. */
+static ls_status read_key_text(const char *path, char text[KEYFILE_MAX], ls_err *err)
+{
+	size_t n = 0;
+	ssize_t got = 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ls_fail(err, LS_ERROR, "keyfile", NULL, "%s: %s", path, strerror(errno));
+	while (n < KEYFILE_MAX && (got = read(fd, text + n, KEYFILE_MAX - n)) > 0)
+		n += (size_t)got;
+	int read_errno = errno;
+	close(fd);
+	if (got < 0)
+		return ls_fail(err, LS_ERROR, "keyfile", NULL, "%s: %s", path, strerror(read_errno));
+	if (n == KEYFILE_MAX)
+		return ls_fail(err, LS_INVALID, "keyfile", NULL, "%s: longer than any key file (%d bytes)",
+		               path, KEYFILE_MAX - 1);
+	text[n] = '\0';
+	return LS_OK;
+}
+
 ls_status ls_keyfile_load(const char *path, struct ls_keypair *kp, ls_err *err)
 {
 	char text[KEYFILE_MAX];
 	memset(kp, 0, sizeof *kp);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return ls_fail(err, LS_ERROR, "keyfile", NULL, "%s: %s", path, strerror(errno));
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	bool whole = feof(f) && !ferror(f);
-	fclose(f);
-	text[n] = '\0';
-	size_t lead = strspn(text, " \t\r\n");
-	ls_status s = !whole ? ls_fail(err, LS_INVALID, "keyfile", NULL, "%s: too long for a key file", path)
-	            : text[lead] == '{' ? load_wallet_json(path, text + lead, kp, err)
-	                               : load_seed_text(path, text + lead, kp, err);
+	ls_status s = read_key_text(path, text, err);
+	char *t = text + strspn(text, " \t\r\n");
+	if (s == LS_OK && encrypted_wallet(t))
+		s = ls_fail(err, LS_INVALID, "keyfile", NULL,
+		            "%s: an encrypted wallet key file; decrypt the hotkey with the wallet's "
+		            "tools, or write its secretSeed as \"sr25519:\" and 64 hex digits", path);
+	else if (s == LS_OK)
+		s = *t == '{' ? load_wallet_json(path, t, kp, err) : load_seed_text(path, t, kp, err);
 	sodium_memzero(text, sizeof text);
 	return s;
 }

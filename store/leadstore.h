@@ -223,7 +223,10 @@ const char *ls_key_alg_name(enum ls_key_alg alg);
 /* Sign msg with kp (sr25519 draws its nonce from libsodium's CSPRNG). */
 void ls_keypair_sign(const struct ls_keypair *kp, const uint8_t *msg, size_t len,
                      uint8_t sig[64]);
-/* Verify a signature made with alg by the holder of pk. */
+/* Check a signature made with alg by the holder of pk: NULL when it is
+ * valid, else why not (for a 401's detail). */
+const char *ls_signature_failure(enum ls_key_alg alg, const uint8_t sig[64], const uint8_t *msg,
+                                 size_t len, const uint8_t pk[32]);
 bool ls_signature_verify(enum ls_key_alg alg, const uint8_t sig[64], const uint8_t *msg,
                          size_t len, const uint8_t pk[32]);
 
@@ -245,7 +248,7 @@ enum ls_sr25519_verdict {
 	LS_SR25519_VALID,
 	LS_SR25519_NOT_MARKED,   /* bit 7 of byte 63 clear: not schnorrkel */
 	LS_SR25519_BAD_SCALAR,   /* s ≥ ℓ */
-	LS_SR25519_BAD_R,        /* R not a canonical point, or the identity */
+	LS_SR25519_BAD_R,        /* R the identity or not a canonical point */
 	LS_SR25519_BAD_KEY,      /* the same for the public key */
 	LS_SR25519_FALSE,        /* R ≠ s·B − k·A */
 };

@@ -1,6 +1,7 @@
 /* merlin.c — STROBE-128 (AD, meta-AD, PRF, KEY) over nettle's
  * Keccak-f[1600], and Merlin transcripts on top; see merlin.h for the
  * specifications followed.  Section numbers are STROBE v1.0.2's. */
+#include <stdlib.h>
 #include <string.h>
 #include <nettle/sha3.h>
 #include <sodium.h>
@@ -78,8 +79,11 @@ static void squeeze(struct ls_strobe *s, uint8_t *out, size_t len)
  * transport there is no direction to track, so T never appears. */
 static void begin_op(struct ls_strobe *s, uint8_t flags, bool more)
 {
-	if (more)
-		return;  /* streaming: the caller repeats the same operation */
+	if (more) {  /* streaming: only the same operation may continue */
+		if (flags != s->cur_flags)
+			abort();
+		return;
+	}
 	uint8_t old_begin = s->pos_begin;
 	s->pos_begin = (uint8_t)(s->pos + 1);
 	s->cur_flags = flags;
@@ -128,8 +132,12 @@ void ls_strobe_init(struct ls_strobe *s, const uint8_t *proto, size_t len)
 /* ------------------------------------------------------------------ */
 /* Merlin v1.0                                                         */
 
+/* Merlin frames lengths as 32 bits; callers bound what they hash far
+ * below 4 GiB, so a longer message is a bug, not an input to refuse. */
 static void le32(uint8_t out[4], size_t n)
 {
+	if (n > UINT32_MAX)
+		abort();
 	for (int i = 0; i < 4; i++)
 		out[i] = (uint8_t)(n >> (8 * i));
 }

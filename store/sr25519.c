@@ -48,7 +48,8 @@ void ls_sr25519_keypair_from_seed(const uint8_t seed[32], uint8_t pk[32], uint8_
 	for (int i = 0; i < 32; i++)
 		sk[i] = (uint8_t)(h[i] >> 3 | (i < 31 ? h[i + 1] << 5 : 0));
 	memcpy(sk + 32, h + 32, 32);  /* the nonce seed */
-	/* the scalar is at least 2^250, never zero, so this cannot fail */
+	/* the scalar is at least 2^251 (bit 254 set, then divided by 8) and
+	 * below ℓ, never zero, so this cannot fail */
 	(void)crypto_scalarmult_ristretto255_base(pk, sk);
 	sodium_memzero(h, sizeof h);
 }
@@ -69,6 +70,7 @@ void ls_sr25519_sign(const uint8_t sk[64], const uint8_t pk[32], const uint8_t *
 	crypto_core_ristretto255_scalar_add(sig + 32, ka, r);
 	sig[63] |= 0x80;
 	sodium_memzero(&t, sizeof t);
+	sodium_memzero(entropy, sizeof entropy);
 	sodium_memzero(wide, sizeof wide);
 	sodium_memzero(r, sizeof r);
 	sodium_memzero(ka, sizeof ka);
@@ -136,8 +138,8 @@ const char *ls_sr25519_verdict_text(enum ls_sr25519_verdict v)
 	case LS_SR25519_VALID: return "valid";
 	case LS_SR25519_NOT_MARKED: return "not marked as a schnorrkel signature (bit 7 of byte 63)";
 	case LS_SR25519_BAD_SCALAR: return "s is not a canonical scalar";
-	case LS_SR25519_BAD_R: return "R is not a canonical ristretto255 point";
-	case LS_SR25519_BAD_KEY: return "the public key is not a canonical ristretto255 point";
+	case LS_SR25519_BAD_R: return "R is the identity or not a canonical ristretto255 point";
+	case LS_SR25519_BAD_KEY: return "the public key is the identity or not a canonical ristretto255 point";
 	case LS_SR25519_FALSE: return "the verification equation does not hold";
 	}
 	return "?";

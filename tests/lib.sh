@@ -144,12 +144,19 @@ send() {
 		${body:+--data-binary @"$body"} "$BASE$path")
 }
 
-# sig_edit JQ: rewrite the signature in $T/h; JQ maps its 64 byte values.
+# sig_edit JQ: rewrite the signature in $T/h; JQ maps the array of its 64
+# byte values to another such array.  jq functions for it: plus_l adds the
+# group order ℓ to s (R ‖ s with the marker bit, as sr25519 writes them).
 sig_edit() {
-	local b64 n
-	b64=$(sed -n 's/^Signature: \([a-z0-9_.*-]*\)=:\(.*\):\r*$/\2/p' "$T/h")
-	n=$(printf '%s' "$b64" | base64 -d | od -An -v -tu1 | jq -s -r "$1 | .[]" |
-		while read -r byte; do printf "\\$(printf '%03o' "$byte")"; done | base64 -w0)
+	local bytes n
+	local lib='def plus_l: (.[63] -= 128) | [237,211,245,92,26,99,18,88,214,156,247,162,222,249,222,20,
+		0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,16] as $l |
+		reduce range(32) as $i ({b: ., c: 0}; (.b[32 + $i] + $l[$i] + .c) as $t |
+			.b[32 + $i] = $t % 256 | .c = ($t / 256 | floor)) | .b | (.[63] += 128);'
+	bytes=$(sed -n 's/^Signature: [a-z0-9_.*-]*=:\(.*\):\r*$/\1/p' "$T/h" | base64 -d | od -An -v -tu1 |
+		jq -s -c "$lib $1") && [ "$(echo "$bytes" | jq 'length == 64 and all(. >= 0 and . < 256)')" = true ] ||
+		bail "sig_edit: '$1' does not give 64 byte values"
+	n=$(echo "$bytes" | jq -r '.[]' | while read -r byte; do printf "\\$(printf '%03o' "$byte")"; done | base64 -w0)
 	sed -i "s|^Signature: \([a-z0-9_.*-]*\)=:.*:|Signature: \1=:$n:|" "$T/h"
 }
 

@@ -47,7 +47,7 @@ interop_suite() {
 	command -v node >/dev/null || bail "node is not installed (run ./quickstart.sh test)"
 	make_lead m2 "${server}interop" > "$T/lead-i.json"
 	mkdir -p "$T/interop" && ln -sfn "$modules" "$T/interop/node_modules" &&
-		cp "$src/tests/interop/sign-request.mjs" "$T/interop/"
+		cp "$src/tests/interop/sign-request.mjs" "$src/tests/interop/verify-request.mjs" "$T/interop/"
 	out=$(node "$T/interop/sign-request.mjs" "$T/keys/m2" "$(addr m2)" POST "$BASE/v1/leads" "$T/lead-i.json")
 	[ "$(echo "$out" | head -1)" = 200 ] && echo "$out" | tail -n +2 | jq -e '.accepted == 1' > /dev/null
 	tap $? "$server: a submission signed by http-message-signatures (npm) with the hotkey is accepted"
@@ -71,6 +71,25 @@ interop_sr25519_suite() {
 	out=$(SR25519_SIGNER=scure node "$T/interop/sign-request.mjs" "$T/keys/m5" "$(addr m5)" GET "$BASE/v1/leads/$id?view=full")
 	[ "$(echo "$out" | head -1)" = 200 ]
 	tap $? "$server: a GET with a query signed by @scure/sr25519 (@polkadot/util-crypto) is accepted"
+
+	# alg confusion: the same 32-byte key read under the other algorithm
+	out=$(ALG_LABEL=sr25519 node "$T/interop/sign-request.mjs" "$T/keys/m2" "$(addr m2)" GET "$BASE/v1/leads/$id")
+	[ "$(echo "$out" | head -1)" = 401 ] && echo "$out" | tail -n +2 | jq -e '.detail | contains("not marked")' > /dev/null
+	tap $? "$server: an ed25519 signature sent as alg=\"sr25519\" is refused: 401, not marked as schnorrkel"
+	out=$(ALG_LABEL=ed25519 node "$T/interop/sign-request.mjs" "$T/keys/m5" "$(addr m5)" GET "$BASE/v1/leads/$id")
+	[ "$(echo "$out" | head -1)" = 401 ] && echo "$out" | tail -n +2 | jq -e '.type | endswith("bad_signature")' > /dev/null
+	tap $? "$server: an sr25519 signature sent as alg=\"ed25519\" is refused: 401 bad_signature"
+
+	# and the other way round: what leadgate signs, schnorrkel verifies
+	sign m5 POST /v1/leads "$T/lead-isr.json"
+	out=$(node "$T/interop/verify-request.mjs" "$T/h" POST "$BASE/v1/leads")
+	[ "$out" = "verified sr25519" ]
+	tap $? "$server: leadgate-admin's sr25519 signature of a POST verifies with w3f/schnorrkel over http-message-signatures' base ($out)"
+	sign m5 GET "/v1/leads/$id?view=full"
+	node "$T/interop/verify-request.mjs" "$T/h" GET "$BASE/v1/leads/$id?view=full" > /dev/null &&
+		sig_edit '.[40] = (.[40] + 1) % 256' &&
+		! node "$T/interop/verify-request.mjs" "$T/h" GET "$BASE/v1/leads/$id?view=full" > /dev/null
+	tap $? "$server: so does its signed GET with a query, and the same signature altered does not"
 }
 
 # sr25519_suite SERVER: m5's sr25519 signatures through the server, and
@@ -91,12 +110,17 @@ sr25519_suite() {
 	make_lead m5 "${server}sr2" > "$T/ok-sr.json"
 	before=$(store_state)
 	body_changed m5 "$T/ok-sr.json" "$server: sr25519: a body changed after signing"
-	local what
-	for what in "its R changed:.[3] = (.[3] + 1) % 256" "its s changed:.[40] = (.[40] + 1) % 256" \
-		"its marker bit cleared:.[63] = (.[63] % 128)" "an s above the group order:.[63] = 255"; do
-		altered_as m5 "$T/ok-sr.json" "sig_edit '${what#*:}'" \
-			"$server: sr25519: a signature with ${what%%:*}" 401 bad_signature
-		echo "# $(jq -r .detail "$T/resp")"
+	# DESC#JQ edit of the signature bytes#what the 401's detail must say
+	local what desc edit why
+	for what in "R negative (odd), not canonical#.[0] += 1 - 2 * (.[0] % 2)#R is the identity or not a canonical" \
+		"R the identity#.[0:32] = [range(32) | 0]#R is the identity or not a canonical" \
+		"s changed#.[40] = (.[40] + 1) % 256#equation does not hold" \
+		"its marker bit cleared#.[63] -= 128#not marked" \
+		"s + ℓ (the same point, a non-canonical scalar)#plus_l#not a canonical scalar"; do
+		IFS='#' read -r desc edit why <<< "$what"
+		altered_as m5 "$T/ok-sr.json" "sig_edit '$edit'" "$server: sr25519: a signature with $desc" 401 bad_signature
+		jq -e --arg why "$why" '.detail | contains($why)' "$T/resp" > /dev/null
+		tap $? "$server: ... and the detail says why: $(jq -r .detail "$T/resp" | sed 's/.*: //')"
 	done
 	altered_as m5 "$T/ok-sr.json" "sed -i 's/alg=\"sr25519\"/alg=\"ed25519\"/' $T/h" \
 		"$server: an sr25519 signature relabelled alg=\"ed25519\"" 401 bad_signature

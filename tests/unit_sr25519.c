@@ -292,9 +292,18 @@ static void key_files(void)
 	write_file(path, json);
 	ok(ls_keyfile_load(path, &kp, &err) == LS_INVALID && strstr(err.detail, "publicKey"),
 	   "keyfile: a wallet file whose publicKey is not its seed's is refused (%s)", err.detail);
-	write_file(path, "{\"crypto\": {\"cipher\": \"xsalsa20-poly1305\"}}");
+	write_file(path, "{\"publicKey\": 5, \"secretSeed\": "
+	                 "\"0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\"}");
+	ok(ls_keyfile_load(path, &kp, &err) == LS_INVALID && strstr(err.detail, "publicKey"),
+	   "keyfile: a wallet file whose publicKey is not a string is refused");
+	write_file(path, "{\"accountId\": \"0x44\", \"publicKey\": 5}");
 	ok(ls_keyfile_load(path, &kp, &err) == LS_INVALID && strstr(err.detail, "secretSeed"),
-	   "keyfile: an encrypted wallet file is refused with a reason (%s)", err.detail);
+	   "keyfile: a wallet file without a secretSeed is refused (%s)", err.detail);
+	write_file(path, "$NACL\x01\x02\x03 ciphertext");
+	ok(ls_keyfile_load(path, &kp, &err) == LS_INVALID && strstr(err.detail, "encrypted"),
+	   "keyfile: an encrypted Bittensor wallet file ($NACL) is refused with a reason (%s)", err.detail);
+	ok(ls_keyfile_load(dir, &kp, &err) == LS_ERROR,
+	   "keyfile: a directory is refused as one (%s)", err.detail);
 	write_file(path, "sr25519:12\n");
 	ok(ls_keyfile_load(path, &kp, &err) == LS_INVALID, "keyfile: a short sr25519 seed is refused");
 	unlink(path);

@@ -7,7 +7,8 @@
 // JavaScript one that @polkadot/util-crypto signs with).
 //
 // usage: node sign-request.mjs KEYFILE SS58 METHOD URL [BODYFILE]
-//   SR25519_SIGNER=schnorrkel (default) | scure chooses the sr25519 signer
+//   SR25519_SIGNER=schnorrkel (default) | scure chooses the sr25519 signer;
+//   ALG_LABEL=ed25519|sr25519 puts another alg than the key's into the signature
 // prints the HTTP status on the first line and the response body after it.
 import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
@@ -37,7 +38,9 @@ async function signer() {
   return { alg: 'sr25519', sign: async (data) => Buffer.from(wasm.sr25519Sign(pub, secret, data)) };
 }
 
-const { alg, sign: signBytes } = await signer();
+const { alg: keyAlg, sign: signBytes } = await signer();
+// ALG_LABEL names another alg than the key's (the tests' alg-confusion cases)
+const alg = process.env.ALG_LABEL || keyAlg;
 const body = bodyFile ? readFileSync(bodyFile) : undefined;
 const headers = {};
 const fields = ['@method', '@path', '@query'];
