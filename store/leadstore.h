@@ -536,6 +536,47 @@ ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *report, ls
 	LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
+/* ANS-104 bundles (SPEC §7; ans104.c)                                 */
+
+#define LS_ANS104_ED25519 2   /* the only signature type written and read */
+#define LS_ANS104_MAX_TAGS 128
+struct ls_ans104_tag {
+	const char *name, *value;  /* bytes, not NUL-terminated */
+	size_t name_len, value_len;
+};
+/* A data item's fields; pointers refer to the caller's (or the parsed
+ * buffer's) bytes.  target and anchor are NULL when absent. */
+struct ls_ans104_item {
+	const uint8_t *owner;              /* 32 bytes: the ed25519 public key */
+	const uint8_t *target, *anchor;
+	uint64_t tag_count;
+	const uint8_t *tags;               /* the Avro-encoded tags */
+	size_t tags_len;
+	const uint8_t *data;
+	size_t data_len;
+	uint8_t signature[64], id[32];     /* set by write and parse */
+};
+/* The Avro encoding of tags (no bytes for no tags); out NULL: the size. */
+size_t ls_avro_tags_encode(const struct ls_ans104_tag *tags, size_t n, uint8_t *out);
+/* Decode an Avro tag array strictly, pointing into buf. */
+ls_status ls_avro_tags_decode(const uint8_t *buf, size_t len, struct ls_ans104_tag *tags,
+                              size_t max, size_t *count, ls_err *err) LS_WARN_UNUSED;
+/* SHA-384 deep hash of ["dataitem","1","2",owner,target,anchor,tags,data]. */
+void ls_ans104_deep_hash(const struct ls_ans104_item *it, uint8_t out[48]);
+size_t ls_ans104_item_size(const struct ls_ans104_item *it);
+/* Sign it with the ed25519 key sk (setting signature and id) and write its
+ * ls_ans104_item_size bytes to out. */
+void ls_ans104_item_write(struct ls_ans104_item *it, const uint8_t sk[64], uint8_t *out);
+/* Split len bytes of one data item into its fields (layout only). */
+ls_status ls_ans104_item_parse(const uint8_t *buf, size_t len, struct ls_ans104_item *it,
+                               ls_err *err) LS_WARN_UNUSED;
+/* The tags decode, their count is the header's, the signature verifies. */
+ls_status ls_ans104_item_verify(const struct ls_ans104_item *it, ls_err *err) LS_WARN_UNUSED;
+/* The bundle header's 32-byte little-endian integers. */
+void ls_ans104_le256(uint64_t v, uint8_t out[32]);
+bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v);  /* false: ≥ 2^64 */
+
+/* ------------------------------------------------------------------ */
 /* Transparency log (SPEC §7)                                          */
 
 struct ls_log_head {
