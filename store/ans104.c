@@ -300,3 +300,57 @@ bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v)
 	*v = get_le64(in);
 	return memcmp(in + 8, zero, sizeof zero) == 0;
 }
+
+/* Item i against its (size, id) pair in the header. */
+static ls_status bundle_item(const uint8_t *buf, size_t len, uint64_t i, size_t *offset,
+                             struct ls_ans104_item *it, ls_err *err)
+{
+	const uint8_t *pair = buf + 32 + 64 * i;
+	uint64_t size;
+	if (!ls_ans104_le256_read(pair, &size) || size > len - *offset)
+		return ls_fail(err, LS_INVALID, "bad_bundle", NULL,
+		               "its size runs past the end of the bundle");
+	ls_status s = ls_ans104_item_parse(buf + *offset, (size_t)size, it, err);
+	if (s == LS_OK && memcmp(it->id, pair + 32, 32) != 0)
+		s = ls_fail(err, LS_INVALID, "bad_id", NULL,
+		            "the header's id is not the SHA-256 of its signature");
+	if (s == LS_OK)
+		s = ls_ans104_item_verify(it, err);
+	*offset += (size_t)size;
+	return s;
+}
+
+/* "item N: " before the detail of a failure that concerns item N. */
+static ls_status about_item(ls_status s, uint64_t i, ls_err *err)
+{
+	char why[sizeof err->detail];
+	if (s == LS_OK)
+		return s;
+	snprintf(why, sizeof why, "%s", err->detail);
+	snprintf(err->detail, sizeof err->detail, "item %llu: %.200s", (unsigned long long)i, why);
+	return s;
+}
+
+ls_status ls_ans104_bundle_check(const uint8_t *buf, size_t len, ls_ans104_item_fn each,
+                                 void *ctx, uint64_t *count, ls_err *err)
+{
+	uint64_t n;
+	*count = 0;
+	if (len < 32 || !ls_ans104_le256_read(buf, &n) || n > (len - 32) / 64)
+		return ls_fail(err, LS_INVALID, "bad_bundle", NULL,
+		               "the item count does not fit in the bundle's %zu bytes", len);
+	size_t offset = 32 + 64 * (size_t)n;
+	for (uint64_t i = 0; i < n; i++) {
+		struct ls_ans104_item it;
+		ls_status s = bundle_item(buf, len, i, &offset, &it, err);
+		if (s == LS_OK && each)
+			s = each(ctx, i, &it, err);
+		if (s != LS_OK)
+			return about_item(s, i, err);
+	}
+	if (offset != len)
+		return ls_fail(err, LS_INVALID, "bad_bundle", NULL,
+		               "the items' sizes add up to %zu bytes, the bundle has %zu", offset, len);
+	*count = n;
+	return LS_OK;
+}

@@ -572,6 +572,14 @@ ls_status ls_ans104_item_parse(const uint8_t *buf, size_t len, struct ls_ans104_
                                ls_err *err) LS_WARN_UNUSED;
 /* The tags decode, their count is the header's, the signature verifies. */
 ls_status ls_ans104_item_verify(const struct ls_ans104_item *it, ls_err *err) LS_WARN_UNUSED;
+/* Check a whole bundle strictly: the count and the sizes add up to len,
+ * each header id is the SHA-256 of its item's signature, and each item
+ * parses and verifies; then each(ctx, index, item) may check more (NULL:
+ * nothing).  The first failure is returned, its detail naming the item. */
+typedef ls_status (*ls_ans104_item_fn)(void *ctx, uint64_t index,
+                                       const struct ls_ans104_item *it, ls_err *err);
+ls_status ls_ans104_bundle_check(const uint8_t *buf, size_t len, ls_ans104_item_fn each,
+                                 void *ctx, uint64_t *count, ls_err *err) LS_WARN_UNUSED;
 /* The bundle header's 32-byte little-endian integers. */
 void ls_ans104_le256(uint64_t v, uint8_t out[32]);
 bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v);  /* false: ≥ 2^64 */

@@ -68,6 +68,9 @@ static void build(json_t *v, const uint8_t sk[64], const uint8_t pk[32], struct 
 	ls_ans104_item_write(&x->it, sk, x->bytes);
 }
 
+static uint8_t bundle[32 + 3 * 64 + 3 * MAX_ITEM];
+static size_t bundle_len;
+
 static void known_answers(json_t *vec, struct vector_item *items, size_t *count)
 {
 	uint8_t seed[32], pk[32], sk[64];
@@ -99,7 +102,7 @@ static void known_answers(json_t *vec, struct vector_item *items, size_t *count)
 	ok(whole == i, "the whole items are the reference's, byte for byte (%zu of %zu)", whole, i);
 
 	/* the bundle: count, then (size, id) per item, then the items */
-	uint8_t bundle[32 + 3 * 64 + 3 * MAX_ITEM], digest[32];
+	uint8_t digest[32];
 	size_t len = 32 + 64 * i;
 	ls_ans104_le256(i, bundle);
 	for (size_t k = 0; k < i; k++) {
@@ -112,6 +115,73 @@ static void known_answers(json_t *vec, struct vector_item *items, size_t *count)
 	ok(len == (size_t)json_integer_value(json_object_get(vec, "bundle_len")) &&
 	   hex_is(digest, 32, json_string_value(json_object_get(vec, "bundle_sha256_hex"))),
 	   "the whole bundle is the reference's: %zu bytes, the same SHA-256", len);
+	bundle_len = len;
+}
+
+/* A copy of the vectors' bundle, changed by edit, must fail the check
+ * with code, the detail containing `says`. */
+static void bundle_refused(void (*edit)(uint8_t *b, size_t *len), const char *code,
+                           const char *says, const char *what)
+{
+	static uint8_t copy[sizeof bundle + 64];
+	size_t len = bundle_len;
+	uint64_t n;
+	ls_err err = {0};
+	memcpy(copy, bundle, bundle_len);
+	edit(copy, &len);
+	ls_status s = ls_ans104_bundle_check(copy, len, NULL, NULL, &n, &err);
+	ok(s == LS_INVALID && strcmp(err.code, code) == 0 && strstr(err.detail, says),
+	   "bundle %s: refused, %s (%s)", what, code, err.detail);
+}
+
+static void flip_header_id(uint8_t *b, size_t *len) { (void)len; b[32 + 64 + 32 + 5] ^= 1; }
+/* a signature byte flipped, and the header's id made to match it */
+static void flip_signature(uint8_t *b, size_t *len)
+{
+	(void)len;
+	b[32 + 3 * 64 + 10] ^= 1;
+	crypto_hash_sha256(b + 64, b + 32 + 3 * 64 + 2, 64);
+}
+static void flip_data(uint8_t *b, size_t *len) { b[*len - 1] ^= 1; }
+static void append_garbage(uint8_t *b, size_t *len) { memcpy(b + *len, "garbage", 7); *len += 7; }
+static void truncate_end(uint8_t *b, size_t *len) { (void)b; *len -= 1; }
+static void huge_count(uint8_t *b, size_t *len) { (void)len; b[0] = 200; }
+/* items 0 and 1 swapped in the body, the header unchanged */
+static void swap_items(uint8_t *b, size_t *len)
+{
+	uint8_t tmp[2 * MAX_ITEM];
+	uint64_t s0, s1;
+	(void)len;
+	(void)ls_ans104_le256_read(b + 32, &s0);
+	(void)ls_ans104_le256_read(b + 96, &s1);
+	size_t at = 32 + 3 * 64;
+	memcpy(tmp, b + at + s0, s1);
+	memcpy(tmp + s1, b + at, s0);
+	memcpy(b + at, tmp, s0 + s1);
+}
+
+static ls_status count_items(void *ctx, uint64_t index, const struct ls_ans104_item *it, ls_err *err)
+{
+	(void)index, (void)it, (void)err;
+	++*(size_t *)ctx;
+	return LS_OK;
+}
+
+static void bundle_checks(void)
+{
+	uint64_t n;
+	size_t seen = 0;
+	ls_err err = {0};
+	ok(ls_ans104_bundle_check(bundle, bundle_len, count_items, &seen, &n, &err) == LS_OK &&
+	   n == 3 && seen == 3, "the vectors' bundle checks whole: 3 items, each seen once");
+	bundle_refused(flip_header_id, "bad_id", "item 1", "with a header id changed");
+	bundle_refused(flip_signature, "bad_signature", "item 0",
+	               "with a signature byte flipped and its header id to match");
+	bundle_refused(flip_data, "bad_signature", "item 2", "with the last data byte flipped");
+	bundle_refused(swap_items, "bad_item", "item 0", "with two items swapped (sizes no longer fit)");
+	bundle_refused(append_garbage, "bad_bundle", "add up to", "with garbage appended");
+	bundle_refused(truncate_end, "bad_bundle", "item 2", "cut short by one byte");
+	bundle_refused(huge_count, "bad_bundle", "count", "claiming 200 items");
 }
 
 static void parse_back(struct vector_item *items, size_t count)
@@ -214,6 +284,7 @@ int main(void)
 		tap_bail("cannot read ans104.json");
 	known_answers(vec, items, &count);
 	parse_back(items, count);
+	bundle_checks();
 	tamper(items);
 	avro_edges();
 	json_decref(vec);
