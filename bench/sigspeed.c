@@ -74,10 +74,8 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	randombytes_buf(seed, sizeof seed);
-	kp[0].alg = LS_KEY_ED25519;
-	crypto_sign_seed_keypair(kp[0].pk, kp[0].sk, seed);
-	kp[1].alg = LS_KEY_SR25519;
-	ls_sr25519_keypair_from_seed(seed, kp[1].pk, kp[1].sk);
+	ls_keypair_from_seed(LS_KEY_ED25519, seed, &kp[0]);
+	ls_keypair_from_seed(LS_KEY_SR25519, seed, &kp[1]);
 	for (int r = 0; r < rounds; r++)
 		for (int a = 0; a < 2; a++) {
 			v[a][r] = rate(&kp[a], false, seconds);

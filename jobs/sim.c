@@ -109,9 +109,11 @@ struct init_options {
 /* The n-th participant's key algorithm. */
 static enum ls_key_alg party_alg(const struct init_options *o, size_t n)
 {
+	enum ls_key_alg alg = LS_KEY_ED25519;
 	if (strcmp(o->keys, "mixed") == 0)
 		return n % 2 ? LS_KEY_ED25519 : LS_KEY_SR25519;
-	return strcmp(o->keys, "sr25519") == 0 ? LS_KEY_SR25519 : LS_KEY_ED25519;
+	(void)ls_key_alg_from_name(o->keys, &alg);  /* checked on the command line */
+	return alg;
 }
 
 static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast, json_t *neurons)
@@ -282,6 +284,7 @@ int main(int argc, char **argv)
 	struct init_options io = {.miners = 3, .validators = "honest,honest,lazy,late,stale,mismatch,silent",
 	                         .keys = "ed25519"};
 	struct run_options ro = {0};
+	enum ls_key_alg alg;
 	uint64_t v;
 	int c, rc;
 	snprintf(s.terms_hash, sizeof s.terms_hash, "%s",
@@ -296,8 +299,8 @@ int main(int argc, char **argv)
 		else if (c == 'l' && ls_parse_u64(optarg, 100, &v) && v > 0) s.leads_per_miner = (unsigned)v;
 		else if (c == 'e' && ls_parse_u64(optarg, 1000000, &v)) ro.epochs = (unsigned)v;
 		else if (c == 'i' && ls_parse_u64(optarg, 3600, &v)) ro.interval = (double)v;
-		else if (c == 'k' && (strcmp(optarg, "ed25519") == 0 || strcmp(optarg, "sr25519") == 0 ||
-		                      strcmp(optarg, "mixed") == 0)) io.keys = optarg;
+		else if (c == 'k' && (ls_key_alg_from_name(optarg, &alg) || strcmp(optarg, "mixed") == 0))
+			io.keys = optarg;
 		else return usage();
 	}
 	int left = argc - optind;

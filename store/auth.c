@@ -27,11 +27,7 @@ static ls_status require_registered(ls_store *st, struct ls_identity *id, ls_err
 static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls_sig_input *in,
                                     int64_t now, enum ls_key_alg *alg, ls_err *err)
 {
-	if (strcmp(in->alg, "sr25519") == 0)
-		*alg = LS_KEY_SR25519;
-	else if (strcmp(in->alg, "ed25519") == 0)
-		*alg = LS_KEY_ED25519;
-	else
+	if (!ls_key_alg_from_name(in->alg, alg))
 		return ls_fail(err, LS_UNAUTHORIZED, "unknown_alg", "Signature-Input",
 		               "unknown alg \"%s\": use sr25519 or ed25519", in->alg);
 	int64_t skew = cfg->clock_skew;

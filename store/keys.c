@@ -18,6 +18,16 @@ const char *ls_key_alg_name(enum ls_key_alg alg)
 	return alg == LS_KEY_SR25519 ? "sr25519" : "ed25519";
 }
 
+bool ls_key_alg_from_name(const char *name, enum ls_key_alg *alg)
+{
+	for (enum ls_key_alg a = LS_KEY_ED25519; a <= LS_KEY_SR25519; a++)
+		if (strcmp(name, ls_key_alg_name(a)) == 0) {
+			*alg = a;
+			return true;
+		}
+	return false;
+}
+
 void ls_keypair_sign(const struct ls_keypair *kp, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
 	if (kp->alg == LS_KEY_SR25519)
@@ -44,7 +54,7 @@ bool ls_signature_verify(enum ls_key_alg alg, const uint8_t sig[64], const uint8
 	return ls_signature_failure(alg, sig, msg, len, pk) == NULL;
 }
 
-static void keypair_from_seed(enum ls_key_alg alg, const uint8_t seed[32], struct ls_keypair *kp)
+void ls_keypair_from_seed(enum ls_key_alg alg, const uint8_t seed[32], struct ls_keypair *kp)
 {
 	kp->alg = alg;
 	if (alg == LS_KEY_SR25519)
@@ -63,7 +73,7 @@ ls_status ls_keyfile_create(const char *path, enum ls_key_alg alg, uint8_t pk[32
 		return ls_fail(err, errno == EEXIST ? LS_CONFLICT : LS_ERROR, "keyfile", NULL,
 		               "%s: %s", path, strerror(errno));
 	randombytes_buf(seed, sizeof seed);
-	keypair_from_seed(alg, seed, &kp);
+	ls_keypair_from_seed(alg, seed, &kp);
 	memcpy(pk, kp.pk, 32);
 	size_t n = alg == LS_KEY_SR25519 ? strlen(SR25519_PREFIX) : 0;
 	memcpy(text, SR25519_PREFIX, n);
@@ -94,7 +104,7 @@ static ls_status load_wallet_json(const char *path, const char *text, struct ls_
 	ls_status s = LS_INVALID;
 	const char *why = "no \"secretSeed\" of \"0x\" and 64 hex digits";
 	if (seed_hex && strncmp(seed_hex, "0x", 2) == 0 && ls_unhex(seed_hex + 2, seed, 32) == LS_OK) {
-		keypair_from_seed(LS_KEY_SR25519, seed, kp);
+		ls_keypair_from_seed(LS_KEY_SR25519, seed, kp);
 		why = "\"publicKey\" is not the key \"secretSeed\" gives";
 		if (pk_json == NULL || (pk_hex && strncmp(pk_hex, "0x", 2) == 0 &&
 		                       ls_unhex(pk_hex + 2, pk, 32) == LS_OK && memcmp(pk, kp->pk, 32) == 0))
@@ -120,7 +130,7 @@ static ls_status load_seed_text(const char *path, char *text, struct ls_keypair 
 	}
 	ls_status s = ls_unhex(text, seed, 32);
 	if (s == LS_OK)
-		keypair_from_seed(alg, seed, kp);
+		ls_keypair_from_seed(alg, seed, kp);
 	sodium_memzero(seed, sizeof seed);
 	if (s != LS_OK)
 		return ls_fail(err, LS_INVALID, "keyfile", NULL,

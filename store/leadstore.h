@@ -218,8 +218,12 @@ struct ls_keypair {
 	 * SecretKey, scalar ‖ nonce seed */
 	uint8_t sk[64];
 };
-/* "ed25519" or "sr25519": the alg parameter of SPEC §3's signatures. */
+/* "ed25519" or "sr25519": the alg parameter of SPEC §3's signatures;
+ * from_name is its inverse (false for any other name). */
 const char *ls_key_alg_name(enum ls_key_alg alg);
+bool ls_key_alg_from_name(const char *name, enum ls_key_alg *alg);
+/* The key pair of a 32-byte secret seed (for sr25519 a mini secret key). */
+void ls_keypair_from_seed(enum ls_key_alg alg, const uint8_t seed[32], struct ls_keypair *kp);
 /* Sign msg with kp (sr25519 draws its nonce from libsodium's CSPRNG). */
 void ls_keypair_sign(const struct ls_keypair *kp, const uint8_t *msg, size_t len,
                      uint8_t sig[64]);

@@ -47,6 +47,16 @@ static inline int tap_done(void)
 	return tap_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* The path of a published test vector file: LEADGATE_VECTORS (set by
+ * make check) or tests/vectors, then `file`. */
+static inline const char *tap_vector_path(const char *file)
+{
+	static char path[512];
+	const char *dir = getenv("LEADGATE_VECTORS");
+	snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/vectors", file);
+	return path;
+}
+
 /* A fresh temporary directory for a test's store. */
 static inline char *tap_tempdir(void)
 {

@@ -273,13 +273,10 @@ static void avro_edges(void)
 int main(void)
 {
 	static struct vector_item items[3];
-	char path[512];
 	size_t count;
-	const char *dir = getenv("LEADGATE_VECTORS");
 	if (sodium_init() < 0)
 		tap_bail("sodium_init");
-	snprintf(path, sizeof path, "%s/ans104.json", dir ? dir : "tests/vectors");
-	json_t *vec = json_load_file(path, 0, NULL);
+	json_t *vec = json_load_file(tap_vector_path("ans104.json"), 0, NULL);
 	if (vec == NULL || json_array_size(json_object_get(vec, "items")) != 3)
 		tap_bail("cannot read ans104.json");
 	known_answers(vec, items, &count);

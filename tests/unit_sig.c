@@ -186,10 +186,7 @@ static void digests(void)
 
 static void ed25519_vectors(void)
 {
-	char path[512];
-	const char *dir = getenv("LEADGATE_VECTORS");
-	snprintf(path, sizeof path, "%s/signatures.json", dir ? dir : "tests/vectors");
-	json_t *v = json_load_file(path, 0, NULL), *item;
+	json_t *v = json_load_file(tap_vector_path("signatures.json"), 0, NULL), *item;
 	size_t i, agree = 0;
 	if (v == NULL)
 		tap_bail("cannot read signatures.json");

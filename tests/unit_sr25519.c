@@ -10,12 +10,6 @@
 #include "leadstore.h"
 #include "merlin.h"
 
-static const char *vectors_dir(void)
-{
-	const char *dir = getenv("LEADGATE_VECTORS");
-	return dir ? dir : "tests/vectors";
-}
-
 static bool unhex_alloc(const char *hex, uint8_t **out, size_t *len)
 {
 	*len = hex ? strlen(hex) / 2 : 0;
@@ -63,9 +57,9 @@ static bool strobe_op(struct ls_strobe *s, json_t *op, bool *matches)
 
 static void strobe_vectors(const char *file)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/strobe/%s", vectors_dir(), file);
-	json_t *v = json_load_file(path, 0, NULL), *op;
+	char name[128];
+	snprintf(name, sizeof name, "strobe/%s", file);
+	json_t *v = json_load_file(tap_vector_path(name), 0, NULL), *op;
 	if (v == NULL || json_integer_value(json_object_get(v, "security")) != 128)
 		tap_bail("cannot read a STROBE-128 vector file");
 	json_t *ops = json_object_get(v, "operations");
@@ -134,9 +128,7 @@ static void merlin_vectors(void)
  * and verification agrees with "valid". */
 static void sr25519_vectors(void)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/signatures.json", vectors_dir());
-	json_t *v = json_load_file(path, 0, NULL), *item;
+	json_t *v = json_load_file(tap_vector_path("signatures.json"), 0, NULL), *item;
 	size_t i, agree = 0, keys = 0, valid = 0, marker = 0;
 	if (v == NULL)
 		tap_bail("cannot read signatures.json");

@@ -6,10 +6,7 @@
 
 static json_t *load_vectors(void)
 {
-	char path[512];
-	const char *dir = getenv("LEADGATE_VECTORS");
-	snprintf(path, sizeof path, "%s/signatures.json", dir ? dir : "tests/vectors");
-	json_t *v = json_load_file(path, 0, NULL);
+	json_t *v = json_load_file(tap_vector_path("signatures.json"), 0, NULL);
 	if (v == NULL)
 		tap_bail("cannot read signatures.json (set LEADGATE_VECTORS)");
 	return v;
