@@ -4,6 +4,7 @@
  * headers every response carries.  Works the same under FastCGI and CGI.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,9 @@ static void problem(struct response *res, int status, const char *title, const l
 	res->content_type = "application/problem+json";
 	res->cache_control = "no-store";
 	res->etag[0] = '\0';
+	if (res->fd >= 0)
+		close(res->fd);
+	res->fd = -1;
 	/* out of memory: RFC 9457's "about:blank" still says what happened */
 	res->body = res->owned ? res->owned : "{\"type\":\"about:blank\"}";
 	res->len = strlen(res->body);
@@ -117,13 +121,26 @@ static void json_body(struct response *res, const void *body, size_t len, const 
 		body_etag(body, len, res->etag);
 }
 
-void http_public_json(struct request *req, struct response *res, const void *body,
-                      size_t len, const char *etag)
+static const char *public_cache_control(struct request *req)
 {
 	static char cache_control[48];
 	snprintf(cache_control, sizeof cache_control, "public, max-age=%u",
 	         ls_store_config(req->st)->public_max_age);
-	json_body(res, body, len, etag, cache_control);
+	return cache_control;
+}
+
+void http_public_json(struct request *req, struct response *res, const void *body,
+                      size_t len, const char *etag)
+{
+	json_body(res, body, len, etag, public_cache_control(req));
+}
+
+void http_public_file(struct request *req, struct response *res, int fd, size_t len,
+                      const char *etag)
+{
+	json_body(res, NULL, len, etag, public_cache_control(req));
+	res->content_type = "application/octet-stream";
+	res->fd = fd;
 }
 
 void http_private_cached(struct response *res, const struct ls_body *b)
@@ -189,6 +206,26 @@ static const char *reason_phrase(int status)
 	}
 }
 
+/* A file body in pieces, never whole in memory.  A read failing midway
+ * leaves the body short of its Content-Length, which clients detect. */
+static void send_file(struct request *req, int fd, size_t len)
+{
+	char buf[64 * 1024];
+	for (size_t sent = 0; sent < len;) {
+		size_t want = len - sent < sizeof buf ? len - sent : sizeof buf;
+		ssize_t got = read(fd, buf, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			fprintf(stderr, "leadgate: a file body ended at %zu of %zu bytes: %s\n", sent, len,
+			        got < 0 ? strerror(errno) : "end of file");
+			return;
+		}
+		io_write(req->io, buf, (size_t)got);
+		sent += (size_t)got;
+	}
+}
+
 static void send_response(struct request *req, struct response *res)
 {
 	char head[1024];
@@ -204,11 +241,16 @@ static void send_response(struct request *req, struct response *res)
 		n += snprintf(head + n, sizeof head - (size_t)n, "ETag: \"%s\"\r\n", res->etag);
 	if (!not_modified)
 		n += snprintf(head + n, sizeof head - (size_t)n,
-		              "Content-Type: %s; charset=utf-8\r\nContent-Length: %zu\r\n",
-		              res->content_type ? res->content_type : "application/json", res->len);
+		              "Content-Type: %s%s\r\nContent-Length: %zu\r\n",
+		              res->content_type ? res->content_type : "application/json",
+		              res->fd >= 0 ? "" : "; charset=utf-8", res->len);
 	n += snprintf(head + n, sizeof head - (size_t)n, "X-Content-Type-Options: nosniff\r\n\r\n");
 	io_write(req->io, head, (size_t)n);
-	if (!not_modified && strcmp(req->method, "HEAD") != 0)
+	if (not_modified || strcmp(req->method, "HEAD") == 0)
+		return;
+	if (res->fd >= 0)
+		send_file(req, res->fd, res->len);
+	else
 		io_write(req->io, res->body, res->len);
 }
 
@@ -290,7 +332,7 @@ static bool authenticate(struct request *req, struct response *res)
 void http_serve(struct http_io *io, ls_store *st)
 {
 	struct request req = {.io = io, .st = st, .now = (int64_t)time(NULL)};
-	struct response res = {.status = 500};
+	struct response res = {.status = 500, .fd = -1};
 	char allow[64];
 	if (parse_target(&req, &res)) {
 		const struct route *r = route_find(req.method, req.path, req.param, sizeof req.param, allow,
@@ -313,6 +355,8 @@ void http_serve(struct http_io *io, ls_store *st)
 		req.method = "GET";
 	send_response(&req, &res);
 	ls_reader_end(res.rd);
+	if (res.fd >= 0)
+		close(res.fd);
 	free(res.owned);
 	free(req.body);
 	free(req.query_buf);

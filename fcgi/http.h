@@ -36,6 +36,8 @@ struct response {
 	const void *body;            /* borrowed from rd or owned */
 	size_t len;
 	char *owned;                 /* freed after sending */
+	int fd;                      /* >= 0: len bytes of this file are the
+	                              * body, sent in pieces; closed after */
 	ls_reader *rd;               /* ended after sending */
 	char extra[256];             /* more header lines, each ending "\r\n" */
 };
@@ -52,6 +54,10 @@ void http_problem_status(struct response *res, ls_status status, const char *cod
 void http_public_json(struct request *req, struct response *res, const void *body,
                       size_t len, const char *etag);
 void http_private_json(struct response *res, int status, char *owned_body);
+/* A public binary body of len bytes read from fd as it is sent, with its
+ * strong ETag. */
+void http_public_file(struct request *req, struct response *res, int fd, size_t len,
+                      const char *etag);
 /* A private body sent from the store's map with its ETag (304 on
  * If-None-Match) and Cache-Control: private, no-store. */
 void http_private_cached(struct response *res, const struct ls_body *b);

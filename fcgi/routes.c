@@ -13,6 +13,8 @@ static void post_leads(struct request *req, struct response *res);
 static void get_lead(struct request *req, struct response *res);
 static void get_participants(struct request *req, struct response *res);
 static void get_log(struct request *req, struct response *res);
+static void get_log_bundles(struct request *req, struct response *res);
+static void get_log_bundle(struct request *req, struct response *res);
 static void get_healthz(struct request *req, struct response *res);
 static void get_epoch_leads(struct request *req, struct response *res);
 static void post_epoch_commit(struct request *req, struct response *res);
@@ -31,6 +33,8 @@ static const struct route routes[] = {
 	{"GET", "/v1/leads/{}", AUTH_SIGNED, get_lead},
 	{"GET", "/v1/participants", AUTH_PUBLIC, get_participants},
 	{"GET", "/v1/log", AUTH_PUBLIC, get_log},
+	{"GET", "/v1/log/bundles", AUTH_PUBLIC, get_log_bundles},
+	{"GET", "/v1/log/bundles/{}", AUTH_PUBLIC, get_log_bundle},
 	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
 };
 
@@ -245,9 +249,10 @@ static void get_participants(struct request *req, struct response *res)
 	http_public_json(req, res, b.data, b.len, b.etag);
 }
 
-/* Query parameters of GET /v1/log: after=SEQ, limit=N, nothing else. */
-static bool log_params(struct request *req, struct response *res, uint64_t *after,
-                       uint64_t *limit)
+/* Query parameters of a page (GET /v1/log, /v1/log/bundles): after=N,
+ * limit=1..log_page_max, nothing else. */
+static bool page_params(struct request *req, struct response *res, uint64_t *after,
+                        uint64_t *limit)
 {
 	unsigned max = ls_store_config(req->st)->log_page_max;
 	char q[256];
@@ -273,7 +278,7 @@ static bool log_params(struct request *req, struct response *res, uint64_t *afte
 		}
 		if (!ok) {
 			ls_fail(&err, LS_INVALID, "bad_query", kv,
-			        "the log takes after=<seq> and limit=<1..%u>", max);
+			        "%s takes after=<n> and limit=<1..%u>", req->path, max);
 			http_problem(res, &err);
 			return false;
 		}
@@ -287,12 +292,45 @@ static void get_log(struct request *req, struct response *res)
 	char *body = NULL;
 	size_t len = 0;
 	ls_err err = {0};
-	if (!log_params(req, res, &after, &limit) || !begin_read(req, res))
+	if (!page_params(req, res, &after, &limit) || !begin_read(req, res))
 		return;
 	if (ls_log_page(res->rd, after, (unsigned)limit, &body, &len, &err) != LS_OK)
 		return http_problem(res, &err);
 	res->owned = body;
 	http_public_json(req, res, body, len, NULL);
+}
+
+static void get_log_bundles(struct request *req, struct response *res)
+{
+	uint64_t after, limit;
+	char *body = NULL;
+	size_t len = 0;
+	ls_err err = {0};
+	if (!page_params(req, res, &after, &limit) || !begin_read(req, res))
+		return;
+	if (ls_bundles_list(res->rd, after, (unsigned)limit, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	res->owned = body;
+	http_public_json(req, res, body, len, NULL);
+}
+
+static bool epoch_param(struct request *req, struct response *res, uint64_t *epoch);
+
+/* The bundle's bytes, read from its file as they are sent. */
+static void get_log_bundle(struct request *req, struct response *res)
+{
+	uint64_t epoch;
+	struct ls_bundle_info info;
+	char hex[65];
+	int fd;
+	ls_err err = {0};
+	if (!epoch_param(req, res, &epoch) || !begin_read(req, res))
+		return;
+	if (ls_bundle_open(res->rd, epoch, &info, &fd, &err) != LS_OK)
+		return http_problem(res, &err);
+	ls_hex(info.sha256, 32, hex);
+	hex[16] = '\0';
+	http_public_file(req, res, fd, (size_t)info.size, hex);
 }
 
 static void get_healthz(struct request *req, struct response *res)
@@ -307,7 +345,7 @@ static void get_healthz(struct request *req, struct response *res)
 		return http_problem_status(res, LS_UNAVAILABLE, "store_unreadable",
 		                           "the store could not be read");
 	json_t *jobs = json_object();
-	static const char *const job_names[] = {"sync", "prefetch", "close", "prune"};
+	static const char *const job_names[] = {"sync", "prefetch", "close", "bundle", "prune"};
 	for (size_t i = 0; i < sizeof job_names / sizeof *job_names; i++)
 		json_object_set_new(jobs, job_names[i],
 		                    json_integer((json_int_t)ls_job_last_run(req->st, job_names[i])));

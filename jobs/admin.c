@@ -14,6 +14,10 @@
  *                            print an epoch's signed body from the store
  *   verify-signed FILE ADDRESS
  *                            check a signed results or weights body
+ *   verify-bundle FILE [PREVIOUS]
+ *                            check an ANS-104 bundle of the log strictly
+ *   bundle-item EPOCH OUT    the data item carrying EPOCH's bundle, for
+ *                            upload to a bundler (admin_bundle.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
+#include "admin.h"
 #include "job.h"
 
 static int usage(void)
@@ -35,7 +40,8 @@ static int usage(void)
 	        "       leadgate-admin sign --key FILE [--created T] [--expires T] [--nonce N]\n"
 	        "                           [--label L] METHOD URL [BODYFILE]\n"
 	        "       leadgate-admin published EPOCH results|weights\n"
-	        "       leadgate-admin verify-signed FILE ADDRESS\n");
+	        "       leadgate-admin verify-signed FILE ADDRESS\n"
+	        "       leadgate-admin verify-bundle FILE [PREVIOUS] | bundle-item EPOCH OUT\n");
 	return EXIT_FAILURE;
 }
 
@@ -326,5 +332,9 @@ int main(int argc, char **argv)
 		return cmd_published(argv[2], argv[3]);
 	if (strcmp(cmd, "verify-signed") == 0 && argc == 4)
 		return cmd_verify_signed(argv[2], argv[3]);
+	if (strcmp(cmd, "verify-bundle") == 0 && (argc == 3 || argc == 4))
+		return admin_verify_bundle(argv[2], argc == 4 ? argv[3] : NULL);
+	if (strcmp(cmd, "bundle-item") == 0 && argc == 4)
+		return admin_bundle_item(argv[2], argv[3]);
 	return usage();
 }

@@ -22,18 +22,11 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	job_start(&job, "leadgate-close", "close", 0);
-	const char *key = ls_store_config(job.st)->gateway_key;
-	ls_status s = ls_keyfile_load(key, &gw, &err);
-	if (s == LS_OK && gw.alg != LS_KEY_ED25519)
-		s = ls_fail(&err, LS_INVALID, "keyfile", NULL,
-		            "%s is an sr25519 key; the gateway signs with ed25519", key);
-	if (s != LS_OK) {
-		fprintf(stderr, "leadgate-close: the gateway key: %s (create it with leadgate-admin keygen --gateway)\n",
-		        err.detail);
+	if (!job_gateway_key(job.st, job.prog, &gw)) {
 		job_finish(&job);
 		return EXIT_FAILURE;
 	}
-	s = ls_epochs_close(job.st, (int64_t)time(NULL), gw.sk, &r, &err);
+	ls_status s = ls_epochs_close(job.st, (int64_t)time(NULL), gw.sk, &r, &err);
 	sodium_memzero(&gw, sizeof gw);
 	if (r.closed)
 		printf("leadgate-close: %zu epoch(s) closed up to %llu: %zu approved, %zu denied, %zu requeued\n",

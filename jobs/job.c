@@ -42,6 +42,20 @@ void job_finish(struct job *job)
 	ls_close(job->st);
 }
 
+bool job_gateway_key(const ls_store *st, const char *prog, struct ls_keypair *kp)
+{
+	ls_err err = {0};
+	const char *key = ls_store_config(st)->gateway_key;
+	ls_status s = ls_keyfile_load(key, kp, &err);
+	if (s == LS_OK && kp->alg != LS_KEY_ED25519)
+		s = ls_fail(&err, LS_INVALID, "keyfile", NULL,
+		            "%s is an sr25519 key; the gateway signs with ed25519", key);
+	if (s != LS_OK)
+		fprintf(stderr, "%s: the gateway key: %s (create it with leadgate-admin keygen --gateway)\n",
+		        prog, err.detail);
+	return s == LS_OK;
+}
+
 char *job_read_file(const char *path, size_t max, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");

@@ -20,6 +20,9 @@ void job_finish(struct job *job);
 void job_succeeded(struct job *job);
 /* Print "prog: detail" to stderr (details name their field). */
 void job_error(const struct job *job, const ls_err *err);
+/* The gateway's key (gateway_key, always ed25519); false after saying
+ * why on stderr. */
+bool job_gateway_key(const ls_store *st, const char *prog, struct ls_keypair *kp);
 /* Read a whole file ("-" for stdin), at most max bytes; NULL on failure. */
 char *job_read_file(const char *path, size_t max, size_t *len);
 

@@ -130,33 +130,62 @@ static void sha384(const void *a, size_t alen, const void *b, size_t blen, uint8
 	sha384_digest(&h, SHA384_DIGEST_SIZE, out);
 }
 
-/* a blob: SHA-384(SHA-384("blob" ‖ decimal length) ‖ SHA-384(bytes)) */
-static void deep_hash_blob(const void *p, size_t len, uint8_t out[48])
+/* a blob: SHA-384(SHA-384("blob" ‖ decimal length) ‖ SHA-384(bytes)),
+ * the bytes' own hash given or computed */
+static void deep_hash_blob(const void *p, size_t len, const uint8_t *bytes_hash,
+                           uint8_t out[48])
 {
 	char tag[32];
 	uint8_t pair[96];
 	int n = snprintf(tag, sizeof tag, "blob%zu", len);
 	sha384(tag, (size_t)n, NULL, 0, pair);
-	sha384(p, len, NULL, 0, pair + 48);
+	if (bytes_hash)
+		memcpy(pair + 48, bytes_hash, 48);
+	else
+		sha384(p, len, NULL, 0, pair + 48);
 	sha384(pair, sizeof pair, NULL, 0, out);
+}
+
+/* A list: acc = SHA-384("list" ‖ count), then acc = SHA-384(acc ‖ child)
+ * for each child; the shared parts come first, so writers keep the value
+ * after them (ls_ans104_prefix). */
+enum { ITEM_PARTS = 8, SHARED_PARTS = 6 };
+
+static void deep_hash_step(uint8_t acc[96], const void *p, size_t len, const uint8_t *hash)
+{
+	deep_hash_blob(p ? p : "", len, hash, acc + 48);
+	sha384(acc, 96, NULL, 0, acc);
+}
+
+static void deep_hash_shared(const struct ls_ans104_item *it, uint8_t acc[96])
+{
+	char tag[16];
+	int n = snprintf(tag, sizeof tag, "list%d", ITEM_PARTS);
+	sha384(tag, (size_t)n, NULL, 0, acc);
+	deep_hash_step(acc, "dataitem", 8, NULL);
+	deep_hash_step(acc, "1", 1, NULL);
+	deep_hash_step(acc, "2", 1, NULL);
+	deep_hash_step(acc, it->owner, 32, NULL);
+	deep_hash_step(acc, it->target, it->target ? 32 : 0, NULL);
+	deep_hash_step(acc, it->anchor, it->anchor ? 32 : 0, NULL);
+}
+
+void ls_ans104_prefix(const uint8_t owner[32], uint8_t out[48])
+{
+	uint8_t acc[96];
+	deep_hash_shared(&(struct ls_ans104_item){.owner = owner}, acc);
+	memcpy(out, acc, 48);
 }
 
 void ls_ans104_deep_hash(const struct ls_ans104_item *it, uint8_t out[48])
 {
-	const struct { const void *p; size_t len; } parts[] = {
-		{"dataitem", 8}, {"1", 1}, {"2", 1}, {it->owner, 32},
-		{it->target, it->target ? 32 : 0}, {it->anchor, it->anchor ? 32 : 0},
-		{it->tags, it->tags_len}, {it->data, it->data_len}};
-	enum { N = sizeof parts / sizeof parts[0] };
-	char tag[16];
 	uint8_t acc[96];
-	/* a list: acc = SHA-384("list" ‖ count), then acc = SHA-384(acc ‖ child) */
-	int n = snprintf(tag, sizeof tag, "list%d", N);
-	sha384(tag, (size_t)n, NULL, 0, acc);
-	for (size_t i = 0; i < N; i++) {
-		deep_hash_blob(parts[i].p ? parts[i].p : "", parts[i].len, acc + 48);
-		sha384(acc, sizeof acc, NULL, 0, acc);
-	}
+	if (it->prefix)
+		memcpy(acc, it->prefix, 48);
+	else
+		deep_hash_shared(it, acc);
+	deep_hash_step(acc, it->tags, it->tags_len, NULL);
+	deep_hash_step(acc, it->data, it->data_len, it->data_sha384);
 	memcpy(out, acc, 48);
 }
 
@@ -193,12 +222,16 @@ static uint8_t *put_optional(uint8_t *p, const uint8_t *field)
 	return p;
 }
 
-void ls_ans104_item_write(struct ls_ans104_item *it, const uint8_t sk[64], uint8_t *out)
+void ls_ans104_item_sign(struct ls_ans104_item *it, const uint8_t sk[64])
 {
 	uint8_t hash[48];
 	ls_ans104_deep_hash(it, hash);
 	crypto_sign_detached(it->signature, NULL, hash, sizeof hash, sk);
 	crypto_hash_sha256(it->id, it->signature, 64);
+}
+
+size_t ls_ans104_item_head(const struct ls_ans104_item *it, uint8_t *out)
+{
 	uint8_t *p = out;
 	put_le(p, LS_ANS104_ED25519, 2);
 	memcpy(p + 2, it->signature, 64);
@@ -207,8 +240,17 @@ void ls_ans104_item_write(struct ls_ans104_item *it, const uint8_t sk[64], uint8
 	p = put_optional(p, it->anchor);
 	put_le(p, it->tag_count, 8);
 	put_le(p + 8, it->tags_len, 8);
-	memcpy(p + 16, it->tags, it->tags_len);
-	memcpy(p + 16 + it->tags_len, it->data, it->data_len);
+	if (it->tags_len)
+		memcpy(p + 16, it->tags, it->tags_len);
+	return (size_t)(p + 16 - out) + it->tags_len;
+}
+
+void ls_ans104_item_write(struct ls_ans104_item *it, const uint8_t sk[64], uint8_t *out)
+{
+	ls_ans104_item_sign(it, sk);
+	size_t head = ls_ans104_item_head(it, out);
+	if (it->data_len)
+		memcpy(out + head, it->data, it->data_len);
 }
 
 static ls_status bad_item(ls_err *err, const char *what)

@@ -82,6 +82,7 @@ static const struct key_def keys[] = {
 	U32(log_page_max, 1, 100000),
 	U32(public_max_age, 0, 86400),
 	{"gateway_key", K_PATH, offsetof(struct ls_config, gateway_key), 1, LS_PATH_MAX - 1},
+	{"bundle_dir", K_PATH, offsetof(struct ls_config, bundle_dir), 1, LS_PATH_MAX - 1},
 	U32(min_reveals, 1, 100000),
 	U32(eligibility_percent, 0, 100),
 	U32(keep_vote_epochs, 1, 1000),

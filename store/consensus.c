@@ -174,8 +174,11 @@ static ls_status close_write(struct ls_txn *t, void *vctx)
 	ls_epoch_cache_name(name, "weights", c->epoch);
 	if (s == LS_OK)
 		s = ls_cache_put(t, name, c->weights, c->weights_len);
+	uint64_t last_seq = 0;
 	if (s == LS_OK)
-		s = ls_log_append(t, c->epoch, "WEIGHTS", c->weights_log, NULL);
+		s = ls_log_append(t, c->epoch, "WEIGHTS", c->weights_log, &last_seq);
+	if (s == LS_OK)
+		s = lt_bundle_due(t, c->epoch, last_seq);
 	ep.state = EPOCH_CLOSED;
 	return s == LS_OK ? lt_epoch_write(t, c->epoch, &ep) : s;
 }

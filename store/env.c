@@ -23,7 +23,7 @@ static const char *const db_names[DB__MAX] = {
 	[DB_CACHE] = "cache",     [DB_MGHIST] = "metagraph_history",
 	[DB_EPOCHS] = "epochs",   [DB_ASSIGNED] = "assigned",
 	[DB_COMMITS] = "commits", [DB_REVEALS] = "reveals",
-	[DB_APPROVED] = "approved",
+	[DB_APPROVED] = "approved", [DB_BUNDLES] = "bundles",
 };
 
 #define LS_MAX_RETRIES 12
@@ -91,11 +91,12 @@ static int schema_read(ls_store *st, MDB_txn *txn, bool create, uint32_t *schema
 /* Schema 1 -> 2 adds the epoch pipeline's databases, empty: a store of
  * schema 1 has never assigned an epoch.  2 -> 3 drops "nonces": the replay
  * store moved to an environment of its own (replay.c), and its entries
- * only matter for clock_skew seconds anyway. */
+ * only matter for clock_skew seconds anyway.  3 -> 4 adds the bundles,
+ * each epoch closed so far due. */
 static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 {
 	MDB_dbi dbi;
-	for (int i = DB_FIRST_OF_SCHEMA2; i < DB__MAX && *schema < 2; i++) {
+	for (int i = DB_FIRST_OF_SCHEMA2; i <= DB_LAST_OF_SCHEMA2 && *schema < 2; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
 		if (rc)
 			return rc;
@@ -105,6 +106,18 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 		if (rc == 0)
 			rc = mdb_drop(txn, dbi, 1);
 		if (rc && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	if (*schema < 4) {
+		MDB_dbi log, epochs, bundles;
+		int rc = mdb_dbi_open(txn, db_names[DB_LOG], 0, &log);
+		if (rc == 0)
+			rc = mdb_dbi_open(txn, db_names[DB_EPOCHS], 0, &epochs);
+		if (rc == 0)
+			rc = mdb_dbi_open(txn, db_names[DB_BUNDLES], MDB_CREATE, &bundles);
+		if (rc == 0)
+			rc = ls_bundles_backfill(txn, log, epochs, bundles);
+		if (rc)
 			return rc;
 	}
 	*schema = LS_SCHEMA_VERSION;

@@ -29,9 +29,12 @@ enum ls_db {
 	DB_COMMITS,   /* be64 epoch ‖ hotkey[32] -> commit record (votes.c) */
 	DB_REVEALS,   /* be64 epoch ‖ hotkey[32] -> reveal record (votes.c) */
 	DB_APPROVED,  /* lead_id[16] -> fmt ‖ be64 epoch ‖ score_e4 u32 */
+	/* schema 4: transparency-log bundles */
+	DB_BUNDLES,   /* be64 epoch -> struct bundle_rec (bundle.c) */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
+#define DB_LAST_OF_SCHEMA2 DB_APPROVED
 
 struct ls_store {
 	MDB_env *env;
@@ -198,6 +201,14 @@ ls_status ls_window_refuse(ls_err *err, const char *code, const char *what, uint
  * ,"signature":"<hex ed25519 of P>" added before its closing brace.  New
  * string. */
 char *ls_signed_body(json_t *payload, const uint8_t sk[64], size_t *len);
+
+/* Bundles (bundle.c).  Closing epoch E records the seq of its last
+ * entry; E's bundle holds the log from the entry after the previous
+ * bundle's last through that one. */
+ls_status lt_bundle_due(struct ls_txn *t, uint64_t epoch, uint64_t last_seq);
+/* Schema 3 -> 4: a due record for every epoch already closed, found from
+ * its WEIGHTS entry (one pass over the log, once). */
+int ls_bundles_backfill(MDB_txn *txn, MDB_dbi log, MDB_dbi epochs, MDB_dbi bundles);
 
 /* A metagraph as it stood at some block, neurons sorted by hotkey. */
 struct ls_metagraph {

@@ -90,6 +90,7 @@ struct ls_config {
 	unsigned log_page_max;       /* most entries one GET /v1/log returns */
 	unsigned public_max_age;     /* Cache-Control max-age of public reads */
 	char gateway_key[LS_PATH_MAX]; /* the gateway's ed25519 seed file */
+	char bundle_dir[LS_PATH_MAX];  /* ANS-104 bundles; "" = store_dir/bundles */
 	unsigned min_reveals;        /* reveals a lead needs to be approved (1) */
 	unsigned eligibility_percent;/* agreement a validator needs (10) */
 	unsigned keep_vote_epochs;   /* epochs of votes kept by prune (2) */
@@ -109,7 +110,7 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 3u
+#define LS_SCHEMA_VERSION 4u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -558,6 +559,11 @@ struct ls_ans104_item {
 	size_t tags_len;
 	const uint8_t *data;
 	size_t data_len;
+	/* Shortcuts for writers (NULL: computed): the deep hash so far over
+	 * the parts that every item of one owner without target and anchor
+	 * shares (ls_ans104_prefix), and the SHA-384 of data when the data is
+	 * too large to hold (then only the head is written from the item). */
+	const uint8_t *prefix, *data_sha384;
 	uint8_t signature[64], id[32];     /* set by write and parse */
 };
 /* The Avro encoding of tags (no bytes for no tags); out NULL: the size. */
@@ -567,9 +573,14 @@ ls_status ls_avro_tags_decode(const uint8_t *buf, size_t len, struct ls_ans104_t
                               size_t max, size_t *count, ls_err *err) LS_WARN_UNUSED;
 /* SHA-384 deep hash of ["dataitem","1","2",owner,target,anchor,tags,data]. */
 void ls_ans104_deep_hash(const struct ls_ans104_item *it, uint8_t out[48]);
+/* The deep hash after "dataitem", "1", "2", owner, no target, no anchor. */
+void ls_ans104_prefix(const uint8_t owner[32], uint8_t out[48]);
 size_t ls_ans104_item_size(const struct ls_ans104_item *it);
-/* Sign it with the ed25519 key sk (setting signature and id) and write its
- * ls_ans104_item_size bytes to out. */
+/* Sign it with the ed25519 key sk: set signature and id. */
+void ls_ans104_item_sign(struct ls_ans104_item *it, const uint8_t sk[64]);
+/* Write a signed item's bytes before its data; the number written. */
+size_t ls_ans104_item_head(const struct ls_ans104_item *it, uint8_t *out);
+/* Sign it and write its ls_ans104_item_size bytes to out. */
 void ls_ans104_item_write(struct ls_ans104_item *it, const uint8_t sk[64], uint8_t *out);
 /* Split len bytes of one data item into its fields (layout only). */
 ls_status ls_ans104_item_parse(const uint8_t *buf, size_t len, struct ls_ans104_item *it,
@@ -589,6 +600,60 @@ void ls_ans104_le256(uint64_t v, uint8_t out[32]);
 bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v);  /* false: ≥ 2^64 */
 
 /* ------------------------------------------------------------------ */
+/* The log's bundles (SPEC §7; bundle.c).  The bundle of a closed epoch
+ * E holds the log from the entry after the previous bundle's last
+ * through the entry that closed E, one data item per entry, signed with
+ * the gateway key; its id is the id of the data item that carries it to
+ * a bundler (tags Bundle-Format: binary, Bundle-Version: 2.0.0). */
+
+struct ls_bundle_info {
+	uint64_t epoch, first_seq, last_seq, count, size;
+	int64_t written_at;
+	uint8_t id[32], sha256[32];
+};
+struct ls_bundle_report {
+	size_t written;
+	uint64_t last_epoch, items, bytes;
+};
+/* leadgate-bundle: every closed epoch's bundle not yet written, oldest
+ * first: the file synced and renamed into bundle_dir, then recorded with
+ * a BUNDLE_WRITTEN entry in one write transaction. */
+ls_status ls_bundles_write(ls_store *st, const uint8_t gateway_sk[64], int64_t now,
+                           struct ls_bundle_report *r, ls_err *err) LS_WARN_UNUSED;
+/* epoch's written bundle; 404 no_bundle otherwise. */
+ls_status ls_bundle_get(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *out,
+                        ls_err *err) LS_WARN_UNUSED;
+/* The same with its file open for reading (*fd, to close). */
+ls_status ls_bundle_open(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *out, int *fd,
+                         ls_err *err) LS_WARN_UNUSED;
+void ls_bundle_path(const ls_store *st, uint64_t epoch, char out[LS_PATH_MAX + 64]);
+/* The written bundles of epochs after `after`, at most limit, as the body
+ * of GET /v1/log/bundles: {"bundles":[...],"next_after":E}; *body new. */
+ls_status ls_bundles_list(ls_reader *rd, uint64_t after, unsigned limit, char **body,
+                          size_t *len, ls_err *err) LS_WARN_UNUSED;
+/* Write the data item that carries epoch's bundle to out_fd, signed with
+ * sk, which must be the key that wrote the bundle. */
+ls_status ls_bundle_carrier(ls_reader *rd, uint64_t epoch, const uint8_t sk[64], int out_fd,
+                            ls_err *err) LS_WARN_UNUSED;
+
+struct ls_bundle_summary {
+	uint64_t count, first_seq, last_seq, first_epoch, last_epoch;
+	uint8_t owner[32];
+	uint8_t first_prev[32];  /* item 0's Prev-Hash */
+	uint8_t last_hash[32];   /* the hash of the last item's entry */
+};
+/* A bundle as leadgate writes it, strictly: the ANS-104 layout and every
+ * signature (ls_ans104_bundle_check), one owner, the six tags, each data
+ * a canonical log entry that its tags describe, and the hash chain from
+ * item to item (seq 1 starts from the zero hash).  The first failure is
+ * returned, naming its item. */
+ls_status ls_bundle_verify(const uint8_t *buf, size_t len, struct ls_bundle_summary *out,
+                           ls_err *err) LS_WARN_UNUSED;
+/* The bundle continues the chain after entry prev_seq of hash prev_hash. */
+ls_status ls_bundle_link(const struct ls_bundle_summary *sum, uint64_t prev_seq,
+                         const uint8_t prev_hash[32], ls_err *err) LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
 /* Transparency log (SPEC §7)                                          */
 
 struct ls_log_head {
@@ -606,6 +671,8 @@ ls_status ls_log_page(ls_reader *rd, uint64_t after, unsigned limit,
  * LS_ERROR with *bad_seq set. */
 ls_status ls_log_verify(ls_reader *rd, uint64_t *count, uint64_t *bad_seq,
                         ls_err *err) LS_WARN_UNUSED;
+/* The stored hash of entry seq; LS_NOTFOUND when there is none. */
+ls_status ls_log_hash_at(ls_reader *rd, uint64_t seq, uint8_t out[32]);
 /* sha256(prev ‖ entry) — the chain rule, for tests and verifiers. */
 void ls_log_entry_hash(const uint8_t prev[32], const char *entry, size_t len,
                        uint8_t out[32]);

@@ -27,6 +27,17 @@ ls_status ls_log_head(ls_reader *rd, struct ls_log_head *out)
 	return (rc == 0 || rc == MDB_NOTFOUND) ? LS_OK : LS_ERROR;
 }
 
+ls_status ls_log_hash_at(ls_reader *rd, uint64_t seq, uint8_t out[32])
+{
+	uint8_t key[8];
+	MDB_val v;
+	ls_be64(seq, key);
+	int rc = ls_get(rd->st, rd->txn, DB_LOG, key, 8, &v);
+	if (rc == 0 && v.mv_size >= 33)
+		memcpy(out, (uint8_t *)v.mv_data + 1, 32);
+	return rc == 0 ? (v.mv_size >= 33 ? LS_OK : LS_ERROR) : ls_mdb_status(rc);
+}
+
 void ls_log_entry_hash(const uint8_t prev[32], const char *entry, size_t len, uint8_t out[32])
 {
 	crypto_hash_sha256_state h;
