@@ -117,6 +117,8 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 			rc = mdb_dbi_open(txn, db_names[DB_BUNDLES], MDB_CREATE, &bundles);
 		if (rc == 0)
 			rc = ls_bundles_backfill(txn, log, epochs, bundles);
+		if (rc == MDB_NOTFOUND)  /* no log or no epochs: nothing closed */
+			rc = mdb_dbi_open(txn, db_names[DB_BUNDLES], MDB_CREATE, &bundles);
 		if (rc)
 			return rc;
 	}

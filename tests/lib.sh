@@ -239,3 +239,18 @@ start_apache() {
 		bail "apache2 did not start: $(cat "$T/run/apache.stderr")"
 	wait_http "$BASE/" || bail "apache did not answer: $(cat "$T/run/apache-error.log" 2>/dev/null)"
 }
+
+# A chain played by leadgate-sim in the directory $sim, against $BASE.
+at_block() {  # at_block N: the chain is at block N now
+	jq --argjson b "$1" --argjson t "$(date +%s)" '.block = $b | .block_time = $t' \
+		"$sim/snapshot.json" > "$T/snap.json"
+	"$bin/leadgate-sync" "$T/snap.json" > /dev/null || bail "leadgate-sync at block $1"
+}
+# tick NAME: one tick; its output in $T/NAME.out, its exit status in $rc
+tick() {
+	"$bin/leadgate-sim" tick "$sim" "$BASE" > "$T/$1.out" 2>&1
+	rc=$?
+}
+said() {  # said NAME PATTERN: the tick's report has a line like this
+	grep -qE "$2" "$T/$1.out"
+}

@@ -207,6 +207,63 @@ static void store_tests(void)
 	free(b3.buf);
 }
 
+/* ---- schema 3 -> 4 ------------------------------------------------------ */
+
+static ls_status close_epochs(struct ls_txn *t, void *ctx)
+{
+	(void)ctx;
+	struct epoch_rec rec = {.fmt = LS_FMT1, .state = EPOCH_CLOSED};
+	ls_status s = lt_epoch_write(t, 1, &rec);
+	return s == LS_OK ? lt_epoch_write(t, 2, &rec) : s;
+}
+
+/* Make the store look as schema 3 left it: no bundles database. */
+static void as_schema3(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, bundles;
+	uint32_t three = 3;
+	MDB_val k = {strlen(META_SCHEMA), META_SCHEMA}, v = {sizeof three, &three};
+	if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) || mdb_env_open(env, dir, 0, 0640) ||
+	    mdb_txn_begin(env, NULL, 0, &txn) || mdb_dbi_open(txn, "meta", 0, &meta) ||
+	    mdb_dbi_open(txn, "bundles", 0, &bundles) || mdb_drop(txn, bundles, 1) ||
+	    mdb_put(txn, meta, &k, &v, 0) || mdb_txn_commit(txn))
+		tap_bail("cannot make a schema-3 store");
+	mdb_env_close(env);
+}
+
+static void migrate_tests(void)
+{
+	char dir[LS_PATH_MAX];
+	ls_err err = {0};
+	struct ls_bundle_report r;
+	struct ls_config cfg;
+	ls_store *st = open_store(dir, sizeof dir);
+	cfg = *ls_store_config(st);
+	if (log_fill(st, 1, 4, &err) != LS_OK || log_fill(st, 2, 3, &err) != LS_OK ||
+	    ls_write(st, close_epochs, NULL, &err) != LS_OK ||
+	    ls_bundles_write(st, gw_sk, 1000, &r, &err) != LS_OK)
+		tap_bail(err.detail);
+	struct blob b1 = bundle_of(st, 1), b2 = bundle_of(st, 2);
+	ls_close(st);
+	as_schema3(dir);
+	ok(ls_open(&st, &cfg, 0, &err) != LS_OK && strcmp(err.code, "schema_older") == 0,
+	   "a schema-3 store asks for leadgate-admin migrate");
+	if (ls_open(&st, &cfg, LS_OPEN_MIGRATE, &err) != LS_OK)
+		tap_bail(err.detail);
+	ls_status s = ls_bundles_write(st, gw_sk, 2000, &r, &err);
+	struct blob a1 = bundle_of(st, 1), a2 = bundle_of(st, 2);
+	ok(s == LS_OK && r.written == 2 && a1.len == b1.len && memcmp(a1.buf, b1.buf, b1.len) == 0 &&
+	   a2.len == b2.len && memcmp(a2.buf, b2.buf, b2.len) == 0,
+	   "migrated to schema 4, the epochs it had closed are due and bundle to the same bytes");
+	ls_close(st);
+	free(b1.buf);
+	free(b2.buf);
+	free(a1.buf);
+	free(a2.buf);
+}
+
 /* ---- damage ---------------------------------------------------------- */
 
 static struct blob flipped(struct blob b, size_t at)
@@ -435,6 +492,7 @@ int main(void)
 		tap_bail("sodium_init");
 	crypto_sign_keypair(gw_pk, gw_sk);
 	store_tests();
+	migrate_tests();
 	ls_store *st = open_store(dir, sizeof dir);
 	if (log_fill(st, 1, 8, &err) != LS_OK)
 		tap_bail(err.detail);

@@ -1,7 +1,7 @@
 /* The replay store (store/replay.c): a nonce is accepted once, expired
  * entries go, a replay store left by another boot is discarded and the
  * signatures it could have guarded are refused, and a schema-2 store
- * migrates to schema 3 by dropping its old nonces database. */
+ * migrates to the current schema, dropping its old nonces database. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <string.h>
@@ -207,8 +207,8 @@ static void migrate_tests(void)
 	uint32_t schema = 0;
 	if (mdb_dbi_open(txn, "meta", 0, &meta) == 0 && mdb_get(txn, meta, &k, &v) == 0)
 		memcpy(&schema, v.mv_data, sizeof schema);
-	ok(mdb_dbi_open(txn, "nonces", 0, &nonces) == MDB_NOTFOUND && schema == 3,
-	   "migrate brings it to schema 3 without the nonces database");
+	ok(mdb_dbi_open(txn, "nonces", 0, &nonces) == MDB_NOTFOUND && schema == LS_SCHEMA_VERSION,
+	   "migrate brings it to schema %u without the nonces database", LS_SCHEMA_VERSION);
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }
