@@ -122,13 +122,14 @@ demo_config() {
 	CONF
 }
 
-# The jobs as cron would run them, only faster: prefetch and close every
-# 3 seconds, prune every minute.
+# The jobs as cron would run them, only faster: prefetch, close and bundle
+# every 3 seconds, prune every minute.
 demo_jobs() {
 	local b=$1 n=0
 	while :; do
 		"$b/leadgate-prefetch"
 		"$b/leadgate-close"
+		"$b/leadgate-bundle"
 		[ $((n % 20)) = 0 ] && "$b/leadgate-prune"
 		n=$((n + 1))
 		sleep 3
@@ -165,6 +166,8 @@ cmd_serve() {
 	say "serving http://127.0.0.1:$port/ (www/) and /v1/; epochs last a minute — Ctrl-C stops it"
 	say "try: curl http://127.0.0.1:$port/v1/epoch/current ; curl 'http://127.0.0.1:$port/v1/log?after=0'"
 	say "     curl http://127.0.0.1:$port/v1/epoch/<E>/results once the simulator reports E closed"
+	say "     curl http://127.0.0.1:$port/v1/log/bundles, then fetch one and check it:"
+	say "     curl -o b.ans104 http://127.0.0.1:$port/v1/log/bundles/<E> && $b/leadgate-admin verify-bundle b.ans104"
 	wait $server
 }
 

@@ -21,10 +21,11 @@
 #   fastapi-uvloop  the same app on uvloop and httptools, when installed
 # wrk at 32 and 64 connections, the targets interleaved, ROUNDS rounds;
 # medians are printed.  Then leadgate-close is timed on epochs of 500 and
-# 5 000 leads x 64 validators, and bench/sigspeed counts ed25519 and
-# sr25519 verifications per second.
+# 5 000 leads x 64 validators, bench/sigspeed counts ed25519 and sr25519
+# verifications per second, and leadgate-bundle is timed on epochs of
+# 10 000 and 100 000 log entries (tests/fill-log writes them).
 # Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
-# LEADS (50, the default leads_per_epoch).
+# LEADS (50, the default leads_per_epoch), ONLY=bundle (that part alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "${1:-$src/_build/werror}" && pwd)
@@ -39,7 +40,8 @@ for tool in lighttpd wrk curl jq; do
 done
 $python -c 'import fastapi, uvicorn, nacl' 2> /dev/null ||
 	{ echo "bench: python3-fastapi, python3-uvicorn and python3-nacl are missing"; exit 1; }
-for p in leadgate.fcgi leadgate-close leadgate-admin bench/presign bench/fcgi-fixed bench/fill-epoch bench/sigspeed; do
+for p in leadgate.fcgi leadgate-close leadgate-bundle leadgate-admin bench/presign bench/fcgi-fixed \
+	bench/fill-epoch bench/sigspeed tests/fill-log; do
 	[ -x "$bin/$p" ] || { echo "bench: $bin/$p is not built"; exit 1; }
 done
 
@@ -109,6 +111,37 @@ start_lighttpd() {
 mkdir -p "$W/run" "$W/www/static"
 cp "$bin/leadgate.fcgi" "$W/leadgate.fcgi"
 LEADGATE_CONF=/dev/null "$bin/leadgate-admin" keygen "$W/gateway.key" > /dev/null
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), (b > 0 ? a / b : 0) }'; }
+
+# ---- leadgate-bundle -------------------------------------------------------
+bundle_time() {  # bundle_time ENTRIES: seconds for one leadgate-bundle
+	local d=$W/bundle-$1-$RANDOM t0 t1
+	make_store "$d" 50
+	LEADGATE_CONF=$d/leadgate.conf "$bin/leadgate-admin" init > /dev/null
+	LEADGATE_CONF=$d/leadgate.conf "$bin/tests/fill-log" 1 "$1"
+	t0=$(date +%s%N)
+	LEADGATE_CONF=$d/leadgate.conf "$bin/leadgate-bundle" > "$W/bundle.out" 2>&1 ||
+		{ echo "bench: leadgate-bundle failed: $(cat "$W/bundle.out")" >&2; exit 1; }
+	t1=$(date +%s%N)
+	grep -q ": $1 items," "$W/bundle.out" || { echo "bench: $(cat "$W/bundle.out")" >&2; exit 1; }
+	rm -rf "$d"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+}
+bundle_section() {
+	echo "leadgate-bundle on one epoch's log (median of 3, fresh store each; signs on $(nproc) cores):"
+	local t10k t100k
+	t10k=$(for _ in 1 2 3; do bundle_time 10000; done | median)
+	t100k=$(for _ in 1 2 3; do bundle_time 100000; done | median)
+	echo "  10 000 entries:   ${t10k} s"
+	echo "  100 000 entries:  ${t100k} s   [< 2 s]"
+	echo "  100k/10k:         $(ratio "$t100k" "$t10k")x for 10x the work   [<= 12]"
+}
+if [ "${ONLY:-}" = bundle ]; then
+	bundle_section
+	exit 0
+fi
 
 # Phase 1: an epoch in its distribution window, read by validators.
 make_store "$W/serve" "$leads"
@@ -210,12 +243,10 @@ for r in $(seq "$rounds"); do
 done
 
 # ---- report --------------------------------------------------------------
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 stat_of() {  # stat_of NAME CONNS FIELD (3 rps, 4 p50, 5 p99): the median
 	awk -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c { print $f }' "$W/runs" | median
 }
 errors_of() { awk -v n="$1" '$1 == n { e += $6 } END { print e + 0 }' "$W/runs"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), (b > 0 ? a / b : 0) }'; }
 
 echo
 printf '%-14s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
@@ -273,3 +304,6 @@ echo
 echo "signature verification in one process (median of 5 rounds of 2 s each):"
 "$bin/bench/sigspeed" 2 5 | sed 's/^/  /'
 echo "  [sr25519 within 3x of ed25519]"
+
+echo
+bundle_section
