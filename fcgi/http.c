@@ -45,14 +45,14 @@ static size_t io_read(struct http_io *io, uint8_t *buf, size_t n)
 	return fread(buf, 1, n, stdin);
 }
 
-static void io_write(struct http_io *io, const void *buf, size_t n)
+/* false when the client is gone */
+static bool io_write(struct http_io *io, const void *buf, size_t n)
 {
 	if (n == 0)
-		return;
+		return true;
 	if (io->fcgi)
-		FCGX_PutStr(buf, (int)n, io->fcgi->out);
-	else
-		fwrite(buf, 1, n, stdout);
+		return FCGX_PutStr(buf, (int)n, io->fcgi->out) == (int)n;
+	return fwrite(buf, 1, n, stdout) == n;
 }
 
 void http_problem_status(struct response *res, ls_status status, const char *code,
@@ -221,7 +221,8 @@ static void send_file(struct request *req, int fd, size_t len)
 			        got < 0 ? strerror(errno) : "end of file");
 			return;
 		}
-		io_write(req->io, buf, (size_t)got);
+		if (!io_write(req->io, buf, (size_t)got))
+			return;  /* the client left: stop reading */
 		sent += (size_t)got;
 	}
 }

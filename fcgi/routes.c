@@ -252,11 +252,12 @@ static void get_participants(struct request *req, struct response *res)
 /* Query parameters of a page (GET /v1/log, /v1/log/bundles): after=N,
  * limit=1..log_page_max, nothing else. */
 static bool page_params(struct request *req, struct response *res, uint64_t *after,
-                        uint64_t *limit)
+                        uint64_t *limit, bool *after_given)
 {
 	unsigned max = ls_store_config(req->st)->log_page_max;
 	char q[256];
 	*after = 0;
+	*after_given = false;
 	*limit = max < 100 ? max : 100;
 	if (req->query == NULL || *req->query == '\0')
 		return true;
@@ -270,7 +271,7 @@ static bool page_params(struct request *req, struct response *res, uint64_t *aft
 		if (ok) {
 			*eq = '\0';
 			if (strcmp(kv, "after") == 0)
-				ok = ls_parse_u64(eq + 1, UINT64_MAX, after);
+				ok = (*after_given = ls_parse_u64(eq + 1, UINT64_MAX, after));
 			else if (strcmp(kv, "limit") == 0)
 				ok = ls_parse_u64(eq + 1, max, limit) && *limit > 0;
 			else
@@ -292,7 +293,8 @@ static void get_log(struct request *req, struct response *res)
 	char *body = NULL;
 	size_t len = 0;
 	ls_err err = {0};
-	if (!page_params(req, res, &after, &limit) || !begin_read(req, res))
+	bool after_given;
+	if (!page_params(req, res, &after, &limit, &after_given) || !begin_read(req, res))
 		return;
 	if (ls_log_page(res->rd, after, (unsigned)limit, &body, &len, &err) != LS_OK)
 		return http_problem(res, &err);
@@ -306,9 +308,11 @@ static void get_log_bundles(struct request *req, struct response *res)
 	char *body = NULL;
 	size_t len = 0;
 	ls_err err = {0};
-	if (!page_params(req, res, &after, &limit) || !begin_read(req, res))
+	bool after_given;
+	if (!page_params(req, res, &after, &limit, &after_given) || !begin_read(req, res))
 		return;
-	if (ls_bundles_list(res->rd, after, (unsigned)limit, &body, &len, &err) != LS_OK)
+	if (ls_bundles_list(res->rd, after_given ? &after : NULL, (unsigned)limit, &body, &len,
+	                    &err) != LS_OK)
 		return http_problem(res, &err);
 	res->owned = body;
 	http_public_json(req, res, body, len, NULL);
@@ -328,6 +332,9 @@ static void get_log_bundle(struct request *req, struct response *res)
 		return;
 	if (ls_bundle_open(res->rd, epoch, &info, &fd, &err) != LS_OK)
 		return http_problem(res, &err);
+	/* the file needs nothing from the map: no snapshot pinned while it goes */
+	ls_reader_end(res->rd);
+	res->rd = NULL;
 	ls_hex(info.sha256, 32, hex);
 	hex[16] = '\0';
 	http_public_file(req, res, fd, (size_t)info.size, hex);

@@ -14,7 +14,7 @@
  *                            print an epoch's signed body from the store
  *   verify-signed FILE ADDRESS
  *                            check a signed results or weights body
- *   verify-bundle FILE [PREVIOUS]
+ *   verify-bundle [--signer ADDRESS] FILE [PREVIOUS]
  *                            check an ANS-104 bundle of the log strictly
  *   bundle-item EPOCH OUT    the data item carrying EPOCH's bundle, for
  *                            upload to a bundler (admin_bundle.c)
@@ -41,7 +41,8 @@ static int usage(void)
 	        "                           [--label L] METHOD URL [BODYFILE]\n"
 	        "       leadgate-admin published EPOCH results|weights\n"
 	        "       leadgate-admin verify-signed FILE ADDRESS\n"
-	        "       leadgate-admin verify-bundle FILE [PREVIOUS] | bundle-item EPOCH OUT\n");
+	        "       leadgate-admin verify-bundle [--signer ADDRESS] FILE [PREVIOUS]\n"
+	        "       leadgate-admin bundle-item EPOCH OUT\n");
 	return EXIT_FAILURE;
 }
 
@@ -332,8 +333,11 @@ int main(int argc, char **argv)
 		return cmd_published(argv[2], argv[3]);
 	if (strcmp(cmd, "verify-signed") == 0 && argc == 4)
 		return cmd_verify_signed(argv[2], argv[3]);
-	if (strcmp(cmd, "verify-bundle") == 0 && (argc == 3 || argc == 4))
-		return admin_verify_bundle(argv[2], argc == 4 ? argv[3] : NULL);
+	if (strcmp(cmd, "verify-bundle") == 0 && argc >= 4 && strcmp(argv[2], "--signer") == 0 &&
+	    (argc == 5 || argc == 6))
+		return admin_verify_bundle(argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (strcmp(cmd, "verify-bundle") == 0 && (argc == 3 || argc == 4) && argv[2][0] != '-')
+		return admin_verify_bundle(NULL, argv[2], argc == 4 ? argv[3] : NULL);
 	if (strcmp(cmd, "bundle-item") == 0 && argc == 4)
 		return admin_bundle_item(argv[2], argv[3]);
 	return usage();

@@ -2,9 +2,13 @@
 #ifndef LEADGATE_ADMIN_H
 #define LEADGATE_ADMIN_H
 
-/* verify-bundle FILE [PREVIOUS]: the bundle strictly, and its link to the
- * entry before it (PREVIOUS's last, the store's log, or seq 1's zero). */
-int admin_verify_bundle(const char *path, const char *previous);
+/* verify-bundle [--signer ADDRESS] FILE [PREVIOUS]: the bundle strictly,
+ * its signer (ADDRESS or the configured gateway key) and its link to the
+ * entry before it (PREVIOUS's last, the store's log, or seq 1's zero).
+ * Exit 0 valid, 1 invalid, ADMIN_EXIT_UNCHECKED valid as far as it could
+ * check but the signer or the link was not checked. */
+#define ADMIN_EXIT_UNCHECKED 3
+int admin_verify_bundle(const char *signer, const char *path, const char *previous);
 /* bundle-item EPOCH OUT: the data item carrying EPOCH's bundle, for a
  * bundler service. */
 int admin_bundle_item(const char *epoch_text, const char *out);

@@ -67,18 +67,33 @@ static bool verify_file(const char *path, struct ls_bundle_summary *sum)
 	return s == LS_OK;
 }
 
-/* The hash of entry seq from the configured store, when there is one. */
-static bool store_hash(uint64_t seq, uint8_t hash[32], char *why, size_t why_len)
-{
+/* The configured store's view, when there is one: its config (for the
+ * SS58 prefix and the gateway key) and the store itself. */
+struct local {
 	struct ls_config cfg;
+	bool have_cfg;
+	char why[300];          /* why there is no store to compare with */
+};
+
+static void local_load(struct local *l)
+{
+	ls_err err = {0};
+	ls_config_defaults(&l->cfg);
+	l->have_cfg = access(ls_config_path(), R_OK) == 0 &&
+	              ls_config_load(&l->cfg, ls_config_path(), &err) == LS_OK;
+	snprintf(l->why, sizeof l->why, "no configuration%s%s", err.detail[0] ? ": " : "", err.detail);
+}
+
+/* The hash of entry seq from the configured store. */
+static bool store_hash(struct local *l, uint64_t seq, uint8_t hash[32])
+{
 	ls_store *st;
 	ls_reader *rd;
 	ls_err err = {0};
-	ls_config_defaults(&cfg);
-	if (access(ls_config_path(), R_OK) != 0 || ls_config_load(&cfg, ls_config_path(), &err) != LS_OK ||
-	    ls_open(&st, &cfg, LS_OPEN_READONLY, &err) != LS_OK) {
-		snprintf(why, why_len, "no store to compare with%s%s", err.detail[0] ? ": " : "",
-		         err.detail);
+	if (!l->have_cfg)
+		return false;
+	if (ls_open(&st, &l->cfg, LS_OPEN_READONLY, &err) != LS_OK) {
+		snprintf(l->why, sizeof l->why, "the store: %s", err.detail);
 		return false;
 	}
 	ls_status s = ls_reader_begin(st, &rd, &err);
@@ -88,61 +103,99 @@ static bool store_hash(uint64_t seq, uint8_t hash[32], char *why, size_t why_len
 	}
 	ls_close(st);
 	if (s != LS_OK)
-		snprintf(why, why_len, "the store has no entry %llu", (unsigned long long)seq);
+		snprintf(l->why, sizeof l->why, "the store has no entry %llu", (unsigned long long)seq);
 	return s == LS_OK;
 }
 
-/* The link of sum to the entry before it; false when it is broken. */
-static bool check_link(const char *path, const struct ls_bundle_summary *sum,
-                       const char *previous)
+/* The link of sum to the entry before it: 1 checked, 0 broken, -1 not
+ * checked (said why). */
+static int check_link(const char *path, const struct ls_bundle_summary *sum,
+                      const char *previous, struct local *l)
 {
 	struct ls_bundle_summary prev;
 	uint8_t hash[32];
-	char why[300];
 	ls_err err = {0};
 	uint64_t seq = sum->first_seq - 1;
-	if (sum->count == 0 || sum->first_seq == 1) {
-		printf(PROG ": %s: %s\n", path, sum->count ? "starts the log (seq 1, zero Prev-Hash)"
-		                                           : "holds no entries: nothing to link");
-		return true;
+	if (sum->first_seq == 1) {
+		printf(PROG ": %s: starts the log (seq 1, zero Prev-Hash)\n", path);
+		return 1;
 	}
 	if (previous) {
 		if (!verify_file(previous, &prev))
-			return false;
+			return 0;
+		if (memcmp(prev.owner, sum->owner, 32) != 0) {
+			printf(PROG ": %s: INVALID: %s is signed by another key\n", path, previous);
+			return 0;
+		}
 		seq = prev.last_seq;
 		memcpy(hash, prev.last_hash, 32);
-	} else if (!store_hash(seq, hash, why, sizeof why)) {
+	} else if (!store_hash(l, seq, hash)) {
 		printf(PROG ": %s: link to entry %llu NOT CHECKED (%s): give the previous "
-		       "epoch's bundle as PREVIOUS\n", path, (unsigned long long)seq, why);
-		return true;
+		       "epoch's bundle as PREVIOUS\n", path, (unsigned long long)seq, l->why);
+		return -1;
 	}
 	if (ls_bundle_link(sum, seq, hash, &err) != LS_OK) {
-		printf(PROG ": %s: INVALID: %s%s%s\n", path, err.detail, previous ? " in " : "",
-		       previous ? previous : " in the store's log");
-		return false;
+		printf(PROG ": %s: INVALID: %s in %s\n", path, err.detail,
+		       previous ? previous : "the store's log");
+		return 0;
 	}
 	printf(PROG ": %s: continues the chain after entry %llu (%s)\n", path,
 	       (unsigned long long)seq, previous ? previous : "the store's log");
-	return true;
+	return 1;
 }
 
-int admin_verify_bundle(const char *path, const char *previous)
+/* The items' owner against the gateway's address (given, or from the
+ * configured gateway key): 1 checked, 0 another key, -1 not checked. */
+static int check_signer(const char *path, const struct ls_bundle_summary *sum,
+                        const char *signer, struct local *l)
+{
+	uint8_t pk[32];
+	char addr[LS_SS58_MAX];
+	struct ls_keypair gw;
+	ls_err err = {0};
+	if (signer && ls_ss58_decode(signer, l->cfg.ss58_prefix, pk, &err) != LS_OK) {
+		printf(PROG ": %s: --signer %s: %s\n", path, signer, err.detail);
+		return 0;
+	}
+	if (!signer) {
+		if (!l->have_cfg || ls_keyfile_load(l->cfg.gateway_key, &gw, &err) != LS_OK) {
+			printf(PROG ": %s: signer NOT CHECKED (%s): give --signer ADDRESS, the gateway's "
+			       "published address\n", path, l->have_cfg ? err.detail : l->why);
+			return -1;
+		}
+		memcpy(pk, gw.pk, 32);
+		sodium_memzero(&gw, sizeof gw);
+	}
+	if (ls_ss58_encode(sum->owner, l->cfg.ss58_prefix, addr) != LS_OK)
+		addr[0] = '\0';
+	if (memcmp(pk, sum->owner, 32) != 0) {
+		printf(PROG ": %s: INVALID: signed by %s, not by the gateway (%s)\n", path, addr,
+		       signer ? signer : "its configured key");
+		return 0;
+	}
+	printf(PROG ": %s: signed by the gateway, %s\n", path, addr);
+	return 1;
+}
+
+int admin_verify_bundle(const char *signer, const char *path, const char *previous)
 {
 	struct ls_bundle_summary sum;
-	char owner[65], last[65];
+	struct local l;
+	char last[65];
 	if (sodium_init() < 0 || !verify_file(path, &sum))
 		return EXIT_FAILURE;
-	ls_hex(sum.owner, 32, owner);
+	local_load(&l);
 	ls_hex(sum.last_hash, 32, last);
-	if (sum.count)
-		printf(PROG ": %s: valid: %llu items, entries %llu..%llu of epochs %llu..%llu, "
-		       "signed by ed25519 key %s; last entry hash %s\n",
-		       path, (unsigned long long)sum.count, (unsigned long long)sum.first_seq,
-		       (unsigned long long)sum.last_seq, (unsigned long long)sum.first_epoch,
-		       (unsigned long long)sum.last_epoch, owner, last);
-	else
-		printf(PROG ": %s: valid: an empty bundle\n", path);
-	return check_link(path, &sum, previous) ? EXIT_SUCCESS : EXIT_FAILURE;
+	printf(PROG ": %s: valid: the bundle of epoch %llu, %llu items, entries %llu..%llu of "
+	       "epochs %llu..%llu; last entry hash %s\n",
+	       path, (unsigned long long)sum.epoch, (unsigned long long)sum.count,
+	       (unsigned long long)sum.first_seq, (unsigned long long)sum.last_seq,
+	       (unsigned long long)sum.first_epoch, (unsigned long long)sum.last_epoch, last);
+	int who = check_signer(path, &sum, signer, &l);
+	int link = who ? check_link(path, &sum, previous, &l) : 0;
+	if (who == 0 || link == 0)
+		return EXIT_FAILURE;
+	return who > 0 && link > 0 ? EXIT_SUCCESS : ADMIN_EXIT_UNCHECKED;
 }
 
 int admin_bundle_item(const char *epoch_text, const char *out)
@@ -163,14 +216,18 @@ int admin_bundle_item(const char *epoch_text, const char *out)
 		return EXIT_FAILURE;
 	}
 	int fd = -1;
+	char tmp[LS_PATH_MAX + 16];
+	snprintf(tmp, sizeof tmp, "%s.tmp", out);
 	ls_status s = ls_reader_begin(job.st, &rd, &err);
 	if (s == LS_OK)
 		s = ls_bundle_get(rd, epoch, &info, &err);
-	if (s == LS_OK && (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-		s = ls_fail(&err, LS_ERROR, "io_error", NULL, "%s: %s", out, strerror(errno));
+	if (s == LS_OK && (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		s = ls_fail(&err, LS_ERROR, "io_error", NULL, "%s: %s", tmp, strerror(errno));
 	if (s == LS_OK)
 		s = ls_bundle_carrier(rd, epoch, gw.sk, fd, &err);
 	if (fd >= 0 && close(fd) != 0 && s == LS_OK)
+		s = ls_fail(&err, LS_ERROR, "io_error", NULL, "%s: %s", tmp, strerror(errno));
+	if (s == LS_OK && rename(tmp, out) != 0)
 		s = ls_fail(&err, LS_ERROR, "io_error", NULL, "%s: %s", out, strerror(errno));
 	sodium_memzero(&gw, sizeof gw);
 	ls_reader_end(rd);
@@ -182,7 +239,7 @@ int admin_bundle_item(const char *epoch_text, const char *out)
 	} else {
 		job_error(&job, &err);
 		if (fd >= 0)
-			unlink(out);
+			unlink(tmp);
 	}
 	job_finish(&job);
 	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include "job.h"
 
 void job_error(const struct job *job, const ls_err *err)
@@ -50,9 +51,11 @@ bool job_gateway_key(const ls_store *st, const char *prog, struct ls_keypair *kp
 	if (s == LS_OK && kp->alg != LS_KEY_ED25519)
 		s = ls_fail(&err, LS_INVALID, "keyfile", NULL,
 		            "%s is an sr25519 key; the gateway signs with ed25519", key);
-	if (s != LS_OK)
+	if (s != LS_OK) {
+		sodium_memzero(kp, sizeof *kp);
 		fprintf(stderr, "%s: the gateway key: %s (create it with leadgate-admin keygen --gateway)\n",
 		        prog, err.detail);
+	}
 	return s == LS_OK;
 }
 

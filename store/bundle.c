@@ -366,7 +366,7 @@ static ls_status file_create(const char *path, size_t size, int *fd, uint8_t **m
 	}
 	close(*fd);
 	unlink(path);
-	return io_fail(err, e, "write", path);
+	return io_fail(err, e, e == ENOSPC || e == EDQUOT ? "write" : "reserve and map", path);
 }
 
 struct digests {
@@ -414,19 +414,28 @@ static void carrier_sign(uint64_t epoch, const struct digests *d, const uint8_t 
 	ls_ans104_item_sign(it, sk);
 }
 
-static ls_status sync_rename(const char *tmp, const char *path, ls_err *err)
+/* Make path's directory entry durable: fsync the directory holding it. */
+static ls_status sync_parent(const char *path, ls_err *err)
 {
 	char dir[LS_PATH_MAX + 64];
-	if (rename(tmp, path) != 0)
-		return io_fail(err, errno, "rename into place", path);
 	snprintf(dir, sizeof dir, "%s", path);
-	*strrchr(dir, '/') = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return LS_OK;
+	*slash = '\0';
+	int fd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = fd >= 0 ? fsync(fd) : -1;
 	int e = errno;
 	if (fd >= 0)
 		close(fd);
 	return rc == 0 ? LS_OK : io_fail(err, e, "sync the directory of", path);
+}
+
+static ls_status sync_rename(const char *tmp, const char *path, ls_err *err)
+{
+	if (rename(tmp, path) != 0)
+		return io_fail(err, errno, "rename into place", path);
+	return sync_parent(path, err);
 }
 
 /* Write the bundle of b's entries to path: items, header, sync, rename;
@@ -592,10 +601,15 @@ ls_status ls_bundles_write(ls_store *st, const uint8_t gateway_sk[64], int64_t n
 	struct due *due;
 	size_t n;
 	char dir[LS_PATH_MAX + 16];
+	ls_status s_dir = LS_OK;
 	memset(r, 0, sizeof *r);
 	bundle_dir(st, dir);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		s_dir = sync_parent(dir, err);
+	else if (errno != EEXIST)
 		return io_fail(err, errno, "create the bundle directory", dir);
+	if (s_dir != LS_OK)
+		return s_dir;
 	ls_status s = list_due(st, &due, &n, err);
 	for (size_t i = 0; s == LS_OK && i < n; i++) {
 		struct record_ctx c = {.epoch = due[i].epoch};
@@ -634,11 +648,16 @@ ls_status ls_bundle_get(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *ou
 	int rc = ls_get(rd->st, rd->txn, DB_BUNDLES, key, 8, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return ls_mdb_fail(err, rc, "read a bundle record");
-	if (rc == MDB_NOTFOUND || !rec_decode(&v, &rec) || rec.state != BUNDLE_WRITTEN)
+	if (rc == 0 && !rec_decode(&v, &rec)) {
+		fprintf(stderr, "leadgate: the bundle record of epoch %llu is malformed\n",
+		        (unsigned long long)epoch);
+		return ls_fail(err, LS_ERROR, "store_error", NULL, "the bundle record is unreadable");
+	}
+	if (rc == MDB_NOTFOUND || rec.state != BUNDLE_WRITTEN)
 		return ls_fail(err, LS_NOTFOUND, "no_bundle", NULL,
-		               "epoch %llu has no bundle%s", (unsigned long long)epoch,
-		               rc == 0 ? " yet: leadgate-bundle writes it within minutes"
-		                       : " (an epoch is bundled once it has closed)");
+		               "epoch %llu has no bundle %s", (unsigned long long)epoch,
+		               rc == 0 ? "yet: it has closed and is due for leadgate-bundle"
+		                       : "(an epoch is bundled once it has closed)");
 	info_from(epoch, &rec, out);
 	return LS_OK;
 }
@@ -657,10 +676,12 @@ ls_status ls_bundle_open(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *o
 		return ls_fail(err, LS_NOTFOUND, "bundle_file_missing", NULL,
 		               "the bundle of epoch %llu was written but is no longer kept here; "
 		               "its id is in GET /v1/log/bundles", (unsigned long long)epoch);
-	if (*fd >= 0 && fstat(*fd, &sb) == 0 && (uint64_t)sb.st_size == out->size)
+	int e = errno;
+	bool stat_ok = *fd >= 0 && fstat(*fd, &sb) == 0;
+	if (stat_ok && (uint64_t)sb.st_size == out->size)
 		return LS_OK;
 	fprintf(stderr, "leadgate: bundle %s: %s\n", path,
-	        *fd < 0 ? strerror(errno) : "its size is not the recorded one");
+	        *fd < 0 ? strerror(e) : !stat_ok ? strerror(errno) : "its size is not the recorded one");
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
@@ -668,7 +689,7 @@ ls_status ls_bundle_open(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *o
 	               "the bundle of epoch %llu cannot be read", (unsigned long long)epoch);
 }
 
-ls_status ls_bundles_list(ls_reader *rd, uint64_t after, unsigned limit, char **body,
+ls_status ls_bundles_list(ls_reader *rd, const uint64_t *after, unsigned limit, char **body,
                           size_t *len, ls_err *err)
 {
 	MDB_cursor *cur;
@@ -682,11 +703,12 @@ ls_status ls_bundles_list(ls_reader *rd, uint64_t after, unsigned limit, char **
 		free(*body);
 		return ls_fail(err, LS_ERROR, "store_error", NULL, "the bundles could not be read");
 	}
-	ls_be64(after + 1, key);
-	uint64_t last = after;
+	uint64_t last = after ? *after : 0;
 	unsigned n = 0;
+	ls_be64(after ? *after + 1 : 0, key);
 	fputs("{\"bundles\":[", out);
-	int rc = after == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	int rc = after && *after == UINT64_MAX ? MDB_NOTFOUND
+	                                       : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0 && n < limit; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct bundle_rec rec;
 		char id[64], sha[65];
@@ -754,6 +776,7 @@ ls_status ls_bundle_carrier(ls_reader *rd, uint64_t epoch, const uint8_t sk[64],
 struct verify_ctx {
 	struct ls_bundle_summary *sum;
 	uint8_t prev[32];       /* the hash of the previous item's entry */
+	bool last_is_weights;   /* the item so far last closes an epoch */
 };
 
 #define BAD_ENTRY(err, ...) ls_fail(err, LS_INVALID, "bad_entry", NULL, __VA_ARGS__)
@@ -798,7 +821,8 @@ static ls_status verify_tags(const struct ls_ans104_item *it, struct ls_ans104_t
 
 /* The entry in the item's data: canonical JSON that its tags describe. */
 static ls_status verify_entry(const struct ls_ans104_item *it, const struct ls_ans104_tag *tags,
-                              uint64_t epoch, uint64_t seq, uint8_t prev[32], ls_err *err)
+                              uint64_t epoch, uint64_t seq, uint8_t prev[32], bool *weights,
+                              ls_err *err)
 {
 	json_t *e = json_loadb((const char *)it->data, it->data_len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *payload;
@@ -813,12 +837,14 @@ static ls_status verify_entry(const struct ls_ans104_item *it, const struct ls_a
 	else if (canon == NULL || strlen(canon) != it->data_len ||
 	         memcmp(canon, it->data, it->data_len) != 0)
 		s = BAD_ENTRY(err, "the entry is not in canonical JSON");
-	else if ((uint64_t)je != epoch || (uint64_t)js != seq)
+	else if (je < 0 || js < 0 || (uint64_t)je != epoch || (uint64_t)js != seq)
 		s = BAD_ENTRY(err, "the Epoch and Seq tags are not the entry's");
 	else if (!tag_is(&tags[4], type))
 		s = BAD_ENTRY(err, "the Type tag is not the entry's type %s", type);
 	else if (!tag_is(&tags[5], prev_hex) || ls_unhex(prev_hex, prev, 32) != LS_OK)
 		s = BAD_ENTRY(err, "the Prev-Hash tag is not the entry's prev");
+	else
+		*weights = strcmp(type, "WEIGHTS") == 0;
 	free(canon);
 	json_decref(e);
 	return s;
@@ -839,9 +865,11 @@ static ls_status verify_item(void *vctx, uint64_t i, const struct ls_ans104_item
 		return BAD_ENTRY(err, "its owner is not item 0's");
 	ls_status s = verify_tags(it, tags, &epoch, &seq, err);
 	if (s == LS_OK)
-		s = verify_entry(it, tags, epoch, seq, prev, err);
+		s = verify_entry(it, tags, epoch, seq, prev, &c->last_is_weights, err);
 	if (s != LS_OK)
 		return s;
+	if (c->last_is_weights)
+		sum->epoch = epoch;
 	if (i == 0) {
 		memcpy(sum->owner, it->owner, 32);
 		memcpy(sum->first_prev, prev, 32);
@@ -871,14 +899,20 @@ ls_status ls_bundle_verify(const uint8_t *buf, size_t len, struct ls_bundle_summ
 {
 	struct verify_ctx c = {.sum = out};
 	memset(out, 0, sizeof *out);
-	return ls_ans104_bundle_check(buf, len, verify_item, &c, &out->count, err);
+	ls_status s = ls_ans104_bundle_check(buf, len, verify_item, &c, &out->count, err);
+	if (s == LS_OK && out->count == 0)
+		s = ls_fail(err, LS_INVALID, "cut_short", NULL, "it has no items: a bundle ends with "
+		            "the WEIGHTS entry that closes its epoch");
+	else if (s == LS_OK && !c.last_is_weights)
+		s = ls_fail(err, LS_INVALID, "cut_short", NULL, "its last item (seq %llu) is not the "
+		            "WEIGHTS entry that closes an epoch: the bundle was cut short",
+		            (unsigned long long)out->last_seq);
+	return s;
 }
 
 ls_status ls_bundle_link(const struct ls_bundle_summary *sum, uint64_t prev_seq,
                          const uint8_t prev_hash[32], ls_err *err)
 {
-	if (sum->count == 0)
-		return LS_OK;
 	if (sum->first_seq != prev_seq + 1)
 		return ls_fail(err, LS_INVALID, "chain_broken", NULL,
 		               "the bundle starts at seq %llu, not after entry %llu",

@@ -115,6 +115,10 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be %llu to %llu characters", where, name,
 				               (unsigned long long)k->min, (unsigned long long)k->max);
+			if (k->kind == K_PATH && value[0] != '/')
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be an absolute path (jobs and workers run "
+				               "from different directories)", where, name);
 			if (k->kind == K_HEX64 && strspn(value, "0123456789abcdef") != len)
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be 64 lowercase hex digits", where, name);

@@ -550,7 +550,8 @@ struct ls_ans104_tag {
 	size_t name_len, value_len;
 };
 /* A data item's fields; pointers refer to the caller's (or the parsed
- * buffer's) bytes.  target and anchor are NULL when absent. */
+ * buffer's) bytes.  target and anchor are NULL when absent.  Initialise it
+ * whole (= {...}): unset shortcuts below must be NULL. */
 struct ls_ans104_item {
 	const uint8_t *owner;              /* 32 bytes: the ed25519 public key */
 	const uint8_t *target, *anchor;
@@ -627,9 +628,10 @@ ls_status ls_bundle_get(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *ou
 ls_status ls_bundle_open(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *out, int *fd,
                          ls_err *err) LS_WARN_UNUSED;
 void ls_bundle_path(const ls_store *st, uint64_t epoch, char out[LS_PATH_MAX + 64]);
-/* The written bundles of epochs after `after`, at most limit, as the body
- * of GET /v1/log/bundles: {"bundles":[...],"next_after":E}; *body new. */
-ls_status ls_bundles_list(ls_reader *rd, uint64_t after, unsigned limit, char **body,
+/* The written bundles of epochs after *after (NULL: from the first), at
+ * most limit, as the body of GET /v1/log/bundles:
+ * {"bundles":[...],"next_after":E}; *body new. */
+ls_status ls_bundles_list(ls_reader *rd, const uint64_t *after, unsigned limit, char **body,
                           size_t *len, ls_err *err) LS_WARN_UNUSED;
 /* Write the data item that carries epoch's bundle to out_fd, signed with
  * sk, which must be the key that wrote the bundle. */
@@ -638,15 +640,17 @@ ls_status ls_bundle_carrier(ls_reader *rd, uint64_t epoch, const uint8_t sk[64],
 
 struct ls_bundle_summary {
 	uint64_t count, first_seq, last_seq, first_epoch, last_epoch;
+	uint64_t epoch;          /* the epoch its last entry (WEIGHTS) closed */
 	uint8_t owner[32];
 	uint8_t first_prev[32];  /* item 0's Prev-Hash */
 	uint8_t last_hash[32];   /* the hash of the last item's entry */
 };
 /* A bundle as leadgate writes it, strictly: the ANS-104 layout and every
  * signature (ls_ans104_bundle_check), one owner, the six tags, each data
- * a canonical log entry that its tags describe, and the hash chain from
- * item to item (seq 1 starts from the zero hash).  The first failure is
- * returned, naming its item. */
+ * a canonical log entry that its tags describe, the hash chain from item
+ * to item (seq 1 starts from the zero hash), and a last item that is the
+ * WEIGHTS entry closing an epoch (so no tail can be cut off unseen).  The
+ * first failure is returned, naming its item. */
 ls_status ls_bundle_verify(const uint8_t *buf, size_t len, struct ls_bundle_summary *out,
                            ls_err *err) LS_WARN_UNUSED;
 /* The bundle continues the chain after entry prev_seq of hash prev_hash. */
