@@ -287,7 +287,11 @@ static bool page_params(struct request *req, struct response *res, uint64_t *aft
 	return true;
 }
 
-static void get_log(struct request *req, struct response *res)
+/* A page of a public list after a key (NULL: from the first). */
+typedef ls_status (*page_fn)(ls_reader *rd, const uint64_t *after, unsigned limit, char **body,
+                             size_t *len, ls_err *err);
+
+static void get_page(struct request *req, struct response *res, page_fn fn)
 {
 	uint64_t after, limit;
 	char *body = NULL;
@@ -296,26 +300,27 @@ static void get_log(struct request *req, struct response *res)
 	bool after_given;
 	if (!page_params(req, res, &after, &limit, &after_given) || !begin_read(req, res))
 		return;
-	if (ls_log_page(res->rd, after, (unsigned)limit, &body, &len, &err) != LS_OK)
+	if (fn(res->rd, after_given ? &after : NULL, (unsigned)limit, &body, &len, &err) != LS_OK)
 		return http_problem(res, &err);
 	res->owned = body;
 	http_public_json(req, res, body, len, NULL);
 }
 
+/* The log's seqs start at 1: "from the first" is after 0. */
+static ls_status log_page(ls_reader *rd, const uint64_t *after, unsigned limit, char **body,
+                          size_t *len, ls_err *err)
+{
+	return ls_log_page(rd, after ? *after : 0, limit, body, len, err);
+}
+
+static void get_log(struct request *req, struct response *res)
+{
+	get_page(req, res, log_page);
+}
+
 static void get_log_bundles(struct request *req, struct response *res)
 {
-	uint64_t after, limit;
-	char *body = NULL;
-	size_t len = 0;
-	ls_err err = {0};
-	bool after_given;
-	if (!page_params(req, res, &after, &limit, &after_given) || !begin_read(req, res))
-		return;
-	if (ls_bundles_list(res->rd, after_given ? &after : NULL, (unsigned)limit, &body, &len,
-	                    &err) != LS_OK)
-		return http_problem(res, &err);
-	res->owned = body;
-	http_public_json(req, res, body, len, NULL);
+	get_page(req, res, ls_bundles_list);
 }
 
 static bool epoch_param(struct request *req, struct response *res, uint64_t *epoch);
