@@ -4,9 +4,10 @@
 #                           www/ and /v1/ through lighttpd on http://127.0.0.1:8080,
 #                           a fast clock, the jobs every few seconds and
 #                           leadgate-sim playing miners and validators (Ctrl-C stops it)
-#   ./quickstart.sh test    install what is missing, build with -Werror and run
-#                           make check and make distcheck, then build with
-#                           ASan+UBSan and run make check again
+#   ./quickstart.sh test    install what is missing, build with -Werror (and the
+#                           tests' fault injection) and run make check and make
+#                           distcheck, then build with ASan+UBSan and run make
+#                           check again
 #   ./quickstart.sh bench   install what is missing (wrk, Python's FastAPI for the
 #                           baseline), build, and run bench/run.sh (figures, not tests)
 set -euo pipefail
@@ -58,6 +59,11 @@ install_interop_client() {
 	export LEADGATE_NODE_MODULES="$top/tests/interop/node_modules"
 }
 
+# The one configuration of _build/werror, whichever command builds it first.
+# Fault injection lets the tests make a store step fail or stall through
+# store_dir/faults; without that file (the demo, the bench) it does nothing.
+werror_flags=(--enable-werror --enable-fault-injection)
+
 # build DIR CONFIGURE-FLAGS...: an out-of-tree build in _build/DIR
 build() {
 	local dir=_build/$1
@@ -87,17 +93,17 @@ bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop 
 cmd_bench() {
 	deb_packages+=("${bench_packages[@]}")
 	install_packages
-	build werror --enable-werror
+	build werror "${werror_flags[@]}"
 	bench/run.sh _build/werror
 }
 
 cmd_test() {
 	install_packages
 	install_interop_client
-	build werror --enable-werror
+	build werror "${werror_flags[@]}"
 	check _build/werror check -j2
-	check _build/werror distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
-	build asan --enable-werror --enable-sanitizers
+	check _build/werror distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror --enable-fault-injection"
+	build asan --enable-werror --enable-fault-injection --enable-sanitizers
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		check _build/asan check -j2
 	say "all tests passed: -Werror build, distcheck, and ASan+UBSan build"
@@ -138,7 +144,7 @@ demo_jobs() {
 
 cmd_serve() {
 	install_packages
-	build werror --enable-werror
+	build werror "${werror_flags[@]}"
 	local demo=$top/_demo b=$top/_build/werror port=${LEADGATE_PORT:-8080}
 	rm -rf "$demo"
 	mkdir -p "$demo/run"

@@ -21,6 +21,11 @@ static void post_epoch_commit(struct request *req, struct response *res);
 static void post_epoch_reveal(struct request *req, struct response *res);
 static void get_epoch_results(struct request *req, struct response *res);
 static void get_epoch_weights(struct request *req, struct response *res);
+static void get_challenges_active(struct request *req, struct response *res);
+static void post_challenge_submission(struct request *req, struct response *res);
+static void get_challenge_submissions(struct request *req, struct response *res);
+static void post_challenge_result(struct request *req, struct response *res);
+static void get_leaderboard_recent(struct request *req, struct response *res);
 
 static const struct route routes[] = {
 	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
@@ -35,6 +40,11 @@ static const struct route routes[] = {
 	{"GET", "/v1/log", AUTH_PUBLIC, get_log},
 	{"GET", "/v1/log/bundles", AUTH_PUBLIC, get_log_bundles},
 	{"GET", "/v1/log/bundles/{}", AUTH_PUBLIC, get_log_bundle},
+	{"GET", "/v1/challenges/active", AUTH_PUBLIC, get_challenges_active},
+	{"POST", "/v1/challenges/{}/submissions", AUTH_SIGNED, post_challenge_submission},
+	{"GET", "/v1/challenges/{}/submissions", AUTH_SIGNED, get_challenge_submissions},
+	{"POST", "/v1/challenges/{}/results", AUTH_SIGNED, post_challenge_result},
+	{"GET", "/v1/leaderboard/recent", AUTH_PUBLIC, get_leaderboard_recent},
 	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
 };
 
@@ -249,42 +259,67 @@ static void get_participants(struct request *req, struct response *res)
 	http_public_json(req, res, b.data, b.len, b.etag);
 }
 
+/* Split the query into values for the keys named (each at most once; any
+ * other key, a key twice or a pair without '=' is a 400 saying usage).
+ * vals[i] points into buf, NULL when keys[i] is absent. */
+static bool query_split(struct request *req, struct response *res, const char *const *keys,
+                        size_t nkeys, const char **vals, char *buf, size_t size,
+                        const char *usage)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		vals[i] = NULL;
+	if (req->query == NULL || *req->query == '\0')
+		return true;
+	if (strlen(req->query) >= size)
+		return http_problem_status(res, LS_INVALID, "bad_query", "the query is too long"), false;
+	strcpy(buf, req->query);
+	for (char *save = NULL, *kv = strtok_r(buf, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(kv, '=');
+		size_t i = 0;
+		if (eq)
+			*eq = '\0';
+		while (eq && i < nkeys && strcmp(kv, keys[i]) != 0)
+			i++;
+		if (eq == NULL || i == nkeys || vals[i] != NULL) {
+			ls_err err = {0};
+			ls_fail(&err, LS_INVALID, "bad_query", kv, "%s takes %s", req->path, usage);
+			http_problem(res, &err);
+			return false;
+		}
+		vals[i] = eq + 1;
+	}
+	return true;
+}
+
+/* A number from the query: absent -> dflt; else lo..max or a 400. */
+static bool query_u64(struct response *res, const char *key, const char *val, uint64_t lo,
+                      uint64_t max, uint64_t dflt, uint64_t *out)
+{
+	*out = dflt;
+	if (val == NULL || (ls_parse_u64(val, max, out) && *out >= lo))
+		return true;
+	ls_err err = {0};
+	ls_fail(&err, LS_INVALID, "bad_query", key, "%s must be a number from %llu to %llu", key,
+	        (unsigned long long)lo, (unsigned long long)max);
+	http_problem(res, &err);
+	return false;
+}
+
 /* Query parameters of a page (GET /v1/log, /v1/log/bundles): after=N,
  * limit=1..log_page_max, nothing else. */
 static bool page_params(struct request *req, struct response *res, uint64_t *after,
                         uint64_t *limit, bool *after_given)
 {
+	static const char *const keys[] = {"after", "limit"};
 	unsigned max = ls_store_config(req->st)->log_page_max;
-	char q[256];
-	*after = 0;
-	*after_given = false;
-	*limit = max < 100 ? max : 100;
-	if (req->query == NULL || *req->query == '\0')
-		return true;
-	if (strlen(req->query) >= sizeof q)
-		return http_problem_status(res, LS_INVALID, "bad_query", "the query is too long"), false;
-	strcpy(q, req->query);
-	for (char *save = NULL, *kv = strtok_r(q, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(kv, '=');
-		ls_err err = {0};
-		bool ok = eq != NULL;
-		if (ok) {
-			*eq = '\0';
-			if (strcmp(kv, "after") == 0)
-				ok = (*after_given = ls_parse_u64(eq + 1, UINT64_MAX, after));
-			else if (strcmp(kv, "limit") == 0)
-				ok = ls_parse_u64(eq + 1, max, limit) && *limit > 0;
-			else
-				ok = false;
-		}
-		if (!ok) {
-			ls_fail(&err, LS_INVALID, "bad_query", kv,
-			        "%s takes after=<n> and limit=<1..%u>", req->path, max);
-			http_problem(res, &err);
-			return false;
-		}
-	}
-	return true;
+	const char *vals[2];
+	char q[256], usage[64];
+	snprintf(usage, sizeof usage, "after=<n> and limit=<1..%u>", max);
+	if (!query_split(req, res, keys, 2, vals, q, sizeof q, usage))
+		return false;
+	*after_given = vals[0] != NULL;
+	return query_u64(res, "after", vals[0], 0, UINT64_MAX, 0, after) &&
+	       query_u64(res, "limit", vals[1], 1, max, max < 100 ? max : 100, limit);
 }
 
 /* A page of a public list after a key (NULL: from the first). */
@@ -443,4 +478,90 @@ static void get_epoch_results(struct request *req, struct response *res)
 static void get_epoch_weights(struct request *req, struct response *res)
 {
 	get_published(req, res, "weights");
+}
+
+/* ---- challenges and the leaderboard ---------------------------------- */
+
+/* Fresh or, while one worker rebuilds it, the previous body: either way
+ * straight from the map. */
+static void get_challenges_active(struct request *req, struct response *res)
+{
+	struct ls_body b;
+	bool stale;
+	ls_err err = {0};
+	if (!begin_read(req, res))
+		return;
+	if (ls_challenges_active(res->rd, req->now, &b, &stale, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_public_json(req, res, b.data, b.len, b.etag);
+}
+
+/* The body is the submission itself, any JSON value. */
+static void post_challenge_submission(struct request *req, struct response *res)
+{
+	char *answer = NULL;
+	ls_err err = {0};
+	if (ls_challenge_submit(req->st, &req->caller, req->param, req->body, req->body_len, req->now,
+	                        &answer, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_private_json(res, 200, answer);
+}
+
+static void get_challenge_submissions(struct request *req, struct response *res)
+{
+	static const char *const keys[] = {"after", "limit"};
+	const char *vals[2];
+	char q[256], *body = NULL;
+	uint8_t after[16];
+	uint64_t limit;
+	size_t len = 0;
+	ls_err err = {0};
+	if (!query_split(req, res, keys, 2, vals, q, sizeof q, "after=<submission id> and limit=<1..100>") ||
+	    !query_u64(res, "limit", vals[1], 1, 100, 20, &limit))
+		return;
+	if (vals[0] && ls_uuid_parse(vals[0], after) != LS_OK)
+		return http_problem_status(res, LS_INVALID, "bad_query", "after is a submission id");
+	if (!begin_read(req, res))
+		return;
+	if (ls_challenge_submissions(res->rd, &req->caller, req->param, vals[0] ? after : NULL,
+	                             (unsigned)limit, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_private_json(res, 200, body);
+}
+
+static void post_challenge_result(struct request *req, struct response *res)
+{
+	char *answer = NULL;
+	ls_err err = {0};
+	json_t *body = parse_body(req, res);
+	if (body == NULL)
+		return;
+	if (ls_challenge_result(req->st, &req->caller, req->param, body, req->now, &answer, &err) !=
+	    LS_OK)
+		http_problem(res, &err);
+	else
+		http_private_json(res, 200, answer);
+	json_decref(body);
+}
+
+/* A strong ETag per page: polling with an up-to-date cursor gets a 304. */
+static void get_leaderboard_recent(struct request *req, struct response *res)
+{
+	static const char *const keys[] = {"cursor", "limit"};
+	unsigned max = ls_store_config(req->st)->leaderboard_page_max;
+	const char *vals[2];
+	char q[256], usage[64], *body = NULL;
+	uint64_t cursor, limit;
+	size_t len = 0;
+	ls_err err = {0};
+	snprintf(usage, sizeof usage, "cursor=<n> and limit=<1..%u>", max);
+	if (!query_split(req, res, keys, 2, vals, q, sizeof q, usage) ||
+	    !query_u64(res, "cursor", vals[0], 0, UINT64_MAX, 0, &cursor) ||
+	    !query_u64(res, "limit", vals[1], 1, max, max < 100 ? max : 100, &limit) ||
+	    !begin_read(req, res))
+		return;
+	if (ls_leaderboard_page(res->rd, cursor, (unsigned)limit, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	res->owned = body;
+	http_public_json(req, res, body, len, NULL);
 }

@@ -18,6 +18,8 @@
  *                            check an ANS-104 bundle of the log strictly
  *   bundle-item EPOCH OUT    the data item carrying EPOCH's bundle, for
  *                            upload to a bundler (admin_bundle.c)
+ *   challenges load FILE     add, update and retire challenges, all or nothing
+ *   challenges list          every challenge and its state (admin_challenges.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +44,8 @@ static int usage(void)
 	        "       leadgate-admin published EPOCH results|weights\n"
 	        "       leadgate-admin verify-signed FILE ADDRESS\n"
 	        "       leadgate-admin verify-bundle [--signer ADDRESS] FILE [PREVIOUS]\n"
-	        "       leadgate-admin bundle-item EPOCH OUT\n");
+	        "       leadgate-admin bundle-item EPOCH OUT\n"
+	        "       leadgate-admin challenges load FILE | challenges list\n");
 	return EXIT_FAILURE;
 }
 
@@ -217,6 +220,8 @@ static int cmd_status(void)
 	       (unsigned long long)s.neurons, (unsigned long long)s.leads,
 	       (unsigned long long)s.pending, (unsigned long long)s.nonces,
 	       (unsigned long long)head.seq, hex, (long long)ls_last_sync(rd));
+	printf("challenges_active_builds: %llu\n",
+	       (unsigned long long)ls_challenges_active_builds(rd));
 	ls_status vs = ls_log_verify(rd, &count, &bad, &err);
 	if (vs == LS_OK)
 		printf("log_chain: ok (%llu entries)\n", (unsigned long long)count);
@@ -340,5 +345,7 @@ int main(int argc, char **argv)
 		return admin_verify_bundle(NULL, argv[2], argc == 4 ? argv[3] : NULL);
 	if (strcmp(cmd, "bundle-item") == 0 && argc == 4)
 		return admin_bundle_item(argv[2], argv[3]);
+	if (strcmp(cmd, "challenges") == 0)
+		return admin_challenges(argc - 2, argv + 2);
 	return usage();
 }

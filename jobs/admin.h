@@ -13,4 +13,8 @@ int admin_verify_bundle(const char *signer, const char *path, const char *previo
  * bundler service. */
 int admin_bundle_item(const char *epoch_text, const char *out);
 
+/* challenges load FILE | list (admin_challenges.c); argv after
+ * "challenges". */
+int admin_challenges(int argc, char **argv);
+
 #endif

@@ -37,6 +37,8 @@ void ls_config_defaults(struct ls_config *cfg)
 	         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	cfg->log_page_max = 500;
 	cfg->public_max_age = 15;
+	cfg->challenge_submission_max = 64u << 10;
+	cfg->leaderboard_page_max = 500;
 	snprintf(cfg->gateway_key, sizeof cfg->gateway_key, "%s", LEADGATE_SYSCONFDIR "/leadgate-gateway.key");
 	cfg->min_reveals = 1;
 	cfg->eligibility_percent = 10;
@@ -81,6 +83,8 @@ static const struct key_def keys[] = {
 	{"terms_version_hash", K_HEX64, offsetof(struct ls_config, terms_version_hash), 64, 64},
 	U32(log_page_max, 1, 100000),
 	U32(public_max_age, 0, 86400),
+	U32(challenge_submission_max, 2, 1u << 30),
+	U32(leaderboard_page_max, 1, 100000),
 	{"gateway_key", K_PATH, offsetof(struct ls_config, gateway_key), 1, LS_PATH_MAX - 1},
 	{"bundle_dir", K_PATH, offsetof(struct ls_config, bundle_dir), 1, LS_PATH_MAX - 1},
 	U32(min_reveals, 1, 100000),

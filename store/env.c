@@ -24,6 +24,9 @@ static const char *const db_names[DB__MAX] = {
 	[DB_EPOCHS] = "epochs",   [DB_ASSIGNED] = "assigned",
 	[DB_COMMITS] = "commits", [DB_REVEALS] = "reveals",
 	[DB_APPROVED] = "approved", [DB_BUNDLES] = "bundles",
+	[DB_CHALLENGES] = "challenges", [DB_SUBMISSIONS] = "submissions",
+	[DB_SUBMITTERS] = "submitters", [DB_SCORES] = "scores",
+	[DB_LEADERBOARD] = "leaderboard",
 };
 
 #define LS_MAX_RETRIES 12
@@ -92,7 +95,8 @@ static int schema_read(ls_store *st, MDB_txn *txn, bool create, uint32_t *schema
  * schema 1 has never assigned an epoch.  2 -> 3 drops "nonces": the replay
  * store moved to an environment of its own (replay.c), and its entries
  * only matter for clock_skew seconds anyway.  3 -> 4 adds the bundles,
- * each epoch closed so far due. */
+ * each epoch closed so far due.  4 -> 5 adds the challenges' databases,
+ * empty. */
 static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 {
 	MDB_dbi dbi;
@@ -119,6 +123,11 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 			rc = ls_bundles_backfill(txn, log, epochs, bundles);
 		if (rc == MDB_NOTFOUND)  /* no log or no epochs: nothing closed */
 			rc = mdb_dbi_open(txn, db_names[DB_BUNDLES], MDB_CREATE, &bundles);
+		if (rc)
+			return rc;
+	}
+	for (int i = DB_FIRST_OF_SCHEMA5; i < DB__MAX && *schema < 5; i++) {
+		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
 		if (rc)
 			return rc;
 	}
@@ -370,11 +379,30 @@ ls_status ls_reader_begin(ls_store *st, ls_reader **out, ls_err *err)
 	return LS_OK;
 }
 
+void ls_reader_pause(ls_reader *rd)
+{
+	mdb_txn_reset(rd->txn);
+}
+
+ls_status ls_reader_resume(ls_reader *rd, ls_err *err)
+{
+	if (mdb_txn_renew(rd->txn) == 0)
+		return LS_OK;
+	/* e.g. the map grew meanwhile: a new transaction handles that */
+	mdb_txn_abort(rd->txn);
+	int rc = txn_begin(rd->st->env, MDB_RDONLY, &rd->txn);
+	if (rc == 0)
+		return LS_OK;
+	rd->txn = NULL;
+	return ls_mdb_fail(err, rc, "begin a read");
+}
+
 void ls_reader_end(ls_reader *rd)
 {
 	if (rd == NULL)
 		return;
-	mdb_txn_abort(rd->txn);
+	if (rd->txn)
+		mdb_txn_abort(rd->txn);
 	free(rd);
 }
 

@@ -31,10 +31,17 @@ enum ls_db {
 	DB_APPROVED,  /* lead_id[16] -> fmt ‖ be64 epoch ‖ score_e4 u32 */
 	/* schema 4: transparency-log bundles */
 	DB_BUNDLES,   /* be64 epoch -> struct bundle_rec (bundle.c) */
+	/* schema 5: challenges and the leaderboard (challenges.c) */
+	DB_CHALLENGES,  /* id -> struct challenge_rec ‖ canonical public JSON */
+	DB_SUBMISSIONS, /* id ‖ 0 ‖ submission_id[16] -> struct submission_rec ‖ body */
+	DB_SUBMITTERS,  /* id ‖ 0 ‖ miner[32] -> fmt ‖ submission_id[16] */
+	DB_SCORES,      /* submission_id[16] ‖ validator[32] -> fmt ‖ be64 cursor */
+	DB_LEADERBOARD, /* be64 cursor -> fmt ‖ canonical result JSON */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
 #define DB_LAST_OF_SCHEMA2 DB_APPROVED
+#define DB_FIRST_OF_SCHEMA5 DB_CHALLENGES
 
 struct ls_store {
 	MDB_env *env;
@@ -53,6 +60,11 @@ struct ls_reader {
 	ls_store *st;
 	MDB_txn *txn;
 };
+/* Let go of a reader's snapshot (its borrowed bytes die) so that this
+ * thread may write, and take a new one after: what a reader that
+ * rebuilds a cached body does. */
+void ls_reader_pause(ls_reader *rd);
+ls_status ls_reader_resume(ls_reader *rd, ls_err *err);
 
 /* A write transaction in progress.  The first LMDB failure sticks in
  * mdb_rc so that the runner can tell "map full, grow and retry" from a
@@ -224,5 +236,35 @@ ls_status ls_metagraph_at(ls_store *st, MDB_txn *txn, uint64_t block,
 const struct ls_neuron *ls_metagraph_find(const struct ls_metagraph *m,
                                           const uint8_t hotkey[32]);
 void ls_metagraph_free(struct ls_metagraph *m);
+
+/* Challenges (challenges.c).  A challenge's record is this head, then its
+ * public JSON (what GET /v1/challenges/active lists) in canonical form. */
+struct challenge_rec {
+	uint8_t fmt, retired, pad[6];
+	int64_t opens_at, closes_at;
+};
+#define META_CHALLENGES_VERSION "challenges_version"
+/* Bumped by every change to a challenge: a cached active body built
+ * from another version is stale at once. */
+uint64_t ls_challenges_version(ls_store *st, MDB_txn *txn);
+/* JSON text as challenge bodies print it: compact, keys sorted, reals
+ * with 10 significant digits.  New string. */
+char *ls_challenge_json(const json_t *v);
+
+/* Fault injection (fault.c), compiled in only by ./configure
+ * --enable-fault-injection: true when store_dir/faults has a line "name"
+ * or "name=N" (then *arg = N, else 0).  Tests make rebuilds fail or slow
+ * with it; other builds have no such file read at all. */
+#ifdef LS_FAULT_INJECTION
+bool ls_fault(const ls_store *st, const char *name, long *arg);
+#else
+static inline bool ls_fault(const ls_store *st, const char *name, long *arg)
+{
+	(void)st;
+	(void)name;
+	(void)arg;
+	return false;
+}
+#endif
 
 #endif

@@ -89,6 +89,8 @@ struct ls_config {
 	char terms_version_hash[65]; /* hex sha256 of the contributor terms */
 	unsigned log_page_max;       /* most entries one GET /v1/log returns */
 	unsigned public_max_age;     /* Cache-Control max-age of public reads */
+	unsigned challenge_submission_max; /* bytes of one challenge submission */
+	unsigned leaderboard_page_max;     /* most results one page returns */
 	char gateway_key[LS_PATH_MAX]; /* the gateway's ed25519 seed file */
 	char bundle_dir[LS_PATH_MAX];  /* ANS-104 bundles; "" = store_dir/bundles */
 	unsigned min_reveals;        /* reveals a lead needs to be approved (1) */
@@ -110,7 +112,7 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 4u
+#define LS_SCHEMA_VERSION 5u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -539,6 +541,76 @@ struct ls_prune_report {
  * epoch can need.  Bounded write transactions. */
 ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *report, ls_err *err)
 	LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* Challenges and the leaderboard (SPEC §5, §8; challenges.c,          */
+/* challenges_active.c)                                                */
+
+#define LS_CHALLENGE_ID_MAX 64        /* [A-Za-z0-9._-], 1..64 bytes */
+#define LS_CHALLENGE_DOCUMENT_MAX 65536
+#define LS_CHALLENGES_PER_LOAD 1000
+
+struct ls_challenges_report {
+	size_t loaded, updated, retired, unchanged;
+};
+/* leadgate-admin challenges load: {"challenges":[{id, title, tier 1..100,
+ * difficulty, multiplier (0, 1000], opens_at, closes_at (unix seconds),
+ * document (JSON, canonical size <= 64 KiB), retired?}]}.  Every challenge
+ * is validated first (LS_INVALID naming "challenges[i].field"); then one
+ * write transaction adds the new ones (CHALLENGE_LOADED), changes the
+ * changed ones (CHALLENGE_UPDATED, CHALLENGE_RETIRED) and leaves the
+ * others alone, so loading a file twice changes nothing the second time.
+ * Any change makes the cached active body stale at once. */
+ls_status ls_challenges_load(ls_store *st, const char *json, size_t len, int64_t now,
+                             struct ls_challenges_report *r, ls_err *err) LS_WARN_UNUSED;
+
+/* Every challenge as leadgate-admin challenges list shows it:
+ * [{id, title, state: upcoming|open|closed|retired, opens_at, closes_at,
+ * submissions}].  *out new. */
+ls_status ls_challenges_list(ls_reader *rd, int64_t now, json_t **out, ls_err *err)
+	LS_WARN_UNUSED;
+
+/* GET /v1/challenges/active: {"challenges":[...open now, by id...],
+ * "next_change_at":T|null}, borrowed from rd.  The body is built once and
+ * kept with the time at which it goes stale (the next opens_at or
+ * closes_at) and the challenges' version.  A reader that finds it stale
+ * tries a non-blocking lock (store_dir/challenges-active.lock) to become
+ * the one rebuilder across processes; the others answer the previous body
+ * meanwhile (*stale true).  A failed rebuild answers the previous body and
+ * logs a warning; with no previous body, LS_UNAVAILABLE.  rd's snapshot
+ * may be renewed. */
+ls_status ls_challenges_active(ls_reader *rd, int64_t now, struct ls_body *out, bool *stale,
+                               ls_err *err) LS_WARN_UNUSED;
+/* How many times the active body has been built (admin status). */
+uint64_t ls_challenges_active_builds(ls_reader *rd);
+
+/* POST /v1/challenges/{id}/submissions: body (a JSON value, canonical size
+ * at most challenge_submission_max: 413) from a registered miner while the
+ * challenge is open (403 challenge_not_open / challenge_closed /
+ * challenge_retired; 404 no_such_challenge).  One submission per miner per
+ * challenge: a new one replaces the previous (not within submit_cooldown
+ * seconds of it: 429).  CHALLENGE_SUBMITTED entry.  *response new JSON. */
+ls_status ls_challenge_submit(ls_store *st, const struct ls_identity *miner, const char *id,
+                              const uint8_t *body, size_t len, int64_t now, char **response,
+                              ls_err *err) LS_WARN_UNUSED;
+/* GET /v1/challenges/{id}/submissions?after=&limit=: a validator reads the
+ * current submissions in the order they arrived, bodies included:
+ * {"submissions":[{submission_id, miner, submitted_at, sha256, body}],
+ * "next_after": id|null}.  *body new. */
+ls_status ls_challenge_submissions(ls_reader *rd, const struct ls_identity *caller,
+                                   const char *id, const uint8_t *after, unsigned limit,
+                                   char **body, size_t *len, ls_err *err) LS_WARN_UNUSED;
+/* POST /v1/challenges/{id}/results: {"submission_id", "score" 0..1 with at
+ * most 4 decimals} from a validator, once per validator per submission
+ * (409 already_scored); appended to the leaderboard under the next cursor
+ * with a CHALLENGE_RESULT entry.  *response: the leaderboard entry. */
+ls_status ls_challenge_result(ls_store *st, const struct ls_identity *validator, const char *id,
+                              json_t *body, int64_t now, char **response, ls_err *err)
+	LS_WARN_UNUSED;
+/* GET /v1/leaderboard/recent?cursor=N&limit=M: the results after cursor N,
+ * {"results":[...],"next_cursor":C} (C = the last cursor given, or N). */
+ls_status ls_leaderboard_page(ls_reader *rd, uint64_t cursor, unsigned limit, char **body,
+                              size_t *len, ls_err *err) LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* ANS-104 bundles (SPEC §7; ans104.c)                                 */
