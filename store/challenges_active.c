@@ -138,11 +138,13 @@ static ls_status active_store(struct ls_txn *t, void *vctx)
 static ls_status rebuild(ls_reader *rd, int64_t now, ls_err *err)
 {
 	struct built b = {0};
-	long ms = 0;
 	ls_err werr = {0};
 	ls_status s = active_build(rd, now, &b, err);
-	if (ls_fault(rd->st, "challenges_build_slow", &ms))
-		usleep((useconds_t)ms * 1000);
+	if (ls_fault(rd->st, "challenges_build_hold", NULL)) {  /* a slow rebuild, for tests */
+		fprintf(stderr, "leadgate: fault injection: the challenges/active rebuild is held\n");
+		for (int i = 0; i < 600 && ls_fault(rd->st, "challenges_build_hold", NULL); i++)
+			usleep(50 * 1000);
+	}
 	if (s == LS_OK && ls_fault(rd->st, "challenges_build_fail", NULL))
 		s = ls_fail(err, LS_ERROR, "fault_injected", NULL, "challenges_build_fail is set");
 	ls_reader_pause(rd);  /* this thread writes next */

@@ -43,7 +43,7 @@ pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for f in "$T"/run/*.pid; do
+	for f in "$T"/run*/*.pid; do
 		[ -f "$f" ] || continue
 		for p in $(cat "$f"); do kill "$p" 2>/dev/null; done
 	done
@@ -183,7 +183,7 @@ refused() {
 # no_sanitizer_reports WHO: nothing in the servers' and workers' logs from
 # AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer.
 no_sanitizer_reports() {
-	! cat "$T"/run/*.log "$T"/run/*.stderr 2>/dev/null | grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:'
+	! cat "$T"/run*/*.log "$T"/run*/*.stderr 2>/dev/null | grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:'
 	tap $? "$1: no sanitizer report in the server and worker logs"
 }
 
@@ -195,15 +195,19 @@ wait_http() {  # wait_http URL: until the server answers
 	return 1
 }
 
+# start_lighttpd: lighttpd on a free port ($BASE) with its workers;
+# RUN (default $T/run) for its sockets and logs, WORKERS (default 2).
 start_lighttpd() {
 	command -v lighttpd >/dev/null || bail "lighttpd is not installed (run ./quickstart.sh test)"
 	PORT=$(pick_port)
 	BASE="http://127.0.0.1:$PORT"
+	local run=${RUN:-$T/run}
+	mkdir -p "$run"
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$PORT LEADGATE_WWW="$T/www" \
-	LEADGATE_FCGI="$T/leadgate.fcgi" LEADGATE_RUN="$T/run" LEADGATE_WORKERS=2 \
-		lighttpd -D -f "$src/fcgi/lighttpd.conf" 2> "$T/run/lighttpd.stderr" &
+	LEADGATE_FCGI="$T/leadgate.fcgi" LEADGATE_RUN="$run" LEADGATE_WORKERS=${WORKERS:-2} \
+		lighttpd -D -f "$src/fcgi/lighttpd.conf" 2> "$run/lighttpd.stderr" &
 	pids+=($!)
-	wait_http "$BASE/" || bail "lighttpd did not start: $(cat "$T/run/lighttpd.stderr" "$T/run/lighttpd-error.log" 2>/dev/null)"
+	wait_http "$BASE/" || bail "lighttpd did not start: $(cat "$run/lighttpd.stderr" "$run/lighttpd-error.log" 2>/dev/null)"
 }
 
 # start_apache MODE: MODE is fcgid (mod_fcgid spawns the workers) or proxy
