@@ -12,6 +12,13 @@
  *       the same epoch, every validator committed and revealed a vote on
  *       every lead (about a quarter of them split), and the clock moved past
  *       the reveal window: what leadgate-close then decides.
+ *   fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE
+ *       CHALLENGES open challenges (51 make GET /v1/challenges/active's
+ *       body about 32 KB, the size of the design it replaces), a
+ *       submission from each miner to each, the active body in BODYFILE,
+ *       and in POOLFILE one pre-signed POST of a result per validator and
+ *       submission, "path<TAB>Signature-Input<TAB>Signature<TAB>
+ *       Content-Digest<TAB>body" per line, for bench/post-pool.lua.
  *
  * The configuration must allow it: leads_per_epoch >= LEADS, rate limits
  * and max_leads_per_request high enough, submit_cooldown = 0.  Prints how
@@ -235,34 +242,118 @@ static void vote_all(ls_store *st, const struct party *v, int nv, uint64_t epoch
 	}
 }
 
-int main(int argc, char **argv)
+/* Challenges whose public JSON is about 630 bytes each. */
+static void load_challenges(ls_store *st, uint64_t n, int64_t now)
 {
-	uint64_t leads, nv;
-	struct ls_config cfg;
-	ls_store *st;
-	ls_err err = {0};
-	struct timespec t0;
-	if (argc < 5 || argc > 6 || (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0) ||
-	    !ls_parse_u64(argv[3], 1000000, &leads) || !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
-		fprintf(stderr, "usage: fill-epoch serve|close KEYDIR LEADS VALIDATORS [BODYFILE]\n");
-		return EXIT_FAILURE;
+	static const char task[] =
+		"Find decision makers (CTO, VP Engineering, Head of Data) at B2B software firms "
+		"with 50 to 500 employees headquartered in Germany, Austria or Switzerland; each "
+		"lead needs a verified work email, a LinkedIn profile and a public source page; "
+		"duplicates are refused.";
+	json_t *list = json_array();
+	for (uint64_t i = 0; i < n; i++) {
+		char id[32], title[64];
+		snprintf(id, sizeof id, "dach-saas-%03llu", (unsigned long long)i);
+		snprintf(title, sizeof title, "DACH SaaS decision makers, batch %llu", (unsigned long long)i);
+		json_array_append_new(list, json_pack(
+			"{s:s, s:s, s:i, s:s, s:f, s:I, s:I, s:{s:s, s:s, s:i, s:[s, s, s]}}", "id", id, "title",
+			title, "tier", (int)(1 + i % 5), "difficulty", i % 3 ? "medium" : "hard", "multiplier",
+			1.0 + 0.25 * (double)(i % 4), "opens_at", (json_int_t)(now - 60), "closes_at",
+			(json_int_t)(now + 86400), "document", "task", task, "region", "DACH", "leads", 25,
+			"rubric", "role seniority", "email deliverability", "source quality"));
 	}
-	bool close_mode = strcmp(argv[1], "close") == 0;
-	ls_config_defaults(&cfg);
-	if (ls_config_load(&cfg, ls_config_path(), &err) != LS_OK ||
-	    ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
-		die("open the store", &err);
-	struct party *v = calloc(nv, sizeof *v), m[MINERS];
-	for (uint64_t i = 0; i < nv; i++)
-		party_new(argv[2], "validator", (int)i, i % 2 ? LS_KEY_SR25519 : LS_KEY_ED25519, &cfg, &v[i]);
-	for (int i = 0; i < MINERS; i++)
-		party_new(argv[2], "miner", i, LS_KEY_ED25519, &cfg, &m[i]);
+	json_t *file = json_pack("{s:o}", "challenges", list);
+	char *text = json_dumps(file, JSON_COMPACT);
+	struct ls_challenges_report r;
+	ls_err err = {0};
+	if (text == NULL || ls_challenges_load(st, text, strlen(text), now, &r, &err) != LS_OK)
+		die("load the challenges", &err);
+	free(text);
+	json_decref(file);
+}
 
-	/* the chain in FIRST_EPOCH's prefetch window: leads in, then assigned */
-	uint64_t L = cfg.epoch_length, epoch = FIRST_EPOCH + 1;
-	uint64_t block_a = FIRST_EPOCH * L + cfg.prefetch_start;
-	int64_t t_a = (int64_t)time(NULL), bs = cfg.block_seconds;
-	import_anchor(st, v, (int)nv, m, block_a, t_a);
+static void write_active(ls_store *st, int64_t now, const char *path)
+{
+	ls_reader *rd;
+	struct ls_body b;
+	bool stale;
+	ls_err err = {0};
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || ls_reader_begin(st, &rd, &err) != LS_OK ||
+	    ls_challenges_active(rd, now, &b, &stale, &err) != LS_OK)
+		die("the active challenges", &err);
+	if (fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0)
+		die(path, NULL);
+	ls_reader_end(rd);
+}
+
+/* One signed result POST per validator per submission, validators
+ * interleaved. */
+static void write_result_pool(const struct party *v, int nv, json_t *subs, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	json_t *s;
+	size_t i;
+	if (f == NULL)
+		die(path, NULL);
+	for (int k = 0; k < nv; k++)
+		json_array_foreach(subs, i, s) {
+			char url[256], body[128];
+			const char *cpath = json_string_value(json_array_get(s, 0));
+			snprintf(url, sizeof url, "http://127.0.0.1%s", cpath);
+			snprintf(body, sizeof body, "{\"submission_id\":\"%s\",\"score\":0.%04d}",
+			         json_string_value(json_array_get(s, 1)), (int)(1000 + (i * 37 + (size_t)k) % 9000));
+			struct ls_sign_request r = {.method = "POST", .url = url, .body = (uint8_t *)body,
+			                            .body_len = strlen(body), .created = (int64_t)time(NULL),
+			                            .expires = -1};
+			struct ls_signed_headers h;
+			ls_err err = {0};
+			if (ls_request_sign(&r, &v[k].key, 42, &h, &err) != LS_OK)
+				die("sign a result", &err);
+			fprintf(f, "%s\t%s\t%s\t%s\t%s\n", cpath, h.signature_input, h.signature,
+			        h.content_digest, body);
+		}
+	if (fclose(f) != 0)
+		die(path, NULL);
+}
+
+static void fill_challenges(ls_store *st, const struct party *v, int nv, const struct party *m,
+                            uint64_t n, const char *body_path, const char *pool_path)
+{
+	int64_t now = (int64_t)time(NULL);
+	json_t *subs = json_array();
+	load_challenges(st, n, now);
+	for (uint64_t i = 0; i < n; i++)
+		for (int k = 0; k < MINERS; k++) {
+			char id[32], *answer = NULL, path[96];
+			const char body[] = "{\"leads\":[{\"business\":\"Acme GmbH\",\"role\":\"CTO\"}]}";
+			ls_err err = {0};
+			snprintf(id, sizeof id, "dach-saas-%03llu", (unsigned long long)i);
+			if (ls_challenge_submit(st, &m[k].id, id, (const uint8_t *)body, strlen(body), now,
+			                        &answer, &err) != LS_OK)
+				die("submit", &err);
+			json_t *a = json_loads(answer, 0, NULL);
+			snprintf(path, sizeof path, "/v1/challenges/%s/results", id);
+			json_array_append_new(subs, json_pack("[s, O]", path, json_object_get(a, "submission_id")));
+			json_decref(a);
+			free(answer);
+		}
+	write_active(st, now, body_path);
+	write_result_pool(v, nv, subs, pool_path);
+	printf("challenges: %llu open, %zu submissions, %zu signed results pooled\n",
+	       (unsigned long long)n, json_array_size(subs), json_array_size(subs) * (size_t)nv);
+	json_decref(subs);
+}
+
+/* serve and close: an epoch of LEADS leads, voted on when closing. */
+static void fill_epoch(ls_store *st, struct party *v, int nv, struct party *m, uint64_t leads,
+                       bool close_mode, const char *body_path, uint64_t block_a, int64_t t_a)
+{
+	const struct ls_config *cfg = ls_store_config(st);
+	uint64_t L = cfg->epoch_length, epoch = FIRST_EPOCH + 1;
+	int64_t bs = cfg->block_seconds;
+	struct timespec t0;
+	ls_err err = {0};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	submit_leads(st, m, leads, t_a);
 	printf("submit: %llu leads in %.3f s\n", (unsigned long long)leads, seconds_since(&t0));
@@ -277,18 +368,54 @@ int main(int argc, char **argv)
 	if (close_mode) {
 		double tc, tr;
 		json_t *ids = assigned_ids(st, epoch);
-		vote_all(st, v, (int)nv, epoch, ids, t_a + (int64_t)(epoch * L + 1 - block_a) * bs,
+		vote_all(st, v, nv, epoch, ids, t_a + (int64_t)(epoch * L + 1 - block_a) * bs,
 		         t_a + (int64_t)((epoch + 1) * L + 1 - block_a) * bs, &tc, &tr);
 		json_decref(ids);
 		printf("votes: %llu validators committed in %.3f s and revealed in %.3f s\n",
 		       (unsigned long long)nv, tc, tr);
-		now_block = (epoch + 1) * L + cfg.reveal_end + 1;  /* the reveal window is over */
+		now_block = (epoch + 1) * L + cfg->reveal_end + 1;  /* the reveal window is over */
 	}
-	import_anchor(st, v, (int)nv, m, now_block, (int64_t)time(NULL));
-	if (argc == 6)
-		write_body(st, epoch, argv[5]);
+	import_anchor(st, v, nv, m, now_block, (int64_t)time(NULL));
+	if (body_path)
+		write_body(st, epoch, body_path);
 	printf("epoch %llu ready; the chain is at block %llu\n", (unsigned long long)epoch,
 	       (unsigned long long)now_block);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t leads, nv;
+	struct ls_config cfg;
+	ls_store *st;
+	ls_err err = {0};
+	bool challenges = argc == 7 && strcmp(argv[1], "challenges") == 0;
+	if (argc < 5 || argc > 7 ||
+	    (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0 && !challenges) ||
+	    (argc == 7 && !challenges) || !ls_parse_u64(argv[3], 1000000, &leads) ||
+	    !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
+		fprintf(stderr, "usage: fill-epoch serve|close KEYDIR LEADS VALIDATORS [BODYFILE]\n"
+		                "       fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE\n");
+		return EXIT_FAILURE;
+	}
+	bool close_mode = strcmp(argv[1], "close") == 0;
+	ls_config_defaults(&cfg);
+	if (ls_config_load(&cfg, ls_config_path(), &err) != LS_OK ||
+	    ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
+		die("open the store", &err);
+	struct party *v = calloc(nv, sizeof *v), m[MINERS];
+	for (uint64_t i = 0; i < nv; i++)
+		party_new(argv[2], "validator", (int)i, i % 2 ? LS_KEY_SR25519 : LS_KEY_ED25519, &cfg, &v[i]);
+	for (int i = 0; i < MINERS; i++)
+		party_new(argv[2], "miner", i, LS_KEY_ED25519, &cfg, &m[i]);
+
+	/* the chain in FIRST_EPOCH's prefetch window: leads in, then assigned */
+	uint64_t block_a = FIRST_EPOCH * cfg.epoch_length + cfg.prefetch_start;
+	int64_t t_a = (int64_t)time(NULL);
+	import_anchor(st, v, (int)nv, m, block_a, t_a);
+	if (challenges)
+		fill_challenges(st, v, (int)nv, m, leads, argv[5], argv[6]);
+	else
+		fill_epoch(st, v, (int)nv, m, leads, close_mode, argc == 6 ? argv[5] : NULL, block_a, t_a);
 	for (uint64_t i = 0; i < nv; i++)
 		sodium_memzero(&v[i].key, sizeof v[i].key);
 	free(v);

@@ -14,6 +14,8 @@
 #            pre-signed by bench/presign)
 #   leads-sr the same signed with sr25519 keys
 #   results  GET /v1/epoch/{E}/results through leadgate.fcgi, public, cached
+#   active   GET /v1/challenges/active (51 challenges, ~32 KB), alone, while
+#            results are written, and answered 304
 # and, beside it, the design leadgate replaces:
 #   fastapi  bench/fastapi_app.py under uvicorn as Debian packages it
 #            (asyncio, h11): the same body from an in-process dict, the same
@@ -25,7 +27,8 @@
 # verifications per second, and leadgate-bundle is timed on epochs of
 # 10 000 and 100 000 log entries (tests/fill-log writes them).
 # Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
-# LEADS (50, the default leads_per_epoch), ONLY=bundle (that part alone).
+# LEADS (50, the default leads_per_epoch), ONLY=bundle or ONLY=challenges
+# (that part alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "${1:-$src/_build/werror}" && pwd)
@@ -138,6 +141,87 @@ bundle_section() {
 	echo "  100 000 entries:  ${t100k} s   [< 2 s]"
 	echo "  100k/10k:         $(ratio "$t100k" "$t10k")x for 10x the work   [<= 12]"
 }
+# ---- wrk -----------------------------------------------------------------
+# run_wrk NAME CONNS URL [ed25519|sr25519]: one wrk run, signed with keys
+# of that kind when named; appends "NAME CONNS rps p50 p99 errors"
+run_wrk() {
+	local name=$1 conns=$2 url=$3 signed=${4:-} out first header=
+	if [[ $signed == H:* ]]; then  # "H:Name: value": a request header instead
+		header=${signed#H:}
+		signed=
+	fi
+	if [ -n "$header" ]; then
+		out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -H "$header" "$url")
+	elif [ -n "$signed" ]; then
+		first=$([ "$signed" = sr25519 ] && echo 1 || echo 0)  # fill-epoch: odd validators are sr25519
+		# a pool larger than any run can use, so that no nonce is sent twice
+		"$bin/bench/presign" "$W/serve/keys/validator-$((first + 2 * (RANDOM % 2)))" $((30000 * duration)) "$url" > "$W/pool"
+		out=$(LEADGATE_BENCH_POOL="$W/pool" LEADGATE_BENCH_THREADS=2 wrk -t2 -c"$conns" -d"${duration}s" \
+			--latency -s "$src/bench/signed-pool.lua" "$url")
+	else
+		out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$url")
+	fi
+	echo "$out" | awk -v name="$name" -v conns="$conns" '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+		/^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
+		/Requests\/sec/ { rps = $2 }
+		/Non-2xx/ { errors += $NF } /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+		END { printf "%s %s %.0f %.3f %.3f %d\n", name, conns, rps, p50, p99, errors }' >> "$W/runs"
+}
+
+stat_of() {  # stat_of NAME CONNS FIELD (3 rps, 4 p50, 5 p99): the median
+	awk -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c { print $f }' "$W/runs" | median
+}
+errors_of() { awk -v n="$1" '$1 == n { e += $6 } END { print e + 0 }' "$W/runs"; }
+
+# ---- GET /v1/challenges/active ----------------------------------------------
+# 51 open challenges (a ~32 KB body, as in the design leadgate replaces)
+# at 64 connections: leadgate against fcgi-fixed writing the same bytes;
+# the same while one connection POSTs validators' results back to back
+# (pre-signed, each written once: one LMDB write transaction and log entry
+# each); and the 304 path (If-None-Match with the current ETag).
+challenges_section() {
+	local d=$W/ch etag r wpid
+	: > "$W/runs"
+	make_store "$d" 50
+	LEADGATE_CONF=$d/leadgate.conf "$bin/bench/fill-epoch" challenges "$d/keys" 51 64 \
+		"$W/active.json" "$W/results.pool" > "$W/fillc.out"
+	split -n "l/$rounds" -d -a 3 "$W/results.pool" "$W/results.pool."
+	start_lighttpd "$d/leadgate.conf" "$W/active.json"
+	curl -s "$base/v1/challenges/active" | cmp -s - "$W/active.json" ||
+		{ echo "bench: /v1/challenges/active does not serve the active body"; exit 1; }
+	etag=$(curl -s -D - -o /dev/null "$base/v1/challenges/active" | sed -n 's/^ETag: //Ip' | tr -d '\r')
+	echo "bench: GET /v1/challenges/active, a $(wc -c < "$W/active.json")-byte body (51 challenges), public"
+	: > "$W/writer"
+	for r in $(seq "$rounds"); do
+		run_wrk fixed-active 64 "$base/fixed/body"
+		run_wrk active 64 "$base/v1/challenges/active"
+		LEADGATE_BENCH_POOL=$(printf '%s.%03d' "$W/results.pool" $((r - 1))) wrk -t1 -c1 \
+			-d"$((duration + 2))s" -s "$src/bench/post-pool.lua" "$base/" > "$W/writer.out" &
+		wpid=$!
+		sleep 1
+		run_wrk active-writing 64 "$base/v1/challenges/active"
+		wait $wpid
+		awk '/Requests\/sec/ { rps = $2 } /requests in/ { n = $1 } /Non-2xx/ { bad = $NF }
+			END { printf "%.0f %d %d\n", rps, n, bad }' "$W/writer.out" >> "$W/writer"
+		run_wrk active-304 64 "$base/v1/challenges/active" "H:If-None-Match: $etag"
+	done
+	printf '%-16s %10s %9s %9s %7s\n' target req/s p50_ms p99_ms errors
+	for name in fixed-active active active-writing active-304; do
+		printf '%-16s %10s %9s %9s %7s\n' "$name" "$(stat_of "$name" 64 3)" "$(stat_of "$name" 64 4)" \
+			"$(stat_of "$name" 64 5)" "$([ $name = active-304 ] && echo '(304s)' || errors_of "$name")"
+	done
+	echo "  active / fixed req/s                   $(ratio "$(stat_of active 64 3)" "$(stat_of fixed-active 64 3)")   [>= 0.9]"
+	echo "  active p99 read-only:                  $(stat_of active 64 5) ms"
+	echo "  active p99 while results are written:  $(stat_of active-writing 64 5) ms, $(ratio "$(stat_of active-writing 64 5)" "$(stat_of active 64 5)")x the read-only p99   [<= 2]"
+	echo "  errors while writing:                  $(errors_of active-writing)   [0]"
+	echo "  the writer: $(awk '{ print $1 }' "$W/writer" | median) POSTs/s, $(awk '{ n += $2 - $3 } END { print n }' "$W/writer") results written, $(awk '{ b += $3 } END { print b + 0 }' "$W/writer") refused (pool wrapped)"
+	echo "  304 path req/s:                        $(stat_of active-304 64 3) ($(ratio "$(stat_of active-304 64 3)" "$(stat_of active 64 3)")x the 200 path)"
+}
+if [ "${ONLY:-}" = challenges ]; then
+	challenges_section
+	exit 0
+fi
 if [ "${ONLY:-}" = bundle ]; then
 	bundle_section
 	exit 0
@@ -181,28 +265,6 @@ for url in "$base$path" "$fastapi_url" $fast_url; do
 		{ echo "bench: $url does not answer a signed request with the epoch's body"; exit 1; }
 done
 
-# ---- wrk -----------------------------------------------------------------
-# run_wrk NAME CONNS URL [ed25519|sr25519]: one wrk run, signed with keys
-# of that kind when named; appends "NAME CONNS rps p50 p99 errors"
-run_wrk() {
-	local name=$1 conns=$2 url=$3 signed=${4:-} out first
-	if [ -n "$signed" ]; then
-		first=$([ "$signed" = sr25519 ] && echo 1 || echo 0)  # fill-epoch: odd validators are sr25519
-		# a pool larger than any run can use, so that no nonce is sent twice
-		"$bin/bench/presign" "$W/serve/keys/validator-$((first + 2 * (RANDOM % 2)))" $((30000 * duration)) "$url" > "$W/pool"
-		out=$(LEADGATE_BENCH_POOL="$W/pool" LEADGATE_BENCH_THREADS=2 wrk -t2 -c"$conns" -d"${duration}s" \
-			--latency -s "$src/bench/signed-pool.lua" "$url")
-	else
-		out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "$url")
-	fi
-	echo "$out" | awk -v name="$name" -v conns="$conns" '
-		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-		/^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
-		/Requests\/sec/ { rps = $2 }
-		/Non-2xx/ { errors += $NF } /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-		END { printf "%s %s %.0f %.3f %.3f %d\n", name, conns, rps, p50, p99, errors }' >> "$W/runs"
-}
-
 : > "$W/runs"
 echo "bench: $rounds rounds of ${duration}s runs per target, $workers workers, wrk -t2"
 echo "bench: GET $path, a $(wc -c < "$W/leads.json")-byte body ($leads leads), signed"
@@ -243,10 +305,6 @@ for r in $(seq "$rounds"); do
 done
 
 # ---- report --------------------------------------------------------------
-stat_of() {  # stat_of NAME CONNS FIELD (3 rps, 4 p50, 5 p99): the median
-	awk -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c { print $f }' "$W/runs" | median
-}
-errors_of() { awk -v n="$1" '$1 == n { e += $6 } END { print e + 0 }' "$W/runs"; }
 
 echo
 printf '%-14s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
@@ -277,6 +335,9 @@ done
 echo "  leads p99 at 64 connections: $(stat_of leads 64 5) ms, leads-sr $(stat_of leads-sr 64 5) ms   [< 10 ms]"
 echo "  largest leadgate.fcgi private memory after the runs: $((worker_memory / 1024)).$(((worker_memory % 1024) * 10 / 1024)) MiB   [< 8 MiB]"
 echo "  non-2xx and socket errors: leads $(errors_of leads), leads-sr $(errors_of leads-sr), results $(errors_of results), fastapi $(errors_of fastapi)   [0]"
+
+echo
+challenges_section
 
 # ---- leadgate-close --------------------------------------------------------
 echo

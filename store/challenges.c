@@ -459,8 +459,7 @@ static ls_status submission_id_after_last(struct ls_txn *t, struct submit_ctx *c
 	if (rc == 0 && k.mv_size == prefix + 16 && memcmp(k.mv_data, key, prefix) == 0 &&
 	    memcmp(c->sid, (uint8_t *)k.mv_data + prefix, 16) <= 0) {
 		memcpy(c->sid, (uint8_t *)k.mv_data + prefix, 16);
-		for (int i = 15; i >= 9 && ++c->sid[i] == 0; i--)
-			;
+		ls_uuid_increment(c->sid);
 	}
 	mdb_cursor_close(cur);
 	return LS_OK;

@@ -237,6 +237,9 @@ const struct ls_neuron *ls_metagraph_find(const struct ls_metagraph *m,
                                           const uint8_t hotkey[32]);
 void ls_metagraph_free(struct ls_metagraph *m);
 
+/* Add one to a UUIDv7's 74 random bits (uuid.c): the next id after it. */
+void ls_uuid_increment(uint8_t id[16]);
+
 /* Challenges (challenges.c).  A challenge's record is this head, then its
  * public JSON (what GET /v1/challenges/active lists) in canonical form. */
 struct challenge_rec {

@@ -9,7 +9,7 @@
 static uint8_t last_id[16];
 
 /* Add one to the 74 random bits, skipping the version and variant bits. */
-static void increment(uint8_t id[16])
+void ls_uuid_increment(uint8_t id[16])
 {
 	for (int i = 15; i >= 6; i--) {
 		uint8_t mask = i == 8 ? 0x3f : (i == 6 ? 0x0f : 0xff);
@@ -32,7 +32,7 @@ void ls_uuid7(int64_t unix_ms, uint8_t out[16])
 	/* Same millisecond (or a clock step back): continue after the last. */
 	if (memcmp(out, last_id, 16) <= 0) {
 		memcpy(out, last_id, 16);
-		increment(out);
+		ls_uuid_increment(out);
 	}
 	memcpy(last_id, out, 16);
 }
