@@ -55,13 +55,15 @@ static bool id_valid(const char *id)
 }
 
 /* Keys under one challenge: id ‖ 0 ‖ suffix (ids hold no NUL, so one
- * challenge's keys are one cursor range). */
+ * challenge's keys are one cursor range).  Only for ids that passed
+ * id_valid: SUB_KEY_MAX bytes at most. */
 static size_t sub_key(const char *id, const uint8_t *suffix, size_t n, uint8_t *key)
 {
 	size_t l = strlen(id);
 	memcpy(key, id, l);
 	key[l] = 0;
-	memcpy(key + l + 1, suffix, n);
+	if (n)
+		memcpy(key + l + 1, suffix, n);
 	return l + 1 + n;
 }
 #define SUB_KEY_MAX (LS_CHALLENGE_ID_MAX + 1 + 32)
@@ -209,11 +211,12 @@ static const char *load_kind(struct ls_txn *t, const struct challenge_in *c, ls_
 	}
 	if (*s != LS_OK)
 		return NULL;
-	const struct challenge_rec *old = v.mv_data;
+	struct challenge_rec old = {0};  /* values in the map are not aligned */
+	memcpy(&old, v.mv_data, v.mv_size < sizeof old ? v.mv_size : sizeof old);
 	if (v.mv_size == len && memcmp(v.mv_data, &c->rec, sizeof c->rec) == 0 &&
 	    memcmp((uint8_t *)v.mv_data + sizeof c->rec, c->json, len - sizeof c->rec) == 0)
 		return "";
-	return c->rec.retired && !old->retired ? "CHALLENGE_RETIRED" : "CHALLENGE_UPDATED";
+	return c->rec.retired && !old.retired ? "CHALLENGE_RETIRED" : "CHALLENGE_UPDATED";
 }
 
 static ls_status load_one(struct ls_txn *t, const struct challenge_in *c, int64_t now,
@@ -471,13 +474,13 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 	struct challenge_rec rec;
 	uint8_t skey[SUB_KEY_MAX], key[SUB_KEY_MAX], fmt_sid[17] = {LS_FMT1};
 	c->replaced = false;
-	ls_status s = challenge_read(t->st, t->txn, c->id, &rec, t->err);
+	ls_status s = challenge_read(t->st, t->txn, c->id, &rec, t->err);  /* checks the id */
 	if (s == LS_OK)
 		s = open_check(c->id, &rec, c->now, t->err);
-	size_t skl = sub_key(c->id, c->miner->hotkey, 32, skey);
-	if (s == LS_OK)
-		s = submit_replace(t, c, skey, skl);
 	if (s != LS_OK)
+		return s;
+	size_t skl = sub_key(c->id, c->miner->hotkey, 32, skey);
+	if ((s = submit_replace(t, c, skey, skl)) != LS_OK)
 		return s;
 	struct submission_rec sr = {.fmt = LS_FMT1, .submitted_at = c->now};
 	memcpy(sr.miner, c->miner->hotkey, 32);
