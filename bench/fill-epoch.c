@@ -276,11 +276,11 @@ static void write_active(ls_store *st, int64_t now, const char *path)
 {
 	ls_reader *rd;
 	struct ls_body b;
-	bool stale;
+	int64_t fresh_for;
 	ls_err err = {0};
 	FILE *f = fopen(path, "wb");
 	if (f == NULL || ls_reader_begin(st, &rd, &err) != LS_OK ||
-	    ls_challenges_active(rd, now, &b, &stale, &err) != LS_OK)
+	    ls_challenges_active(rd, now, &b, &fresh_for, &err) != LS_OK)
 		die("the active challenges", &err);
 	if (fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0)
 		die(path, NULL);

@@ -121,12 +121,20 @@ static void json_body(struct response *res, const void *body, size_t len, const 
 		body_etag(body, len, res->etag);
 }
 
+static char cache_control[48];
+
 static const char *public_cache_control(struct request *req)
 {
-	static char cache_control[48];
 	snprintf(cache_control, sizeof cache_control, "public, max-age=%u",
 	         ls_store_config(req->st)->public_max_age);
 	return cache_control;
+}
+
+void http_max_age(struct response *res, int64_t seconds)
+{
+	snprintf(cache_control, sizeof cache_control, "public, max-age=%lld",
+	         (long long)(seconds > 0 ? seconds : 0));
+	res->cache_control = cache_control;
 }
 
 void http_public_json(struct request *req, struct response *res, const void *body,

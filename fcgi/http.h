@@ -54,6 +54,8 @@ void http_problem_status(struct response *res, ls_status status, const char *cod
 void http_public_json(struct request *req, struct response *res, const void *body,
                       size_t len, const char *etag);
 void http_private_json(struct response *res, int status, char *owned_body);
+/* A public answer that stays right only so long: a shorter max-age. */
+void http_max_age(struct response *res, int64_t seconds);
 /* A public binary body of len bytes read from fd as it is sent, with its
  * strong ETag. */
 void http_public_file(struct request *req, struct response *res, int fd, size_t len,

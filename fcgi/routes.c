@@ -483,17 +483,20 @@ static void get_epoch_weights(struct request *req, struct response *res)
 /* ---- challenges and the leaderboard ---------------------------------- */
 
 /* Fresh or, while one worker rebuilds it, the previous body: either way
- * straight from the map. */
+ * straight from the map; cached downstream no longer than it stays right. */
 static void get_challenges_active(struct request *req, struct response *res)
 {
 	struct ls_body b;
-	bool stale;
+	int64_t fresh_for;
 	ls_err err = {0};
 	if (!begin_read(req, res))
 		return;
-	if (ls_challenges_active(res->rd, req->now, &b, &stale, &err) != LS_OK)
+	if (ls_challenges_active(res->rd, req->now, &b, &fresh_for, &err) != LS_OK)
 		return http_problem(res, &err);
 	http_public_json(req, res, b.data, b.len, b.etag);
+	/* no cache may keep a challenge open past its close, or a stale body */
+	if (fresh_for < ls_store_config(req->st)->public_max_age)
+		http_max_age(res, fresh_for);
 }
 
 /* The body is the submission itself, any JSON value. */

@@ -413,9 +413,10 @@ static ls_status submit_replace(struct ls_txn *t, struct submit_ctx *c, const ui
 	memcpy(c->old, (uint8_t *)v.mv_data + 1, 16);
 	c->replaced = true;
 	size_t kl = sub_key(c->id, c->old, 16, key);
-	if ((s = lt_get(t, DB_SUBMISSIONS, key, kl, &v)) != LS_OK)
-		return s == LS_NOTFOUND ? ls_fail(t->err, LS_ERROR, "store_error", NULL, "damaged index")
-		                        : s;
+	if ((s = lt_get(t, DB_SUBMISSIONS, key, kl, &v)) != LS_OK || v.mv_size < sizeof(struct submission_rec))
+		return s == LS_OK || s == LS_NOTFOUND
+		           ? ls_fail(t->err, LS_ERROR, "store_error", NULL, "damaged index")
+		           : s;
 	struct submission_rec old;
 	memcpy(&old, v.mv_data, sizeof old);
 	unsigned cooldown = t->st->cfg.submit_cooldown;
@@ -479,14 +480,13 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 		s = open_check(c->id, &rec, c->now, t->err);
 	if (s != LS_OK)
 		return s;
+	/* the id first: the replaced submission may hold the highest one */
 	size_t skl = sub_key(c->id, c->miner->hotkey, 32, skey);
-	if ((s = submit_replace(t, c, skey, skl)) != LS_OK)
+	if ((s = submission_id_after_last(t, c)) != LS_OK || (s = submit_replace(t, c, skey, skl)) != LS_OK)
 		return s;
 	struct submission_rec sr = {.fmt = LS_FMT1, .submitted_at = c->now};
 	memcpy(sr.miner, c->miner->hotkey, 32);
 	memcpy(sr.sha256, c->sha256, 32);
-	if ((s = submission_id_after_last(t, c)) != LS_OK)
-		return s;
 	size_t kl = sub_key(c->id, c->sid, 16, key);
 	MDB_val k = {kl, key}, v = {sizeof sr + c->len, NULL};
 	int rc = mdb_put(t->txn, t->st->dbi[DB_SUBMISSIONS], &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
@@ -573,7 +573,7 @@ ls_status ls_challenge_submissions(ls_reader *rd, const struct ls_identity *call
                                    char **body, size_t *len, ls_err *err)
 {
 	struct challenge_rec rec;
-	uint8_t key[SUB_KEY_MAX], last[16];
+	uint8_t key[SUB_KEY_MAX], last[16] = {0};
 	static const uint8_t zero[16];
 	ls_status s = ls_require_validator(caller, err);
 	if (s == LS_OK)
@@ -590,19 +590,21 @@ ls_status ls_challenge_submissions(ls_reader *rd, const struct ls_identity *call
 		return ls_fail(err, LS_ERROR, "store_error", NULL, "the submissions could not be read");
 	}
 	fputs("{\"submissions\":[", f);
-	unsigned n = 0;
+	unsigned n = 0, scanned = 0;
 	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && after && k.mv_size == kl && memcmp(k.mv_data, key, kl) == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	for (; rc == 0 && n < limit && k.mv_size == prefix + 16 && memcmp(k.mv_data, key, prefix) == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (; rc == 0 && scanned < limit && k.mv_size == prefix + 16 &&
+	       memcmp(k.mv_data, key, prefix) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), scanned++) {
 		memcpy(last, (uint8_t *)k.mv_data + prefix, 16);
 		n += submission_append(f, rd, last, &v, n == 0);
 	}
 	mdb_cursor_close(cur);
 	char next[37];
 	ls_uuid_format(last, next);
-	fprintf(f, "],\"next_after\":%s%s%s}", n ? "\"" : "", n ? next : "null", n ? "\"" : "");
+	fprintf(f, "],\"next_after\":%s%s%s}", scanned ? "\"" : "", scanned ? next : "null",
+	        scanned ? "\"" : "");
 	if (fclose(f) != 0) {
 		free(*body);
 		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");

@@ -47,13 +47,19 @@ uint64_t ls_challenges_active_builds(ls_reader *rd)
 	return meta_read(rd->st, rd->txn, &m) ? m.builds : 0;
 }
 
-/* The cached body into *out (*have) and whether it is still good. */
-static bool active_fresh(ls_reader *rd, int64_t now, struct ls_body *out, bool *have)
+/* The cached body into *out (*have) and whether it is still good;
+ * *until: when it goes stale (now when it already is). */
+static bool active_fresh(ls_reader *rd, int64_t now, struct ls_body *out, bool *have,
+                         int64_t *until)
 {
 	struct active_meta m;
 	*have = ls_cache_get(rd, ACTIVE_CACHE, out) == LS_OK;
-	return *have && meta_read(rd->st, rd->txn, &m) &&
-	       m.version == ls_challenges_version(rd->st, rd->txn) && now < m.stale_at;
+	*until = now;
+	if (!*have || !meta_read(rd->st, rd->txn, &m) ||
+	    m.version != ls_challenges_version(rd->st, rd->txn))
+		return false;
+	*until = m.stale_at > now ? m.stale_at : now;
+	return now < m.stale_at;
 }
 
 /* ---- building ---------------------------------------------------------- */
@@ -76,7 +82,7 @@ static int64_t next_change(const struct challenge_rec *rec, int64_t now)
 /* Open challenges in id order, each its stored public JSON as is. */
 static ls_status active_build(ls_reader *rd, int64_t now, struct built *b, ls_err *err)
 {
-	MDB_cursor *cur;
+	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	FILE *f = open_memstream(&b->body, &b->len);
 	if (f == NULL)
@@ -102,7 +108,7 @@ static ls_status active_build(ls_reader *rd, int64_t now, struct built *b, ls_er
 	}
 	if (rc != MDB_NOTFOUND)
 		fprintf(stderr, "leadgate: store: read the challenges: %s\n", mdb_strerror(rc));
-	else
+	if (cur)
 		mdb_cursor_close(cur);
 	if (b->stale_at == INT64_MAX)
 		fputs("],\"next_change_at\":null}", f);
@@ -133,30 +139,33 @@ static ls_status active_store(struct ls_txn *t, void *vctx)
 	                  : s;
 }
 
-/* Build from rd's snapshot and store; rd is renewed after.  Failures
- * are logged: the caller still has the previous body, if any. */
-static ls_status rebuild(ls_reader *rd, int64_t now, ls_err *err)
+/* Build from rd's snapshot and store (*built: LS_OK, LS_CONFLICT when a
+ * challenge changed meanwhile, or the failure, logged); rd is renewed
+ * after, which is what the answer says.  Failures leave the previous body
+ * in place. */
+static ls_status rebuild(ls_reader *rd, int64_t now, ls_status *built, ls_err *err)
 {
 	struct built b = {0};
-	ls_err werr = {0};
-	ls_status s = active_build(rd, now, &b, err);
+	ls_err berr = {0};
+	ls_status s = active_build(rd, now, &b, &berr);
 	if (ls_fault(rd->st, "challenges_build_hold", NULL)) {  /* a slow rebuild, for tests */
 		fprintf(stderr, "leadgate: fault injection: the challenges/active rebuild is held\n");
 		for (int i = 0; i < 600 && ls_fault(rd->st, "challenges_build_hold", NULL); i++)
 			usleep(50 * 1000);
 	}
 	if (s == LS_OK && ls_fault(rd->st, "challenges_build_fail", NULL))
-		s = ls_fail(err, LS_ERROR, "fault_injected", NULL, "challenges_build_fail is set");
+		s = ls_fail(&berr, LS_ERROR, "fault_injected", NULL, "challenges_build_fail is set");
 	ls_reader_pause(rd);  /* this thread writes next */
 	if (s == LS_OK)
-		s = ls_write(rd->st, active_store, &b, &werr);
+		s = ls_write(rd->st, active_store, &b, &berr);
 	if (s == LS_OK)
 		fprintf(stderr, "leadgate: challenges/active rebuilt: %zu open, %zu bytes\n", b.open,
 		        b.len);
 	else if (s != LS_CONFLICT)
 		fprintf(stderr, "leadgate: warning: challenges/active rebuild failed (%s); the "
-		                "previous body is served\n", werr.detail[0] ? werr.detail : err->detail);
+		                "previous body is served\n", berr.detail);
 	free(b.body);
+	*built = s;
 	return ls_reader_resume(rd, err);
 }
 
@@ -191,30 +200,34 @@ static ls_status unavailable(ls_err *err)
 	return LS_UNAVAILABLE;
 }
 
-ls_status ls_challenges_active(ls_reader *rd, int64_t now, struct ls_body *out, bool *stale,
-                               ls_err *err)
+ls_status ls_challenges_active(ls_reader *rd, int64_t now, struct ls_body *out,
+                               int64_t *fresh_for, ls_err *err)
 {
 	bool have;
-	*stale = false;
-	if (active_fresh(rd, now, out, &have))
-		return LS_OK;
-	int fd = flight_lock(rd->st, false);
-	if (fd < 0 && have) {  /* someone else rebuilds: the previous body meanwhile */
-		*stale = true;
+	int64_t until;
+	*fresh_for = 0;
+	if (active_fresh(rd, now, out, &have, &until)) {
+		*fresh_for = until - now;
 		return LS_OK;
 	}
+	int fd = flight_lock(rd->st, false);
+	if (fd == -1 && have)  /* someone else rebuilds: the previous body meanwhile */
+		return LS_OK;
 	if (fd == -1)  /* cold, and another process builds the first body: wait */
 		fd = flight_lock(rd->st, true);
-	if (fd < 0)
-		return unavailable(err);
+	/* fd -2: no lock to be had; rebuilding without it beats never */
 	/* the one rebuilder: look again, someone may have finished meanwhile */
+	ls_status built = LS_OK;
 	ls_reader_pause(rd);
 	ls_status s = ls_reader_resume(rd, err);
-	if (s == LS_OK && !active_fresh(rd, now, out, &have))
-		s = rebuild(rd, now, err);
-	if (s == LS_OK)
-		*stale = !active_fresh(rd, now, out, &have);
-	close(fd);  /* drops the flock */
+	if (s == LS_OK && !active_fresh(rd, now, out, &have, &until))
+		s = rebuild(rd, now, &built, err);
+	if (s == LS_OK && built == LS_CONFLICT)  /* a challenge changed meanwhile: once more */
+		s = rebuild(rd, now, &built, err);
+	if (s == LS_OK && active_fresh(rd, now, out, &have, &until))
+		*fresh_for = until - now;
+	if (fd >= 0)
+		close(fd);  /* drops the flock */
 	if (s != LS_OK)
 		return s;
 	return have ? LS_OK : unavailable(err);

@@ -576,11 +576,12 @@ ls_status ls_challenges_list(ls_reader *rd, int64_t now, json_t **out, ls_err *e
  * closes_at) and the challenges' version.  A reader that finds it stale
  * tries a non-blocking lock (store_dir/challenges-active.lock) to become
  * the one rebuilder across processes; the others answer the previous body
- * meanwhile (*stale true).  A failed rebuild answers the previous body and
- * logs a warning; with no previous body, LS_UNAVAILABLE.  rd's snapshot
- * may be renewed. */
-ls_status ls_challenges_active(ls_reader *rd, int64_t now, struct ls_body *out, bool *stale,
-                               ls_err *err) LS_WARN_UNUSED;
+ * meanwhile.  A failed rebuild answers the previous body and logs a
+ * warning; with no previous body, LS_UNAVAILABLE.  *fresh_for: seconds
+ * the answer stays right (0 for a previous body served stale), for
+ * Cache-Control.  rd's snapshot may be renewed; if that fails, the error. */
+ls_status ls_challenges_active(ls_reader *rd, int64_t now, struct ls_body *out,
+                               int64_t *fresh_for, ls_err *err) LS_WARN_UNUSED;
 /* How many times the active body has been built (admin status). */
 uint64_t ls_challenges_active_builds(ls_reader *rd);
 

@@ -41,10 +41,10 @@ static char *active(ls_store *st, int64_t now, uint64_t *builds)
 {
 	ls_reader *rd;
 	struct ls_body b;
-	bool stale;
+	int64_t fresh_for;
 	ls_err err = {0};
 	if (ls_reader_begin(st, &rd, &err) != LS_OK ||
-	    ls_challenges_active(rd, now, &b, &stale, &err) != LS_OK)
+	    ls_challenges_active(rd, now, &b, &fresh_for, &err) != LS_OK)
 		tap_bail(err.detail);
 	char *copy = strndup(b.data, b.len);
 	*builds = ls_challenges_active_builds(rd);
