@@ -142,6 +142,25 @@ demo_jobs() {
 	done
 }
 
+# The demo's challenges: two open for two hours, one opening in two
+# minutes; the simulator's miners submit and its validators score.
+demo_challenges() {
+	local now
+	now=$(date +%s)
+	cat > "$1" <<-JSON
+	{"challenges": [
+	 {"id": "dach-saas-cto", "title": "SaaS CTOs in Germany, Austria and Switzerland", "tier": 2,
+	  "difficulty": "hard", "multiplier": 1.5, "opens_at": $now, "closes_at": $((now + 7200)),
+	  "document": {"task": "Decision makers at B2B software firms of 50-500 staff in DACH", "leads": 1}},
+	 {"id": "us-logistics-ops", "title": "Heads of operations at US logistics firms", "tier": 1,
+	  "difficulty": "medium", "multiplier": 1, "opens_at": $now, "closes_at": $((now + 7200)),
+	  "document": {"task": "Operations leaders at US freight and logistics companies", "leads": 1}},
+	 {"id": "nordic-fintech", "title": "Nordic fintech founders", "tier": 3, "difficulty": "expert",
+	  "multiplier": 2, "opens_at": $((now + 120)), "closes_at": $((now + 7200)),
+	  "document": {"task": "Founders of fintech start-ups in the Nordics", "leads": 1}}]}
+	JSON
+}
+
 cmd_serve() {
 	install_packages
 	build werror "${werror_flags[@]}"
@@ -158,6 +177,8 @@ cmd_serve() {
 	"$b/leadgate-sim" init "$demo/sim" --miners 3 --block 3023 --keys mixed \
 		--validators honest,honest,honest,lazy,late,stale,mismatch,silent
 	"$b/leadgate-sync" "$demo/sim/snapshot.json"
+	demo_challenges "$demo/challenges.json"
+	"$b/leadgate-admin" challenges load "$demo/challenges.json"
 
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$port LEADGATE_WWW="$top/www" \
 	LEADGATE_FCGI="$b/leadgate.fcgi" LEADGATE_RUN="$demo/run" LEADGATE_WORKERS=4 \
@@ -172,6 +193,7 @@ cmd_serve() {
 	say "serving http://127.0.0.1:$port/ (www/) and /v1/; epochs last a minute — Ctrl-C stops it"
 	say "try: curl http://127.0.0.1:$port/v1/epoch/current ; curl 'http://127.0.0.1:$port/v1/log?after=0'"
 	say "     curl http://127.0.0.1:$port/v1/epoch/<E>/results once the simulator reports E closed"
+	say "     curl http://127.0.0.1:$port/v1/challenges/active ; curl 'http://127.0.0.1:$port/v1/leaderboard/recent?cursor=0'"
 	say "     curl http://127.0.0.1:$port/v1/log/bundles, then fetch one and check it:"
 	say "     curl -o b.ans104 http://127.0.0.1:$port/v1/log/bundles/<E> && $b/leadgate-admin verify-bundle b.ans104"
 	wait $server

@@ -54,6 +54,13 @@ struct sim {
 /* sim_play.c: everything due at the gateway's current block, once; returns
  * how many closed epochs' results it reported. */
 unsigned sim_tick(struct sim *s, uint64_t *block_seconds);
+/* The object under state.parties[name][key], created when missing
+ * (borrowed from s->state). */
+json_t *sim_state_at(struct sim *s, const char *name, const char *key);
+
+/* sim_challenges.c: miners submit to the open challenges, validators
+ * score what they have not scored yet. */
+void sim_challenges_tick(struct sim *s);
 
 /* sim_http.c */
 bool sim_http_init(struct sim *s);

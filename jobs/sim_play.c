@@ -15,8 +15,7 @@ static const long ANSWER_OK[] = {200, 0};
 
 /* ---- state between ticks ---------------------------------------------- */
 
-/* The object under state.parties[name][key...], created when missing. */
-static json_t *state_at(struct sim *s, const char *name, const char *key)
+json_t *sim_state_at(struct sim *s, const char *name, const char *key)
 {
 	json_t *parties = json_object_get(s->state, "parties");
 	if (parties == NULL)
@@ -36,7 +35,7 @@ static json_t *epoch_find(struct sim *s, const struct party *p, uint64_t e, bool
 {
 	char key[24];
 	snprintf(key, sizeof key, "%llu", (unsigned long long)e);
-	json_t *epochs = state_at(s, p->name, "epochs"), *rec = json_object_get(epochs, key);
+	json_t *epochs = sim_state_at(s, p->name, "epochs"), *rec = json_object_get(epochs, key);
 	if (rec == NULL && create)
 		json_object_set_new(epochs, key, rec = json_object());
 	return rec;
@@ -51,8 +50,8 @@ static json_t *epoch_record(struct sim *s, const struct party *p, uint64_t e)
 static void forget_old(struct sim *s, uint64_t epoch)
 {
 	for (size_t i = 0; i < s->nparties; i++) {
-		json_t *epochs = state_at(s, s->parties[i].name, "epochs"), *rec;
-		json_t *seen = state_at(s, s->parties[i].name, "seen");
+		json_t *epochs = sim_state_at(s, s->parties[i].name, "epochs"), *rec;
+		json_t *seen = sim_state_at(s, s->parties[i].name, "seen");
 		const char *key;
 		void *tmp;
 		json_object_foreach_safe(epochs, tmp, key, rec)
@@ -118,7 +117,7 @@ static bool clock_get(struct sim *s, struct clock *c)
 
 static void miner_tick(struct sim *s, const struct party *p, const struct clock *c)
 {
-	json_t *mine = state_at(s, p->name, "miner");
+	json_t *mine = sim_state_at(s, p->name, "miner");
 	if (json_object_get(mine, "submitted") && (uint64_t)rec_int(mine, "submitted") >= c->epoch)
 		return;
 	json_t *leads = json_array();
@@ -186,7 +185,7 @@ static void fetch(struct sim *s, const struct party *p, uint64_t e)
 	json_t *leads = json_object_get(a.json, "leads");
 	if (a.status == 200 && json_is_array(leads)) {
 		json_object_set_new(rec, "votes", votes_for(p, leads));
-		json_t *seen = state_at(s, p->name, "seen"), *item;
+		json_t *seen = sim_state_at(s, p->name, "seen"), *item;
 		size_t i;
 		json_array_foreach(leads, i, item)  /* what a replayer may slip in later */
 			json_object_set_new(seen, json_string_value(json_object_get(item, "lead_id")),
@@ -200,7 +199,7 @@ static const char *stale_lead(struct sim *s, const struct party *p, uint64_t e)
 {
 	const char *id;
 	json_t *epoch;
-	json_object_foreach(state_at(s, p->name, "seen"), id, epoch)
+	json_object_foreach(sim_state_at(s, p->name, "seen"), id, epoch)
 		if ((uint64_t)json_integer_value(epoch) < e)
 			return id;
 	return NULL;
@@ -384,5 +383,6 @@ unsigned sim_tick(struct sim *s, uint64_t *block_seconds)
 		else
 			miner_tick(s, &s->parties[i], &c);
 	}
+	sim_challenges_tick(s);
 	return report_results(s, &c);
 }
