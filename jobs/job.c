@@ -64,12 +64,24 @@ char *job_read_file(const char *path, size_t max, size_t *len)
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (f == NULL)
 		return NULL;
-	char *buf = malloc(max + 1);
-	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-	bool too_big = n > max, failed = ferror(f);
+	/* grown as it fills: max bounds the file, it is not what to allocate */
+	size_t cap = 64 * 1024, n = 0;
+	char *buf = malloc(cap + 1), *grown;
+	bool failed = buf == NULL;
+	while (!failed) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || n > max)  /* the end (or an error), or too big */
+			break;
+		if ((grown = realloc(buf, 2 * cap + 1)) == NULL)
+			failed = true;
+		else
+			buf = grown, cap *= 2;
+	}
+	bool too_big = n > max;
+	failed = failed || ferror(f);
 	if (f != stdin)
 		fclose(f);
-	if (buf == NULL || too_big || failed) {
+	if (failed || too_big) {
 		free(buf);
 		errno = too_big ? EFBIG : EIO;
 		return NULL;
