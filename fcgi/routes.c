@@ -26,6 +26,8 @@ static void post_challenge_submission(struct request *req, struct response *res)
 static void get_challenge_submissions(struct request *req, struct response *res);
 static void post_challenge_result(struct request *req, struct response *res);
 static void get_leaderboard_recent(struct request *req, struct response *res);
+static void post_queue_pull(struct request *req, struct response *res);
+static void post_queue_votes(struct request *req, struct response *res);
 
 static const struct route routes[] = {
 	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
@@ -45,6 +47,8 @@ static const struct route routes[] = {
 	{"GET", "/v1/challenges/{}/submissions", AUTH_SIGNED, get_challenge_submissions},
 	{"POST", "/v1/challenges/{}/results", AUTH_SIGNED, post_challenge_result},
 	{"GET", "/v1/leaderboard/recent", AUTH_PUBLIC, get_leaderboard_recent},
+	{"POST", "/v1/queue/pull", AUTH_SIGNED, post_queue_pull},
+	{"POST", "/v1/queue/votes", AUTH_SIGNED, post_queue_votes},
 	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
 };
 
@@ -567,4 +571,32 @@ static void get_leaderboard_recent(struct request *req, struct response *res)
 		return http_problem(res, &err);
 	res->owned = body;
 	http_public_json(req, res, body, len, NULL);
+}
+
+/* ---- the first-three-validators mode ---------------------------------- */
+
+typedef ls_status (*queue_fn)(ls_store *, const struct ls_identity *, json_t *, int64_t, char **,
+                              ls_err *);
+static void post_queue(struct request *req, struct response *res, queue_fn fn)
+{
+	char *answer = NULL;
+	ls_err err = {0};
+	json_t *body = parse_body(req, res);
+	if (body == NULL)
+		return;
+	if (fn(req->st, &req->caller, body, req->now, &answer, &err) != LS_OK)
+		http_problem(res, &err);
+	else
+		http_private_json(res, 200, answer);
+	json_decref(body);
+}
+
+static void post_queue_pull(struct request *req, struct response *res)
+{
+	post_queue(req, res, ls_queue_pull);
+}
+
+static void post_queue_votes(struct request *req, struct response *res)
+{
+	post_queue(req, res, ls_queue_vote);
 }

@@ -43,6 +43,8 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->min_reveals = 1;
 	cfg->eligibility_percent = 10;
 	cfg->keep_vote_epochs = 2;
+	cfg->consensus_mode = LS_MODE_EPOCH;
+	cfg->pull_timeout = 600;
 }
 
 const char *ls_config_path(void)
@@ -51,7 +53,7 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64 };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
@@ -90,7 +92,18 @@ static const struct key_def keys[] = {
 	U32(min_reveals, 1, 100000),
 	U32(eligibility_percent, 0, 100),
 	U32(keep_vote_epochs, 1, 1000),
+	{"consensus_mode", K_MODE, offsetof(struct ls_config, consensus_mode), 0, 0},
+	U32(pull_timeout, 10, 86400),
 };
+
+bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
+{
+	if (strcmp(name, "epoch") == 0 || strcmp(name, "first3") == 0) {
+		*mode = name[0] == 'e' ? LS_MODE_EPOCH : LS_MODE_FIRST3;
+		return true;
+	}
+	return false;
+}
 
 static char *trim(char *s)
 {
@@ -127,6 +140,11 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be 64 lowercase hex digits", where, name);
 			memcpy(dst, value, len + 1);
+			return LS_OK;
+		case K_MODE:
+			if (!ls_consensus_mode_from_name(value, (unsigned *)(void *)dst))
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be epoch or first3", where, name);
 			return LS_OK;
 		case K_U32:
 		case K_U64:

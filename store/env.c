@@ -26,7 +26,9 @@ static const char *const db_names[DB__MAX] = {
 	[DB_APPROVED] = "approved", [DB_BUNDLES] = "bundles",
 	[DB_CHALLENGES] = "challenges", [DB_SUBMISSIONS] = "submissions",
 	[DB_SUBMITTERS] = "submitters", [DB_SCORES] = "scores",
-	[DB_LEADERBOARD] = "leaderboard",
+	[DB_LEADERBOARD] = "leaderboard", [DB_PULLS] = "pulls",
+	[DB_PULL_DEADLINES] = "pull_deadlines", [DB_FIRST3] = "first3",
+	[DB_PULL_MISSES] = "pull_misses",
 };
 
 #define LS_MAX_RETRIES 12
@@ -96,7 +98,7 @@ static int schema_read(ls_store *st, MDB_txn *txn, bool create, uint32_t *schema
  * store moved to an environment of its own (replay.c), and its entries
  * only matter for clock_skew seconds anyway.  3 -> 4 adds the bundles,
  * each epoch closed so far due.  4 -> 5 adds the challenges' databases,
- * empty. */
+ * empty; 5 -> 6 the first-three mode's, empty. */
 static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 {
 	MDB_dbi dbi;
@@ -126,7 +128,12 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 		if (rc)
 			return rc;
 	}
-	for (int i = DB_FIRST_OF_SCHEMA5; i < DB__MAX && *schema < 5; i++) {
+	for (int i = DB_FIRST_OF_SCHEMA5; i <= DB_LAST_OF_SCHEMA5 && *schema < 5; i++) {
+		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
+		if (rc)
+			return rc;
+	}
+	for (int i = DB_LAST_OF_SCHEMA5 + 1; i < DB__MAX && *schema < 6; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
 		if (rc)
 			return rc;

@@ -37,11 +37,17 @@ enum ls_db {
 	DB_SUBMITTERS,  /* id ‖ 0 ‖ miner[32] -> fmt ‖ submission_id[16] */
 	DB_SCORES,      /* submission_id[16] ‖ validator[32] -> fmt ‖ be64 cursor */
 	DB_LEADERBOARD, /* be64 cursor -> fmt ‖ canonical result JSON */
+	/* schema 6: the first-three-validators mode (queue.c) */
+	DB_PULLS,       /* lead_id[16] -> struct pull_rec: its pulls and votes so far */
+	DB_PULL_DEADLINES, /* be64 deadline ‖ lead_id[16] ‖ hotkey[32] -> fmt */
+	DB_FIRST3,      /* be64 epoch ‖ lead_id[16] -> struct first3_rec, decided in epoch */
+	DB_PULL_MISSES, /* be64 epoch ‖ hotkey[32] -> fmt ‖ u32 pulls expired unvoted */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
 #define DB_LAST_OF_SCHEMA2 DB_APPROVED
 #define DB_FIRST_OF_SCHEMA5 DB_CHALLENGES
+#define DB_LAST_OF_SCHEMA5 DB_LEADERBOARD
 
 struct ls_store {
 	MDB_env *env;
@@ -236,6 +242,28 @@ ls_status ls_metagraph_at(ls_store *st, MDB_txn *txn, uint64_t block,
 const struct ls_neuron *ls_metagraph_find(const struct ls_metagraph *m,
                                           const uint8_t hotkey[32]);
 void ls_metagraph_free(struct ls_metagraph *m);
+
+/* The first-three-validators mode (queue.c).  A lead in play has up to
+ * three pulls, each with the validator's vote once it came. */
+struct pull_slot {
+	uint8_t hotkey[32];
+	int64_t deadline;      /* pulled at + pull_timeout */
+	uint8_t voted, valid;
+	uint16_t pad;
+	uint32_t score_e4;
+};
+#define FIRST3_PULLS 3
+struct pull_rec {
+	uint8_t fmt, n, pad[6];
+	struct pull_slot slot[FIRST3_PULLS];
+};
+/* A lead decided by its three votes, kept under the epoch of the deciding
+ * vote for leadgate-close. */
+struct first3_rec {
+	uint8_t fmt, decision, pad[2];
+	uint32_t score_e4;
+	struct pull_slot vote[FIRST3_PULLS];
+};
 
 /* Add one to a UUIDv7's 74 random bits (uuid.c): the next id after it. */
 void ls_uuid_increment(uint8_t id[16]);

@@ -96,7 +96,13 @@ struct ls_config {
 	unsigned min_reveals;        /* reveals a lead needs to be approved (1) */
 	unsigned eligibility_percent;/* agreement a validator needs (10) */
 	unsigned keep_vote_epochs;   /* epochs of votes kept by prune (2) */
+	unsigned consensus_mode;     /* LS_MODE_EPOCH (default) or LS_MODE_FIRST3 */
+	unsigned pull_timeout;       /* first3: seconds a pulled lead waits for its vote */
 };
+/* SPEC §6's two modes: epoch-wide commit-reveal, or the first three
+ * validators to pull a lead decide it. */
+enum ls_consensus_mode { LS_MODE_EPOCH = 0, LS_MODE_FIRST3 = 1 };
+bool ls_consensus_mode_from_name(const char *name, unsigned *mode);
 
 /* The defaults of SPEC §2–§4, store_dir "/var/lib/leadgate". */
 void ls_config_defaults(struct ls_config *cfg);
@@ -112,7 +118,7 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 5u
+#define LS_SCHEMA_VERSION 6u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -541,6 +547,26 @@ struct ls_prune_report {
  * epoch can need.  Bounded write transactions. */
 ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *report, ls_err *err)
 	LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* The first-three-validators mode (SPEC §6; queue.c)                  */
+
+/* POST /v1/queue/pull: {"limit": 1..100}.  In one write transaction,
+ * after dropping pulls whose pull_timeout has passed unvoted, hands the
+ * validator the oldest pending leads it has not pulled and fewer than 3
+ * validators have (a lead's third pull takes it off the queue), with one
+ * LEADS_PULLED entry.  *response: {"leads":[{lead_id, lead}], "deadline",
+ * "pull_timeout"}.  409 wrong_consensus_mode unless consensus_mode =
+ * first3. */
+ls_status ls_queue_pull(ls_store *st, const struct ls_identity *validator, json_t *body,
+                        int64_t now, char **response, ls_err *err) LS_WARN_UNUSED;
+/* POST /v1/queue/votes: {lead_id, is_valid, score 0..1 (4 decimals)} for
+ * a lead this validator pulled (403 not_pulled) and has not voted on (409
+ * already_voted); QUEUE_VOTE entry.  The third vote decides the lead in
+ * the same transaction: approved when at least two are valid, score = the
+ * mean; LEAD_DECIDED entry; kept under the current epoch for close. */
+ls_status ls_queue_vote(ls_store *st, const struct ls_identity *validator, json_t *body,
+                        int64_t now, char **response, ls_err *err) LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* Challenges and the leaderboard (SPEC §5, §8; challenges.c,          */

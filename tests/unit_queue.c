@@ -1,0 +1,244 @@
+/*
+ * unit_queue.c — the first-three-validators mode's store rules (SPEC §6),
+ * the clock passed in: who may pull what, the third pull taking a lead off
+ * the queue, one vote per pull, 2-of-3 and 1-of-3 decisions with the mean
+ * score, expired pulls returned to the queue and counted, bad bodies, and
+ * the epoch mode refusing the queue.
+ */
+#include <math.h>
+#include "tap.h"
+#include "leadstore.h"
+
+static const int64_t t0 = 1800000000;
+static struct ls_identity miner, v[4];
+
+static void identity(struct ls_identity *id, uint8_t tag, bool validator)
+{
+	memset(id, 0, sizeof *id);
+	memset(id->hotkey, tag, 32);
+	if (ls_ss58_encode(id->hotkey, 42, id->ss58) != LS_OK)
+		tap_bail("ss58");
+	id->registered = true;
+	id->neuron.validator_permit = validator;
+}
+
+static ls_store *open_store(unsigned mode)
+{
+	struct ls_config cfg;
+	ls_store *st;
+	ls_err err = {0};
+	char snap[512];
+	struct ls_sync_report rep;
+	ls_config_defaults(&cfg);
+	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	cfg.submit_cooldown = 0;
+	cfg.consensus_mode = mode;
+	cfg.pull_timeout = 60;
+	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
+		tap_bail(err.detail);
+	snprintf(snap, sizeof snap,
+	         "{\"block\":3600,\"block_time\":%lld,\"neurons\":[{\"uid\":3,\"hotkey\":\"%s\","
+	         "\"stake\":5,\"validator_trust\":0,\"validator_permit\":false}]}",
+	         (long long)t0, miner.ss58);
+	if (ls_metagraph_import(st, snap, strlen(snap), t0, &rep, &err) != LS_OK)
+		tap_bail(err.detail);
+	return st;
+}
+
+static json_t *lead(int i)
+{
+	char email[64], li[96], site[64];
+	snprintf(email, sizeof email, "person%d@firm%d.example.com", i, i);
+	snprintf(site, sizeof site, "https://www.firm%d.example.com", i);
+	snprintf(li, sizeof li, "https://www.linkedin.com/in/person-%d", i);
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+		" s:s, s:s, s:s, s:b, s:b, s:b, s:s}",
+		"business", "Firm", "full_name", "Pat Lee", "first", "Pat", "last", "Lee", "email", email,
+		"role", "CTO", "website", site, "industry", "Software", "sub_industry", "SaaS", "country",
+		"Germany", "city", "Berlin", "linkedin", li, "company_linkedin",
+		"https://linkedin.com/company/firm", "source_url", "https://example.com/about",
+		"description", "Makes software.", "employee_count", "11-50", "hq_country", "Germany",
+		"wallet_ss58", miner.ss58, "terms_version_hash",
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "lawful_collection", 1,
+		"no_restricted_sources", 1, "license_granted", 1, "source_type", "company_website");
+}
+
+static char ids[5][37];
+
+static void submit_five(ls_store *st)
+{
+	json_t *list = json_array();
+	struct ls_submit_result r[5];
+	ls_err err = {0};
+	for (int i = 0; i < 5; i++)
+		json_array_append_new(list, lead(i));
+	if (ls_leads_submit(st, &miner, list, t0, r, &err) != LS_OK)
+		tap_bail(err.detail);
+	for (int i = 0; i < 5; i++)
+		ls_uuid_format(r[i].lead_id, ids[i]);
+	json_decref(list);
+}
+
+/* Pull with limit; the lead ids handed out, as "0,1,2" (indexes into ids). */
+static ls_status pull(ls_store *st, const struct ls_identity *who, int limit, int64_t now,
+                      char *got, ls_err *err)
+{
+	char text[32], *answer = NULL;
+	snprintf(text, sizeof text, "{\"limit\":%d}", limit);
+	json_t *body = json_loads(text, 0, NULL), *item;
+	ls_status s = ls_queue_pull(st, who, body, now, &answer, err);
+	json_decref(body);
+	got[0] = '\0';
+	json_t *a = answer ? json_loads(answer, 0, NULL) : NULL;
+	size_t i;
+	json_array_foreach(json_object_get(a, "leads"), i, item)
+		for (int k = 0; k < 5; k++)
+			if (strcmp(json_string_value(json_object_get(item, "lead_id")), ids[k]) == 0 &&
+			    json_is_object(json_object_get(item, "lead")))
+				sprintf(got + strlen(got), "%s%d", got[0] ? "," : "", k);
+	json_decref(a);
+	free(answer);
+	return s;
+}
+
+static ls_status vote(ls_store *st, const struct ls_identity *who, int lead, bool valid,
+                      const char *score, int64_t now, char **answer, ls_err *err)
+{
+	char text[160];
+	snprintf(text, sizeof text, "{\"lead_id\":\"%s\",\"is_valid\":%s,\"score\":%s}", ids[lead],
+	         valid ? "true" : "false", score);
+	json_t *body = json_loads(text, 0, NULL);
+	*answer = NULL;
+	ls_status s = ls_queue_vote(st, who, body, now, answer, err);
+	json_decref(body);
+	return s;
+}
+
+static bool decided(char *answer, const char *verdict, double score)
+{
+	json_t *a = json_loads(answer, 0, NULL);
+	json_t *d = json_object_get(a, "decision");
+	bool yes = json_is_true(json_object_get(a, "decided")) &&
+	           strcmp(json_string_value(json_object_get(d, "verdict")), verdict) == 0 &&
+	           fabs(json_number_value(json_object_get(d, "score")) - score) < 1e-9;
+	json_decref(a);
+	free(answer);
+	return yes;
+}
+
+static void pulling(ls_store *st)
+{
+	char got[64];
+	ls_err err = {0};
+	pull(st, &v[0], 5, t0, got, &err);
+	is_str(got, "0,1,2,3,4", "v0 pulls the five leads, oldest first, with their contents");
+	pull(st, &v[0], 5, t0, got, &err);
+	is_str(got, "", "v0 pulls again: nothing it already has");
+	pull(st, &v[1], 2, t0, got, &err);
+	is_str(got, "0,1", "v1 pulls 2: the two oldest");
+	pull(st, &v[2], 5, t0, got, &err);
+	is_str(got, "0,1,2,3,4", "v2 pulls 5: all five (0 and 1 now have three validators)");
+	pull(st, &v[3], 5, t0, got, &err);
+	is_str(got, "2,3,4", "v3 gets only 2, 3 and 4: a lead goes to 3 validators at most");
+	pull(st, &v[1], 5, t0, got, &err);
+	is_str(got, "", "v1 finds the queue empty: every lead has three pulls");
+}
+
+static void voting(ls_store *st)
+{
+	char *answer;
+	ls_err err = {0};
+	ok(vote(st, &v[3], 0, true, "0.5", t0, &answer, &err) == LS_FORBIDDEN &&
+	       strcmp(err.code, "not_pulled") == 0, "a vote on a lead not pulled: 403 not_pulled");
+	ok(vote(st, &v[0], 0, true, "0.8", t0, &answer, &err) == LS_OK && !strstr(answer, "\"decision\""),
+	   "the first vote is taken, the lead undecided");
+	free(answer);
+	ok(vote(st, &v[0], 0, false, "0.1", t0, &answer, &err) == LS_CONFLICT &&
+	       strcmp(err.code, "already_voted") == 0, "a second vote on it: 409 already_voted");
+	ok(vote(st, &v[1], 0, true, "0.6", t0, &answer, &err) == LS_OK, "the second vote");
+	free(answer);
+	ok(vote(st, &v[2], 0, false, "0.1", t0, &answer, &err) == LS_OK &&
+	       decided(answer, "approve", 0.5),
+	   "the third decides: 2 of 3 valid, approved with the mean score 0.5");
+	vote(st, &v[0], 1, false, "0.2", t0, &answer, &err);
+	free(answer);
+	vote(st, &v[1], 1, true, "0.9", t0, &answer, &err);
+	free(answer);
+	ok(vote(st, &v[2], 1, false, "0.3", t0, &answer, &err) == LS_OK &&
+	       decided(answer, "deny", 0.4667), "1 of 3 valid: denied, mean 0.4667");
+	ok(vote(st, &v[0], 1, true, "0.5", t0, &answer, &err) == LS_FORBIDDEN,
+	   "a vote on a decided lead: 403 not_pulled");
+	ok(vote(st, &v[0], 2, true, "1.5", t0, &answer, &err) == LS_INVALID &&
+	       strcmp(err.field, "score") == 0, "a score of 1.5: 400 naming score");
+	ok(vote(st, &v[0], 2, true, "0.12345", t0, &answer, &err) == LS_INVALID,
+	   "a score with 5 decimals: 400");
+	ok(vote(st, &miner, 2, true, "0.5", t0, &answer, &err) == LS_FORBIDDEN &&
+	       strcmp(err.code, "not_validator") == 0, "a miner's vote: 403 not_validator");
+}
+
+static void expiry(ls_store *st)
+{
+	char *answer, got[64];
+	ls_err err = {0};
+	ok(vote(st, &v[0], 2, true, "0.7", t0 + 10, &answer, &err) == LS_OK, "v0 votes on lead 2 in time");
+	free(answer);
+	/* past pull_timeout (60 s): every unvoted pull of 2, 3 and 4 expires */
+	pull(st, &v[1], 5, t0 + 61, got, &err);
+	is_str(got, "2,3,4", "after pull_timeout, the expired pulls are dropped: v1 gets 2, 3 and 4 back");
+	ok(vote(st, &v[2], 3, true, "0.5", t0 + 62, &answer, &err) == LS_FORBIDDEN,
+	   "a vote on an expired pull: 403 not_pulled");
+	ls_reader *rd;
+	char *page = NULL;
+	size_t len;
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_log_page(rd, 0, 500, &page, &len, &err) != LS_OK)
+		tap_bail(err.detail);
+	int expired = 0;
+	for (const char *p = page; (p = strstr(p, "\"PULL_EXPIRED\"")) != NULL; p++)
+		expired++;
+	ok(expired == 8, "eight PULL_EXPIRED entries: v2 and v3 on lead 2, v0, v2 and v3 on 3 and 4 (%d)",
+	   expired);
+	free(page);
+	ls_reader_end(rd);
+}
+
+static void refusals(void)
+{
+	ls_store *st = open_store(LS_MODE_FIRST3);
+	char got[64];
+	ls_err err = {0};
+	static const char *const bad[] = {"{\"limit\":0}", "{\"limit\":101}", "{\"limit\":\"5\"}",
+	                                  "{\"limit\":5,\"more\":1}", "[]"};
+	bool all = true;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		json_t *body = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		char *answer = NULL;
+		all &= ls_queue_pull(st, &v[0], body, t0, &answer, &err) == LS_INVALID &&
+		       strcmp(err.field, "limit") == 0;
+		json_decref(body);
+		free(answer);
+	}
+	ok(all, "pull bodies with limit 0, 101, a string, another member, not an object: 400 limit");
+	ok(pull(st, &miner, 5, t0, got, &err) == LS_FORBIDDEN, "a miner cannot pull: 403");
+	ls_close(st);
+	st = open_store(LS_MODE_EPOCH);
+	ok(pull(st, &v[0], 5, t0, got, &err) == LS_CONFLICT &&
+	       strcmp(err.code, "wrong_consensus_mode") == 0,
+	   "in the epoch mode the queue answers 409 wrong_consensus_mode");
+	ls_close(st);
+}
+
+int main(void)
+{
+	identity(&miner, 0x10, false);
+	for (int i = 0; i < 4; i++)
+		identity(&v[i], (uint8_t)(0x20 + i), true);
+	ls_store *st = open_store(LS_MODE_FIRST3);
+	submit_five(st);
+	pulling(st);
+	voting(st);
+	expiry(st);
+	ls_close(st);
+	refusals();
+	return tap_done();
+}
