@@ -84,14 +84,19 @@ static int read_validator(void *vctx, const uint8_t *rest, size_t rl, const MDB_
 	return 0;
 }
 
-/* Fill t from the store as of txn. */
-static ls_status read_epoch(ls_store *st, MDB_txn *txn, struct tally *t, struct ls_metagraph *mg)
+/* Fill t from the store as of txn: the epoch's assigned leads and its
+ * reveals, or in the first3 mode its decided leads and their votes
+ * (*votes then holds the votes, to free after the tally). */
+static ls_status read_epoch(ls_store *st, MDB_txn *txn, struct tally *t, struct ls_metagraph *mg,
+                            uint8_t **votes)
 {
 	struct reading r = {st, txn, t, mg};
 	ls_status s = ls_metagraph_at(st, txn, t->epoch * st->cfg.epoch_length, mg);
 	if (s != LS_OK)
 		return s;
 	t->metagraph_block = mg->from_block;
+	if (st->cfg.consensus_mode == LS_MODE_FIRST3)
+		return first3_tally(st, txn, t, mg, votes);
 	int rc = epoch_range(txn, st->dbi[DB_ASSIGNED], t->epoch, read_lead, &r);
 	if (rc == 0)
 		rc = epoch_range(txn, st->dbi[DB_COMMITS], t->epoch, read_validator, &r);
@@ -108,6 +113,7 @@ struct close_ctx {
 	const char *results, *weights;
 	size_t results_len, weights_len;
 	json_t *weights_log;
+	bool first3;                /* the leads were decided one by one */
 };
 
 static const char *decision_name(int d)
@@ -166,7 +172,8 @@ static ls_status close_write(struct ls_txn *t, void *vctx)
 		return LS_OK;  /* another run closed it meanwhile */
 	if (ep.reveals != c->reveals_seen)
 		return LS_CONFLICT;  /* a reveal landed after the read: tally again */
-	for (size_t i = 0; s == LS_OK && i < c->t->nleads; i++)
+	/* first3 leads were written when their third vote decided them */
+	for (size_t i = 0; s == LS_OK && !c->first3 && i < c->t->nleads; i++)
 		s = write_lead(t, c, &c->t->leads[i]);
 	ls_epoch_cache_name(name, "results", c->epoch);
 	if (s == LS_OK)
@@ -197,13 +204,19 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 		ls_status s = ls_reader_begin(st, &rd, err);
 		if (s != LS_OK)
 			return s;
+		uint8_t *votes = NULL;
+		bool first3 = st->cfg.consensus_mode == LS_MODE_FIRST3;
 		s = ls_epoch_read(st, rd->txn, epoch, &ep);
 		if (s == LS_OK && ep.state == EPOCH_ASSIGNED)
-			s = read_epoch(st, rd->txn, &t, &mg);
-		struct close_ctx c = {.epoch = epoch, .now = now, .reveals_seen = ep.reveals, .t = &t};
+			s = read_epoch(st, rd->txn, &t, &mg, &votes);
+		struct close_ctx c = {.epoch = epoch, .now = now, .reveals_seen = ep.reveals, .t = &t,
+		                      .first3 = first3};
 		char *results = NULL, *weights = NULL;
 		if (s == LS_OK && ep.state == EPOCH_ASSIGNED) {
-			tally_decide(&t);
+			if (first3)
+				tally_judge(&t);
+			else
+				tally_decide(&t);
 			s = tally_bodies(&t, &mg, sk, &results, &c.results_len, &weights, &c.weights_len,
 			                 &c.weights_log);
 		}
@@ -220,6 +233,7 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 		}
 		free(results);
 		free(weights);
+		free(votes);
 		json_decref(c.weights_log);
 		tally_free(&t);
 		if (s != LS_CONFLICT)

@@ -8,11 +8,13 @@
  * the lead is pullable again.  Decisions are kept by the epoch of the
  * deciding vote, for leadgate-close.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "tally.h"
 
 #define PULL_LIMIT_MAX 100
 #define SWEEP_MAX 64     /* expired pulls dropped per write, at most */
@@ -317,6 +319,27 @@ static ls_status vote_parse(json_t *body, struct vote_ctx *c, ls_err *err)
 	return LS_OK;
 }
 
+/* The epoch of a decision is open until leadgate-close closes it, as an
+ * assigned epoch is in the epoch mode; reveals counts its decisions (a
+ * decision landing while close reads makes close read again). */
+static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch)
+{
+	struct epoch_rec ep;
+	ls_status s = ls_epoch_read(t->st, t->txn, epoch, &ep);
+	if (s == LS_NOTFOUND) {
+		ep = (struct epoch_rec){.fmt = LS_FMT1, .state = EPOCH_ASSIGNED,
+		                        .assigned_block = epoch * t->st->cfg.epoch_length};
+		s = LS_OK;
+	}
+	if (s != LS_OK)
+		return s;
+	if (ep.state != EPOCH_ASSIGNED)  /* closed already: a late decision stays out */
+		return LS_OK;
+	ep.leads++;
+	ep.reveals++;
+	return lt_epoch_write(t, epoch, &ep);
+}
+
 /* The third vote: the lead's decision, where the epoch mode puts its own
  * (lead record, approved table, denial count), kept for leadgate-close. */
 static ls_status decide(struct ls_txn *t, struct vote_ctx *c, const struct pull_rec *r,
@@ -355,6 +378,8 @@ static ls_status decide(struct ls_txn *t, struct vote_ctx *c, const struct pull_
 		s = lt_lead_update(t, c->id, &rec);
 	if (s == LS_OK)
 		s = lt_put(t, DB_FIRST3, key, sizeof key, &d, sizeof d, 0);
+	if (s == LS_OK)
+		s = epoch_counts(t, epoch);
 	if (s == LS_OK)
 		s = lt_del(t, DB_PULLS, c->id, 16);
 	char id[37], hash[65];
@@ -436,4 +461,97 @@ ls_status ls_queue_vote(ls_store *st, const struct ls_identity *validator, json_
 	*response = json_dumps(answer, JSON_COMPACT);
 	json_decref(answer);
 	return *response ? LS_OK : ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+}
+
+/* ---- closing a first3 epoch (leadgate-close) ------------------------------ */
+
+/* One vote as the tally reads a reveal: hotkey[32], then the stored item
+ * lead[16] ‖ decision ‖ score_e4 u16 ‖ reason[32]. */
+#define VOTE_ROW (32 + REVEAL_STORED)
+
+static int vote_row_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 32 + 16);  /* by validator, then lead */
+}
+
+static void vote_row(uint8_t *row, const struct pull_slot *v, const uint8_t lead[16])
+{
+	uint16_t e4 = (uint16_t)v->score_e4;
+	memset(row, 0, VOTE_ROW);
+	memcpy(row, v->hotkey, 32);
+	memcpy(row + 32, lead, 16);
+	row[48] = v->valid ? LS_VOTE_APPROVE : LS_VOTE_DENY;
+	memcpy(row + 49, &e4, 2);
+	strcpy((char *)row + 51, v->valid ? "pass" : "invalid");
+}
+
+/* The decided leads of t->epoch, in id order. */
+static ls_status first3_leads(ls_store *st, MDB_txn *txn, struct tally *t, uint8_t **rows,
+                              size_t *nrows)
+{
+	uint8_t prefix[8];
+	ls_be64(t->epoch, prefix);
+	MDB_cursor *cur;
+	MDB_val k = {8, prefix}, v;
+	int rc = mdb_cursor_open(txn, st->dbi[DB_FIRST3], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, prefix, 8) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct first3_rec d;
+		struct tally_lead *l = v.mv_size == sizeof d ? tally_add_lead(t) : NULL;
+		uint8_t *grown = realloc(*rows, (*nrows + FIRST3_PULLS) * VOTE_ROW);
+		if (l == NULL || grown == NULL) {
+			rc = v.mv_size == sizeof d ? ENOMEM : MDB_CORRUPTED;
+			break;
+		}
+		*rows = grown;
+		memcpy(&d, v.mv_data, sizeof d);
+		memcpy(l->id, (uint8_t *)k.mv_data + 8, 16);
+		if (ls_lead_read(st, txn, l->id, &l->rec, NULL, NULL) != LS_OK) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		l->decision = d.decision;
+		l->score_e4 = (uint16_t)d.score_e4;
+		l->reveals = FIRST3_PULLS;
+		snprintf(l->reason, sizeof l->reason, "%s", d.decision == LS_VOTE_APPROVE ? "pass" : "invalid");
+		for (int i = 0; i < FIRST3_PULLS; i++)
+			vote_row(*rows + (*nrows)++ * VOTE_ROW, &d.vote[i], l->id);
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? LS_OK : LS_ERROR;
+}
+
+ls_status first3_tally(ls_store *st, MDB_txn *txn, struct tally *t,
+                       const struct ls_metagraph *mg, uint8_t **votes)
+{
+	size_t n = 0;
+	*votes = NULL;
+	ls_status s = first3_leads(st, txn, t, votes, &n);
+	if (s != LS_OK || n == 0)
+		return s;
+	qsort(*votes, n, VOTE_ROW, vote_row_cmp);
+	for (size_t i = 0; i < n;) {
+		uint8_t row[32];  /* a copy: packing overwrites the row */
+		memcpy(row, *votes + i * VOTE_ROW, 32);
+		struct tally_validator *tv = tally_add_validator(t);
+		if (tv == NULL)
+			return LS_ERROR;
+		memcpy(tv->hotkey, row, 32);
+		const struct ls_neuron *nr = ls_metagraph_find(mg, row);
+		tv->uid = nr ? nr->uid : 0;
+		tv->known = nr != NULL;
+		tv->weight = nr ? nr->stake * nr->validator_trust : 0;
+		tv->revealed = true;
+		/* the tally reads items REVEAL_STORED apart: pack this validator's */
+		uint8_t *items = *votes + i * VOTE_ROW, *out = items;
+		size_t k = i;
+		for (; k < n && memcmp(*votes + k * VOTE_ROW, row, 32) == 0; k++)
+			memmove(out + (k - i) * REVEAL_STORED, *votes + k * VOTE_ROW + 32, REVEAL_STORED);
+		tv->items = items;
+		tv->n = (uint32_t)(k - i);
+		i = k;
+	}
+	return LS_OK;
 }

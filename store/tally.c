@@ -160,7 +160,7 @@ static void decide_lead(const struct tally *t, struct tally_lead *l)
 
 /* Agreement on decided leads, then eligibility, then each lead's support
  * by eligible validators. */
-static void judge_validators(struct tally *t)
+void tally_judge(struct tally *t)
 {
 	for (size_t v = 0; v < t->nvalidators; v++) {
 		struct tally_validator *tv = &t->validators[v];
@@ -190,7 +190,7 @@ void tally_decide(struct tally *t)
 		decide_lead(t, &t->leads[i]);
 	deny_reasons(t, reasons, nreasons);
 	free(reasons);
-	judge_validators(t);
+	tally_judge(t);
 }
 
 void tally_count(const struct tally *t, size_t *approved, size_t *denied, size_t *requeued)

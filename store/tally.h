@@ -47,6 +47,14 @@ struct tally_validator *tally_add_validator(struct tally *t);
 /* Decide every lead, then each validator's agreement and eligibility,
  * then each lead's support by eligible validators. */
 void tally_decide(struct tally *t);
+/* Only the second part, for leads decided already (the first3 mode). */
+void tally_judge(struct tally *t);
+
+/* The first3 mode's decisions of t->epoch as a tally (queue.c): its
+ * decided leads, and each voter as a validator whose items are its votes
+ * (*votes new, the items point into it: free after the tally). */
+ls_status first3_tally(ls_store *st, MDB_txn *txn, struct tally *t,
+                       const struct ls_metagraph *mg, uint8_t **votes);
 
 /* The signed results and weights bodies (new strings) and the WEIGHTS log
  * payload (new reference).  mg gives miners their uids. */

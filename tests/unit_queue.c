@@ -202,6 +202,46 @@ static void expiry(ls_store *st)
 	ls_reader_end(rd);
 }
 
+/* leadgate-close on the epoch of those decisions: the epoch mode's
+ * agreement, eligibility and weights, from votes instead of reveals. */
+static void closing(ls_store *st)
+{
+	struct ls_keypair gw;
+	static const uint8_t seed[32] = {7};
+	struct ls_close_report r;
+	ls_err err = {0};
+	ls_reader *rd;
+	struct ls_body b;
+	ls_keypair_from_seed(LS_KEY_ED25519, seed, &gw);
+	/* the metagraph's block 3600 at t0 is epoch 10; it closes from block
+	 * 11 x 360 + reveal_end + 1, 7 minutes of 12-s blocks later */
+	ok(ls_epochs_close(st, t0 + 60, gw.sk, &r, &err) == LS_OK && r.closed == 0,
+	   "while its epoch runs, nothing closes");
+	ok(ls_epochs_close(st, t0 + 5100, gw.sk, &r, &err) == LS_OK && r.closed == 1 &&
+	       r.last_epoch == 10 && r.approved == 1 && r.denied == 1 && r.requeued == 0,
+	   "leadgate-close closes epoch 10 from its two decisions: 1 approved, 1 denied (%s)",
+	   err.detail);
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_epoch_published(rd, 10, "results", &b, &err) != LS_OK)
+		tap_bail(err.detail);
+	json_t *res = json_loadb(b.data, b.len, 0, NULL), *val;
+	size_t i, eligible = 0;
+	json_array_foreach(json_object_get(res, "validators"), i, val)
+		eligible += json_is_true(json_object_get(val, "eligible"));
+	json_t *m = json_array_get(json_object_get(res, "miners"), 0);
+	ok(json_array_size(json_object_get(res, "validators")) == 3 && eligible == 3 &&
+	       json_array_size(json_object_get(res, "miners")) == 1 &&
+	       strcmp(json_string_value(json_object_get(m, "hotkey")), miner.ss58) == 0 &&
+	       json_integer_value(json_object_get(m, "approved")) == 1 &&
+	       json_integer_value(json_object_get(m, "weight_u16")) == 65535 &&
+	       ls_signed_body_verify(b.data, b.len, gw.pk),
+	   "its signed results: the three voters, each in consensus on at least 10%%, eligible; "
+	   "the miner's one approved lead carries all 65535 of the weight");
+	json_decref(res);
+	ls_reader_end(rd);
+	ok(ls_epochs_close(st, t0 + 5200, gw.sk, &r, &err) == LS_OK && r.closed == 0,
+	   "closing again changes nothing");
+}
+
 static void refusals(void)
 {
 	ls_store *st = open_store(LS_MODE_FIRST3);
@@ -237,6 +277,7 @@ int main(void)
 	submit_five(st);
 	pulling(st);
 	voting(st);
+	closing(st);
 	expiry(st);
 	ls_close(st);
 	refusals();
