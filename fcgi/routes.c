@@ -137,6 +137,8 @@ static void get_epoch_current(struct request *req, struct response *res)
 		window_json(cfg, &c, &w.reveal), "close_block", (json_int_t)w.close_block,
 		"next_epoch_in",
 		(json_int_t)(ls_block_time(cfg, &c, (c.epoch + 1) * cfg->epoch_length) - c.now));
+	json_object_set_new(body, "consensus_mode",
+	                    json_string(cfg->consensus_mode == LS_MODE_FIRST3 ? "first3" : "epoch"));
 	res->owned = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (res->owned == NULL)

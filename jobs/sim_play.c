@@ -72,6 +72,7 @@ static long rec_int(json_t *rec, const char *key)
 
 struct clock {
 	uint64_t epoch, offset, block_seconds;
+	bool first3;                      /* consensus_mode = first3 */
 	bool distribution_open, commit_open;
 	uint64_t commit_end, reveal_end;  /* offsets */
 };
@@ -98,6 +99,8 @@ static bool clock_get(struct sim *s, struct clock *c)
 		*c = (struct clock){.epoch = member_u64(a.json, "epoch", NULL),
 		                    .offset = member_u64(a.json, "offset", NULL),
 		                    .block_seconds = member_u64(a.json, "block_seconds", NULL)};
+		const char *mode = json_string_value(json_object_get(a.json, "consensus_mode"));
+		c->first3 = mode && strcmp(mode, "first3") == 0;
 		c->distribution_open = window_open(w, "distribution");
 		c->commit_open = window_open(w, "commit");
 		c->commit_end = member_u64(w, "commit", "last_block") - c->epoch * L;
@@ -269,8 +272,43 @@ static void late_commit(struct sim *s, const struct party *p, const struct clock
 	}
 }
 
+/* ---- validators: the first3 mode --------------------------------------- */
+
+/* Pull up to 10 leads and vote on each as the behaviour says: honest
+ * validators judge, the lazy one says valid with 1, the silent one pulls
+ * and never votes (its pulls expire); the others judge as honest ones do
+ * (their tricks belong to commit-reveal). */
+static void queue_tick(struct sim *s, const struct party *p, const struct clock *c)
+{
+	struct answer a;
+	json_t *body = json_pack("{s:i}", "limit", 10), *item;
+	size_t i;
+	sim_call(s, p, "pull", false, "POST", "/v1/queue/pull", body, ANSWER_OK, &a);
+	json_decref(body);
+	json_array_foreach(json_object_get(a.json, "leads"), i, item) {
+		const char *decision = "approve", *reason;
+		char score[8] = "1";
+		struct answer v;
+		if (p->behaviour == SILENT)
+			break;
+		if (p->behaviour != LAZY)
+			lead_judge(json_object_get(item, "lead"), &decision, score, &reason);
+		body = json_pack("{s:O, s:b, s:f}", "lead_id", json_object_get(item, "lead_id"),
+		                 "is_valid", strcmp(decision, "approve") == 0, "score", strtod(score, NULL));
+		sim_call(s, p, "vote", false, "POST", "/v1/queue/votes", body, ANSWER_OK, &v);
+		json_decref(body);
+		answer_free(&v);
+		json_t *rec = epoch_record(s, p, c->epoch);  /* took part: report this epoch */
+		if (json_object_get(rec, "votes") == NULL)
+			json_object_set_new(rec, "votes", json_array());
+	}
+	answer_free(&a);
+}
+
 static void validator_tick(struct sim *s, const struct party *p, const struct clock *c)
 {
+	if (c->first3)
+		return queue_tick(s, p, c);
 	if (c->epoch > 0 && c->offset <= c->reveal_end)
 		reveal(s, p, c->epoch - 1);
 	if (p->behaviour == LATE)

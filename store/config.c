@@ -93,7 +93,7 @@ static const struct key_def keys[] = {
 	U32(eligibility_percent, 0, 100),
 	U32(keep_vote_epochs, 1, 1000),
 	{"consensus_mode", K_MODE, offsetof(struct ls_config, consensus_mode), 0, 0},
-	U32(pull_timeout, 10, 86400),
+	U32(pull_timeout, 1, 86400),
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)

@@ -253,9 +253,13 @@ struct pull_slot {
 	uint32_t score_e4;
 };
 #define FIRST3_PULLS 3
+#define FIRST3_BARRED 4
 struct pull_rec {
-	uint8_t fmt, n, pad[6];
+	uint8_t fmt, n, nbarred, pad[5];
 	struct pull_slot slot[FIRST3_PULLS];
+	/* validators whose pull of it expired: it went back "for others"
+	 * (the last FIRST3_BARRED of them) */
+	uint8_t barred[FIRST3_BARRED][32];
 };
 /* A lead decided by its three votes, kept under the epoch of the deciding
  * vote for leadgate-close. */

@@ -47,6 +47,8 @@ static ls_status prune_epoch(struct ls_txn *t, void *vctx)
 		uint64_t votes = 0;
 		if ((s = drop_epoch_range(t, DB_COMMITS, c->epoch, &votes)) ||
 		    (s = drop_epoch_range(t, DB_REVEALS, c->epoch, &votes)) ||
+		    (s = drop_epoch_range(t, DB_FIRST3, c->epoch, &votes)) ||        /* first3 mode */
+		    (s = drop_epoch_range(t, DB_PULL_MISSES, c->epoch, &votes)) ||
 		    (s = drop_epoch_range(t, DB_ASSIGNED, c->epoch, &c->add.assignments)))
 			return s;
 		c->add.votes = votes;

@@ -5,7 +5,7 @@
  * vote decides the lead in the same write transaction (approved when at
  * least two said valid, score = the mean).  A pull whose vote does not
  * come within pull_timeout is dropped, counted against the validator, and
- * the lead is pullable again.  Decisions are kept by the epoch of the
+ * the lead is pullable again by others.  Decisions are kept by the epoch of the
  * deciding vote, for leadgate-close.
  */
 #include <errno.h>
@@ -54,6 +54,25 @@ static int slot_of(const struct pull_rec *r, const uint8_t hotkey[32])
 		if (memcmp(r->slot[i].hotkey, hotkey, 32) == 0)
 			return i;
 	return -1;
+}
+
+static bool barred(const struct pull_rec *r, const uint8_t hotkey[32])
+{
+	for (int i = 0; i < r->nbarred && i < FIRST3_BARRED; i++)
+		if (memcmp(r->barred[i], hotkey, 32) == 0)
+			return true;
+	return false;
+}
+
+/* The lead goes back to the queue for others: this validator may not
+ * pull it again (the oldest of more than FIRST3_BARRED is forgotten). */
+static void bar(struct pull_rec *r, const uint8_t hotkey[32])
+{
+	if (r->nbarred == FIRST3_BARRED) {
+		memmove(r->barred[0], r->barred[1], sizeof r->barred - sizeof r->barred[0]);
+		r->nbarred--;
+	}
+	memcpy(r->barred[r->nbarred++], hotkey, 32);
 }
 
 static void deadline_key(int64_t deadline, const uint8_t id[16], const uint8_t hotkey[32],
@@ -110,8 +129,9 @@ static ls_status drop_pull(struct ls_txn *t, const uint8_t id[16], const uint8_t
 	memmove(&r.slot[i], &r.slot[i + 1], (size_t)(r.n - i - 1) * sizeof r.slot[0]);
 	r.n--;
 	memset(&r.slot[r.n], 0, sizeof r.slot[0]);
+	bar(&r, hotkey);
 	uint8_t fmt = LS_FMT1;
-	s = r.n ? lt_put(t, DB_PULLS, id, 16, &r, sizeof r, 0) : lt_del(t, DB_PULLS, id, 16);
+	s = lt_put(t, DB_PULLS, id, 16, &r, sizeof r, 0);
 	if (s == LS_OK && was_full && (s = lt_put(t, DB_PENDING, id, 16, &fmt, 1, 0)) == LS_OK)
 		s = lead_state(t, id, LS_LEAD_PENDING, 0);
 	if (s == LS_OK)
@@ -172,7 +192,8 @@ static ls_status pull_one(struct ls_txn *t, struct pull_ctx *c, MDB_cursor *pend
 	ls_status s = pulls_get(t, id, &r);
 	if (s == LS_NOTFOUND)
 		s = LS_OK;
-	if (s != LS_OK || slot_of(&r, c->v->hotkey) >= 0 || r.n >= FIRST3_PULLS)
+	if (s != LS_OK || slot_of(&r, c->v->hotkey) >= 0 || r.n >= FIRST3_PULLS ||
+	    barred(&r, c->v->hotkey))
 		return s;
 	struct pull_slot *slot = &r.slot[r.n++];
 	memcpy(slot->hotkey, c->v->hotkey, 32);
@@ -319,10 +340,11 @@ static ls_status vote_parse(json_t *body, struct vote_ctx *c, ls_err *err)
 	return LS_OK;
 }
 
-/* The epoch of a decision is open until leadgate-close closes it, as an
- * assigned epoch is in the epoch mode; reveals counts its decisions (a
- * decision landing while close reads makes close read again). */
-static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch)
+/* An epoch in which validators voted is open until leadgate-close closes
+ * it (with the decisions made in it, maybe none), as an assigned epoch is
+ * in the epoch mode; reveals counts its votes (one landing while close
+ * reads makes close read again), leads its decisions. */
+static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch, bool decided)
 {
 	struct epoch_rec ep;
 	ls_status s = ls_epoch_read(t->st, t->txn, epoch, &ep);
@@ -335,7 +357,7 @@ static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch)
 		return s;
 	if (ep.state != EPOCH_ASSIGNED)  /* closed already: a late decision stays out */
 		return LS_OK;
-	ep.leads++;
+	ep.leads += decided;
 	ep.reveals++;
 	return lt_epoch_write(t, epoch, &ep);
 }
@@ -378,8 +400,6 @@ static ls_status decide(struct ls_txn *t, struct vote_ctx *c, const struct pull_
 		s = lt_lead_update(t, c->id, &rec);
 	if (s == LS_OK)
 		s = lt_put(t, DB_FIRST3, key, sizeof key, &d, sizeof d, 0);
-	if (s == LS_OK)
-		s = epoch_counts(t, epoch);
 	if (s == LS_OK)
 		s = lt_del(t, DB_PULLS, c->id, 16);
 	char id[37], hash[65];
@@ -430,6 +450,8 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 	if (s == LS_OK || s == LS_NOTFOUND)
 		s = ls_log_append(t, epoch, "QUEUE_VOTE", payload, NULL);
 	json_decref(payload);
+	if (s == LS_OK)
+		s = epoch_counts(t, epoch, c->votes == FIRST3_PULLS);
 	if (s != LS_OK)
 		return s;
 	if (c->votes == FIRST3_PULLS)

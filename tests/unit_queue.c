@@ -188,6 +188,8 @@ static void expiry(ls_store *st)
 	is_str(got, "2,3,4", "after pull_timeout, the expired pulls are dropped: v1 gets 2, 3 and 4 back");
 	ok(vote(st, &v[2], 3, true, "0.5", t0 + 62, &answer, &err) == LS_FORBIDDEN,
 	   "a vote on an expired pull: 403 not_pulled");
+	pull(st, &v[2], 5, t0 + 62, got, &err);
+	is_str(got, "", "the lead went back for others: the validator whose pull expired cannot pull it again");
 	ls_reader *rd;
 	char *page = NULL;
 	size_t len;
