@@ -3,7 +3,8 @@
 #   ./quickstart.sh serve   install what is missing, build, and run the demo:
 #                           www/ and /v1/ through lighttpd on http://127.0.0.1:8080,
 #                           a fast clock, the jobs every few seconds and
-#                           leadgate-sim playing miners and validators (Ctrl-C stops it)
+#                           leadgate-sim playing miners and validators (Ctrl-C stops it);
+#                           LEADGATE_MODE=first3 runs the first-three-validators mode
 #   ./quickstart.sh test    install what is missing, build with -Werror (and the
 #                           tests' fault injection) and run make check and make
 #                           distcheck, then build with ASan+UBSan and run make
@@ -126,6 +127,10 @@ demo_config() {
 	submit_cooldown = 2
 	gateway_key = $1/gateway.key
 	CONF
+	# LEADGATE_MODE=first3: the first three validators to pull a lead decide it
+	if [ "${LEADGATE_MODE:-epoch}" = first3 ]; then
+		printf 'consensus_mode = first3\npull_timeout = 20\n' >> "$1/leadgate.conf"
+	fi
 }
 
 # The jobs as cron would run them, only faster: prefetch, close and bundle
