@@ -12,6 +12,9 @@
  *       the same epoch, every validator committed and revealed a vote on
  *       every lead (about a quarter of them split), and the clock moved past
  *       the reveal window: what leadgate-close then decides.
+ *   fill-epoch queue KEYDIR LEADS VALIDATORS
+ *       LEADS pending leads and the validators, for consensus_mode = first3
+ *       (bench/queue-load pulls and votes on them).
  *   fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE
  *       CHALLENGES open challenges (51 make GET /v1/challenges/active's
  *       body about 32 KB, the size of the design it replaces), a
@@ -389,11 +392,12 @@ int main(int argc, char **argv)
 	ls_store *st;
 	ls_err err = {0};
 	bool challenges = argc == 7 && strcmp(argv[1], "challenges") == 0;
+	bool queue = argc == 5 && strcmp(argv[1], "queue") == 0;
 	if (argc < 5 || argc > 7 ||
-	    (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0 && !challenges) ||
+	    (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0 && !challenges && !queue) ||
 	    (argc == 7 && !challenges) || !ls_parse_u64(argv[3], 1000000, &leads) ||
 	    !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
-		fprintf(stderr, "usage: fill-epoch serve|close KEYDIR LEADS VALIDATORS [BODYFILE]\n"
+		fprintf(stderr, "usage: fill-epoch serve|close|queue KEYDIR LEADS VALIDATORS [BODYFILE]\n"
 		                "       fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE\n");
 		return EXIT_FAILURE;
 	}
@@ -414,6 +418,8 @@ int main(int argc, char **argv)
 	import_anchor(st, v, (int)nv, m, block_a, t_a);
 	if (challenges)
 		fill_challenges(st, v, (int)nv, m, leads, argv[5], argv[6]);
+	else if (queue)  /* consensus_mode = first3: the leads wait to be pulled */
+		submit_leads(st, m, leads, t_a);
 	else
 		fill_epoch(st, v, (int)nv, m, leads, close_mode, argc == 6 ? argv[5] : NULL, block_a, t_a);
 	for (uint64_t i = 0; i < nv; i++)

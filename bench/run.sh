@@ -27,8 +27,8 @@
 # verifications per second, and leadgate-bundle is timed on epochs of
 # 10 000 and 100 000 log entries (tests/fill-log writes them).
 # Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
-# LEADS (50, the default leads_per_epoch), ONLY=bundle or ONLY=challenges
-# (that part alone).
+# LEADS (50, the default leads_per_epoch), ONLY=bundle, ONLY=challenges or
+# ONLY=queue (that part alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "${1:-$src/_build/werror}" && pwd)
@@ -218,6 +218,31 @@ challenges_section() {
 	echo "  the writer: $(awk '{ print $1 }' "$W/writer" | median) POSTs/s, $(awk '{ n += $2 - $3 } END { print n }' "$W/writer") results written, $(awk '{ b += $3 } END { print b + 0 }' "$W/writer") refused (pool wrapped)"
 	echo "  304 path req/s:                        $(stat_of active-304 64 3) ($(ratio "$(stat_of active-304 64 3)" "$(stat_of active 64 3)")x the 200 path)"
 }
+# ---- the first3 mode: pull + vote ---------------------------------------------
+# 20 validator processes (bench/queue-load) pull 10 leads at a time and
+# vote on each through lighttpd until 5 000 queued leads are decided (or
+# DURATION x 6 seconds pass); fcgi-fixed's req/s at 20 connections, in the
+# same run, gives the scale of the FastCGI path.
+queue_section() {
+	local d=$W/q out decided requests unexpected took
+	: > "$W/runs"
+	make_store "$d" 50
+	printf 'consensus_mode = first3\npull_timeout = 600\n' >> "$d/leadgate.conf"
+	LEADGATE_CONF=$d/leadgate.conf "$bin/bench/fill-epoch" queue "$d/keys" 5000 20 > /dev/null
+	echo '{"leads":[]}' > "$W/empty.json"
+	start_lighttpd "$d/leadgate.conf" "$W/empty.json"
+	run_wrk fixed-20 20 "$base/fixed/body"
+	out=$(LEADGATE_CONF=$d/leadgate.conf "$bin/bench/queue-load" "$base" "$d/keys" 20 $((duration * 6)))
+	read -r decided requests unexpected took _ <<< "$out"
+	echo "first3 mode, 20 validators pulling 10 and voting on each, through lighttpd ($workers workers):"
+	echo "  leads decided:        $decided of 5000 in ${took} s: $(awk -v a="$decided" -v b="$took" 'BEGIN { printf "%.0f", a / b }') leads/s"
+	echo "  requests:             $requests ($(awk -v a="$requests" -v b="$took" 'BEGIN { printf "%.0f", a / b }') req/s, each one signed; $unexpected not 200)"
+	echo "  fcgi-fixed, 20 conns: $(stat_of fixed-20 20 3) req/s (the bare FastCGI path, for scale)"
+}
+if [ "${ONLY:-}" = queue ]; then
+	queue_section
+	exit 0
+fi
 if [ "${ONLY:-}" = challenges ]; then
 	challenges_section
 	exit 0
@@ -338,6 +363,8 @@ echo "  non-2xx and socket errors: leads $(errors_of leads), leads-sr $(errors_o
 
 echo
 challenges_section
+echo
+queue_section
 
 # ---- leadgate-close --------------------------------------------------------
 echo

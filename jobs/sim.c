@@ -24,12 +24,6 @@
 #include <sodium.h>
 #include "sim.h"
 
-static const char *const behaviour_names[BEHAVIOUR_COUNT] = {
-	[HONEST] = "honest", [LAZY] = "lazy", [LATE] = "late",
-	[STALE] = "stale", [MISMATCH] = "mismatch", [SILENT] = "silent"};
-
-const char *behaviour_name(enum behaviour b) { return behaviour_names[b]; }
-
 static volatile sig_atomic_t stopping;
 
 static int usage(void)
@@ -54,7 +48,7 @@ static void path_in(const struct sim *s, char *out, size_t size, const char *nam
 static bool behaviour_parse(const char *text, enum behaviour *out)
 {
 	for (int b = 0; b < BEHAVIOUR_COUNT; b++)
-		if (strcmp(text, behaviour_names[b]) == 0)
+		if (strcmp(text, behaviour_name((enum behaviour)b)) == 0)
 			return *out = (enum behaviour)b, true;
 	return false;
 }

@@ -9,6 +9,12 @@
 
 #define ANSWER_MAX (16u << 20)
 
+static const char *const behaviour_names[BEHAVIOUR_COUNT] = {
+	[HONEST] = "honest", [LAZY] = "lazy", [LATE] = "late",
+	[STALE] = "stale", [MISMATCH] = "mismatch", [SILENT] = "silent"};
+
+const char *behaviour_name(enum behaviour b) { return behaviour_names[b]; }
+
 struct buffer {
 	char *data;
 	size_t len;
