@@ -205,7 +205,9 @@ ls_status ls_epoch_leads(ls_reader *rd, const struct ls_identity *caller, uint64
 	struct ls_clock clk;
 	struct ls_epoch_windows w;
 	char name[40];
-	ls_status s = ls_require_validator(caller, err);
+	ls_status s = ls_mode_require(rd->st, LS_MODE_EPOCH, err);
+	if (s == LS_OK)
+		s = ls_require_validator(caller, err);
 	if (s == LS_OK)
 		s = ls_clock_required(rd->st, rd->txn, now, &clk, err);
 	if (s != LS_OK)

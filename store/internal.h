@@ -243,6 +243,9 @@ const struct ls_neuron *ls_metagraph_find(const struct ls_metagraph *m,
                                           const uint8_t hotkey[32]);
 void ls_metagraph_free(struct ls_metagraph *m);
 
+/* 409 wrong_consensus_mode unless the gateway runs mode (queue.c). */
+ls_status ls_mode_require(const ls_store *st, unsigned mode, ls_err *err);
+
 /* The first-three-validators mode (queue.c).  A lead in play has up to
  * three pulls, each with the validator's vote once it came. */
 struct pull_slot {

@@ -19,13 +19,17 @@
 #define PULL_LIMIT_MAX 100
 #define SWEEP_MAX 64     /* expired pulls dropped per write, at most */
 
-static ls_status mode_check(const ls_store *st, ls_err *err)
+ls_status ls_mode_require(const ls_store *st, unsigned mode, ls_err *err)
 {
-	if (st->cfg.consensus_mode == LS_MODE_FIRST3)
+	if (st->cfg.consensus_mode == mode)
 		return LS_OK;
+	if (mode == LS_MODE_FIRST3)
+		return ls_fail(err, LS_CONFLICT, "wrong_consensus_mode", NULL,
+		               "this gateway runs consensus_mode = epoch: validators fetch, commit "
+		               "and reveal per epoch (/v1/epoch/{E}/...)");
 	return ls_fail(err, LS_CONFLICT, "wrong_consensus_mode", NULL,
-	               "this gateway runs consensus_mode = epoch: validators fetch, commit and "
-	               "reveal per epoch (/v1/epoch/{E}/...)");
+	               "this gateway runs consensus_mode = first3: validators pull leads and vote "
+	               "(/v1/queue/pull, /v1/queue/votes)");
 }
 
 static uint64_t epoch_now(struct ls_txn *t, int64_t now)
@@ -280,7 +284,7 @@ ls_status ls_queue_pull(ls_store *st, const struct ls_identity *validator, json_
 {
 	json_int_t limit = 0;
 	json_error_t je;
-	ls_status s = mode_check(st, err);
+	ls_status s = ls_mode_require(st, LS_MODE_FIRST3, err);
 	if (s == LS_OK)
 		s = ls_require_validator(validator, err);
 	if (s != LS_OK)
@@ -463,7 +467,7 @@ ls_status ls_queue_vote(ls_store *st, const struct ls_identity *validator, json_
                         int64_t now, char **response, ls_err *err)
 {
 	struct vote_ctx c = {.v = validator, .now = now};
-	ls_status s = mode_check(st, err);
+	ls_status s = ls_mode_require(st, LS_MODE_FIRST3, err);
 	if (s == LS_OK)
 		s = ls_require_validator(validator, err);
 	if (s == LS_OK)

@@ -249,6 +249,13 @@ static void refusals(void)
 	}
 	ok(all, "pull bodies with limit 0, 101, a string, another member, not an object: 400 limit");
 	ok(pull(st, &miner, 5, t0, got, &err) == LS_FORBIDDEN, "a miner cannot pull: 403");
+	json_t *empty = json_pack("{s:[]}", "commitments");
+	char *answer = NULL;
+	ok(ls_epoch_commit(st, &v[0], 10, empty, t0, &answer, &err) == LS_CONFLICT &&
+	       strcmp(err.code, "wrong_consensus_mode") == 0,
+	   "in the first3 mode the epoch mode's commit answers 409 wrong_consensus_mode");
+	json_decref(empty);
+	free(answer);
 	ls_close(st);
 	st = open_store(LS_MODE_EPOCH);
 	ok(pull(st, &v[0], 5, t0, got, &err) == LS_CONFLICT &&
