@@ -32,10 +32,14 @@ ls_status ls_mode_require(const ls_store *st, unsigned mode, ls_err *err)
 	               "(/v1/queue/pull, /v1/queue/votes)");
 }
 
-static uint64_t epoch_now(struct ls_txn *t, int64_t now)
+/* The chain's epoch now: what pulls, votes and decisions are filed under
+ * (503 clock_not_anchored before the first sync). */
+static ls_status epoch_now(struct ls_txn *t, int64_t now, uint64_t *epoch)
 {
 	struct ls_clock c;
-	return ls_clock_now(t->st, t->txn, now, &c) == LS_OK ? c.epoch : 0;
+	ls_status s = ls_clock_required(t->st, t->txn, now, &c, t->err);
+	*epoch = c.epoch;
+	return s;
 }
 
 /* The lead's pulls; an empty record when it has none. */
@@ -47,7 +51,7 @@ static ls_status pulls_get(struct ls_txn *t, const uint8_t id[16], struct pull_r
 	ls_status s = lt_get(t, DB_PULLS, id, 16, &v);
 	if (s == LS_OK && v.mv_size == sizeof *r)
 		memcpy(r, v.mv_data, sizeof *r);
-	else if (s == LS_OK)
+	if (s == LS_OK && (v.mv_size != sizeof *r || r->n > FIRST3_PULLS || r->nbarred > FIRST3_BARRED))
 		s = ls_fail(t->err, LS_ERROR, "store_error", NULL, "a pull record is damaged");
 	return s;
 }
@@ -100,6 +104,8 @@ static ls_status lead_state(struct ls_txn *t, const uint8_t id[16], int state, u
 	return lt_lead_update(t, id, &rec);
 }
 
+static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch, bool decided);
+
 /* ---- expired pulls ------------------------------------------------------ */
 
 static ls_status miss_count(struct ls_txn *t, uint64_t epoch, const uint8_t hotkey[32])
@@ -116,7 +122,9 @@ static ls_status miss_count(struct ls_txn *t, uint64_t epoch, const uint8_t hotk
 		return s;
 	n++;
 	memcpy(val + 1, &n, 4);
-	return lt_put(t, DB_PULL_MISSES, key, sizeof key, val, sizeof val, 0);
+	s = lt_put(t, DB_PULL_MISSES, key, sizeof key, val, sizeof val, 0);
+	/* an epoch with misses is closed and pruned like one with votes */
+	return s == LS_OK ? epoch_counts(t, epoch, false) : s;
 }
 
 /* Drop one validator's unvoted pull of a lead; a lead that had three
@@ -248,9 +256,11 @@ static ls_status pull_log(struct ls_txn *t, struct pull_ctx *c, uint64_t epoch)
 static ls_status pull_write(struct ls_txn *t, void *vctx)
 {
 	struct pull_ctx *c = vctx;
-	uint64_t epoch = epoch_now(t, c->now);
+	uint64_t epoch;
 	json_array_clear(c->leads);
-	ls_status s = sweep_expired(t, c->now, epoch);
+	ls_status s = epoch_now(t, c->now, &epoch);
+	if (s == LS_OK)
+		s = sweep_expired(t, c->now, epoch);
 	MDB_cursor *pending;
 	MDB_val k, v;
 	int rc = s == LS_OK ? mdb_cursor_open(t->txn, t->st->dbi[DB_PENDING], &pending) : 0;
@@ -258,8 +268,10 @@ static ls_status pull_write(struct ls_txn *t, void *vctx)
 		return lt_fail_mdb(t, rc, "open the queue");
 	if (s != LS_OK)
 		return s;
+	/* leads this validator has or may not have are skipped: bound the walk */
+	unsigned examined = 0, most = c->limit * 8 + 1000;
 	for (rc = mdb_cursor_get(pending, &k, &v, MDB_FIRST);
-	     s == LS_OK && rc == 0 && json_array_size(c->leads) < c->limit;) {
+	     s == LS_OK && rc == 0 && json_array_size(c->leads) < c->limit && examined++ < most;) {
 		uint8_t id[16];
 		bool taken;
 		if (k.mv_size != 16) {
@@ -274,6 +286,8 @@ static ls_status pull_write(struct ls_txn *t, void *vctx)
 		rc = mdb_cursor_get(pending, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(pending);
+	if (s == LS_OK && rc != 0 && rc != MDB_NOTFOUND)
+		return lt_fail_mdb(t, rc, "read the queue");
 	if (s == LS_OK && json_array_size(c->leads) > 0)
 		s = pull_log(t, c, epoch);
 	return s;
@@ -359,8 +373,10 @@ static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch, bool decided)
 	}
 	if (s != LS_OK)
 		return s;
-	if (ep.state != EPOCH_ASSIGNED)  /* closed already: a late decision stays out */
-		return LS_OK;
+	if (ep.state != EPOCH_ASSIGNED)  /* closed already: only if the clock went back */
+		return ls_fail(t->err, LS_CONFLICT, "epoch_closed", NULL,
+		               "epoch %llu is closed already; the chain clock has moved back",
+		               (unsigned long long)epoch);
 	ep.leads += decided;
 	ep.reveals++;
 	return lt_epoch_write(t, epoch, &ep);
@@ -426,9 +442,12 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 	struct vote_ctx *c = vctx;
 	struct pull_rec r;
 	uint8_t dkey[56];
-	uint64_t epoch = epoch_now(t, c->now);
+	uint64_t epoch;
 	c->decision = 0;
-	ls_status s = pulls_get(t, c->id, &r);
+	ls_status s = epoch_now(t, c->now, &epoch);
+	if (s != LS_OK)
+		return s;
+	s = pulls_get(t, c->id, &r);
 	int i = s == LS_OK ? slot_of(&r, c->v->hotkey) : -1;
 	if (s == LS_NOTFOUND || (s == LS_OK && i < 0))
 		return ls_fail(t->err, LS_FORBIDDEN, "not_pulled", "lead_id",
@@ -439,6 +458,10 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 	if (r.slot[i].voted)
 		return ls_fail(t->err, LS_CONFLICT, "already_voted", "lead_id",
 		               "this validator has already voted on this lead");
+	if (r.slot[i].deadline <= c->now)  /* the next pull drops it: not counted */
+		return ls_fail(t->err, LS_FORBIDDEN, "pull_expired", "lead_id",
+		               "this pull expired after pull_timeout (%u s); the lead goes to others",
+		               t->st->cfg.pull_timeout);
 	deadline_key(r.slot[i].deadline, c->id, c->v->hotkey, dkey);
 	r.slot[i].voted = 1;
 	r.slot[i].valid = c->valid;
@@ -517,20 +540,21 @@ static ls_status first3_leads(ls_store *st, MDB_txn *txn, struct tally *t, uint8
 {
 	uint8_t prefix[8];
 	ls_be64(t->epoch, prefix);
-	MDB_cursor *cur;
+	MDB_cursor *cur = NULL;
 	MDB_val k = {8, prefix}, v;
 	int rc = mdb_cursor_open(txn, st->dbi[DB_FIRST3], &cur);
 	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	     rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, prefix, 8) == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct first3_rec d;
-		struct tally_lead *l = v.mv_size == sizeof d ? tally_add_lead(t) : NULL;
 		uint8_t *grown = realloc(*rows, (*nrows + FIRST3_PULLS) * VOTE_ROW);
-		if (l == NULL || grown == NULL) {
+		if (grown)
+			*rows = grown;
+		struct tally_lead *l = grown && v.mv_size == sizeof d ? tally_add_lead(t) : NULL;
+		if (l == NULL) {
 			rc = v.mv_size == sizeof d ? ENOMEM : MDB_CORRUPTED;
 			break;
 		}
-		*rows = grown;
 		memcpy(&d, v.mv_data, sizeof d);
 		memcpy(l->id, (uint8_t *)k.mv_data + 8, 16);
 		if (ls_lead_read(st, txn, l->id, &l->rec, NULL, NULL) != LS_OK) {

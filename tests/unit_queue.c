@@ -170,6 +170,9 @@ static void expiry(ls_store *st)
 	ls_err err = {0};
 	ok(vote(st, &v[0], 2, true, "0.7", t0 + 10, &answer, &err) == LS_OK, "v0 votes on lead 2 in time");
 	free(answer);
+	ok(vote(st, &v[2], 3, true, "0.5", t0 + 61, &answer, &err) == LS_FORBIDDEN &&
+	       strcmp(err.code, "pull_expired") == 0,
+	   "a vote after its pull's deadline, before any sweep: 403 pull_expired, not counted");
 	/* past pull_timeout (60 s): every unvoted pull of 2, 3 and 4 expires */
 	pull(st, &v[1], 5, t0 + 61, got, &err);
 	is_str(got, "2,3,4", "after pull_timeout, the expired pulls are dropped: v1 gets 2, 3 and 4 back");
@@ -273,8 +276,8 @@ int main(void)
 	submit_five(st);
 	pulling(st);
 	voting(st);
-	closing(st);
 	expiry(st);
+	closing(st);
 	ls_close(st);
 	refusals();
 	return tap_done();
