@@ -161,6 +161,16 @@ static json_t *parse_body(struct request *req, struct response *res)
 	return v;
 }
 
+/* A write's answer: its JSON (owned), or the problem that stopped it.
+ * Call it after the write (answer is its output). */
+static void write_answer(struct response *res, ls_status s, char *answer, const ls_err *err)
+{
+	if (s != LS_OK)
+		http_problem(res, err);
+	else
+		http_private_json(res, 200, answer);
+}
+
 static json_t *submit_results_json(const struct ls_submit_result *r, size_t n, size_t *accepted)
 {
 	json_t *list = json_array();
@@ -447,10 +457,8 @@ static void post_vote(struct request *req, struct response *res, vote_fn fn)
 	json_t *body = parse_body(req, res);
 	if (body == NULL)
 		return;
-	if (fn(req->st, &req->caller, epoch, body, req->now, &answer, &err) != LS_OK)
-		http_problem(res, &err);
-	else
-		http_private_json(res, 200, answer);
+	ls_status s = fn(req->st, &req->caller, epoch, body, req->now, &answer, &err);
+	write_answer(res, s, answer, &err);
 	json_decref(body);
 }
 
@@ -510,10 +518,9 @@ static void post_challenge_submission(struct request *req, struct response *res)
 {
 	char *answer = NULL;
 	ls_err err = {0};
-	if (ls_challenge_submit(req->st, &req->caller, req->param, req->body, req->body_len, req->now,
-	                        &answer, &err) != LS_OK)
-		return http_problem(res, &err);
-	http_private_json(res, 200, answer);
+	ls_status s = ls_challenge_submit(req->st, &req->caller, req->param, req->body, req->body_len,
+	                                  req->now, &answer, &err);
+	write_answer(res, s, answer, &err);
 }
 
 static void get_challenge_submissions(struct request *req, struct response *res)
@@ -545,11 +552,9 @@ static void post_challenge_result(struct request *req, struct response *res)
 	json_t *body = parse_body(req, res);
 	if (body == NULL)
 		return;
-	if (ls_challenge_result(req->st, &req->caller, req->param, body, req->now, &answer, &err) !=
-	    LS_OK)
-		http_problem(res, &err);
-	else
-		http_private_json(res, 200, answer);
+	ls_status s = ls_challenge_result(req->st, &req->caller, req->param, body, req->now, &answer,
+	                                  &err);
+	write_answer(res, s, answer, &err);
 	json_decref(body);
 }
 
@@ -586,10 +591,8 @@ static void post_queue(struct request *req, struct response *res, queue_fn fn)
 	json_t *body = parse_body(req, res);
 	if (body == NULL)
 		return;
-	if (fn(req->st, &req->caller, body, req->now, &answer, &err) != LS_OK)
-		http_problem(res, &err);
-	else
-		http_private_json(res, 200, answer);
+	ls_status s = fn(req->st, &req->caller, body, req->now, &answer, &err);
+	write_answer(res, s, answer, &err);
 	json_decref(body);
 }
 
