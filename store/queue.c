@@ -573,26 +573,86 @@ static ls_status first3_leads(ls_store *st, MDB_txn *txn, struct tally *t, uint8
 	return rc == MDB_NOTFOUND || rc == 0 ? LS_OK : LS_ERROR;
 }
 
+/* The validators who let pulls expire in t->epoch: hotkey[32] ‖ u32
+ * count rows in hotkey order (*rows new). */
+#define MISS_ROW 36
+static ls_status first3_misses(ls_store *st, MDB_txn *txn, uint64_t epoch, uint8_t **rows,
+                               size_t *nrows)
+{
+	uint8_t prefix[8];
+	ls_be64(epoch, prefix);
+	MDB_cursor *cur = NULL;
+	MDB_val k = {8, prefix}, v;
+	int rc = mdb_cursor_open(txn, st->dbi[DB_PULL_MISSES], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	     rc == 0 && k.mv_size == 40 && memcmp(k.mv_data, prefix, 8) == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint8_t *grown = v.mv_size == 5 ? realloc(*rows, (*nrows + 1) * MISS_ROW) : NULL;
+		if (grown == NULL) {
+			rc = v.mv_size == 5 ? ENOMEM : MDB_CORRUPTED;
+			break;
+		}
+		*rows = grown;
+		memcpy(grown + *nrows * MISS_ROW, (uint8_t *)k.mv_data + 8, 32);
+		memcpy(grown + (*nrows)++ * MISS_ROW + 32, (uint8_t *)v.mv_data + 1, 4);
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND || rc == 0 ? LS_OK : LS_ERROR;
+}
+
+static struct tally_validator *first3_validator(struct tally *t, const uint8_t hotkey[32],
+                                                const struct ls_metagraph *mg)
+{
+	struct tally_validator *tv = tally_add_validator(t);
+	if (tv == NULL)
+		return NULL;
+	memcpy(tv->hotkey, hotkey, 32);
+	const struct ls_neuron *nr = ls_metagraph_find(mg, hotkey);
+	tv->uid = nr ? nr->uid : 0;
+	tv->known = nr != NULL;
+	tv->weight = nr ? nr->stake * nr->validator_trust : 0;
+	return tv;
+}
+
+/* Validators who only missed, those before hotkey, or all that are left
+ * when hotkey is NULL: the tally keeps its validators in key order. */
+static ls_status first3_add_missers(struct tally *t, const struct ls_metagraph *mg,
+                                    const uint8_t *misses, size_t nmisses, size_t *next,
+                                    const uint8_t *hotkey)
+{
+	for (; *next < nmisses; ++*next) {
+		const uint8_t *m = misses + *next * MISS_ROW;
+		if (hotkey && memcmp(m, hotkey, 32) >= 0)
+			return LS_OK;
+		struct tally_validator *tv = first3_validator(t, m, mg);
+		if (tv == NULL)
+			return LS_ERROR;
+		memcpy(&tv->pulls_expired, m + 32, 4);
+	}
+	return LS_OK;
+}
+
 ls_status first3_tally(ls_store *st, MDB_txn *txn, struct tally *t,
                        const struct ls_metagraph *mg, uint8_t **votes)
 {
-	size_t n = 0;
+	size_t n = 0, nmisses = 0, next_miss = 0;
+	uint8_t *misses = NULL;
 	*votes = NULL;
 	ls_status s = first3_leads(st, txn, t, votes, &n);
-	if (s != LS_OK || n == 0)
-		return s;
-	qsort(*votes, n, VOTE_ROW, vote_row_cmp);
-	for (size_t i = 0; i < n;) {
+	if (s == LS_OK)
+		s = first3_misses(st, txn, t->epoch, &misses, &nmisses);
+	if (s == LS_OK && n > 0)
+		qsort(*votes, n, VOTE_ROW, vote_row_cmp);
+	for (size_t i = 0; s == LS_OK && i < n;) {
 		uint8_t row[32];  /* a copy: packing overwrites the row */
 		memcpy(row, *votes + i * VOTE_ROW, 32);
-		struct tally_validator *tv = tally_add_validator(t);
-		if (tv == NULL)
-			return LS_ERROR;
-		memcpy(tv->hotkey, row, 32);
-		const struct ls_neuron *nr = ls_metagraph_find(mg, row);
-		tv->uid = nr ? nr->uid : 0;
-		tv->known = nr != NULL;
-		tv->weight = nr ? nr->stake * nr->validator_trust : 0;
+		s = first3_add_missers(t, mg, misses, nmisses, &next_miss, row);
+		struct tally_validator *tv = s == LS_OK ? first3_validator(t, row, mg) : NULL;
+		if (tv == NULL) {
+			s = LS_ERROR;
+			break;
+		}
 		tv->revealed = true;
 		/* the tally reads items REVEAL_STORED apart: pack this validator's */
 		uint8_t *items = *votes + i * VOTE_ROW, *out = items;
@@ -602,6 +662,12 @@ ls_status first3_tally(ls_store *st, MDB_txn *txn, struct tally *t,
 		tv->items = items;
 		tv->n = (uint32_t)(k - i);
 		i = k;
+		/* its own misses, when it had any */
+		if (next_miss < nmisses && memcmp(misses + next_miss * MISS_ROW, row, 32) == 0)
+			memcpy(&tv->pulls_expired, misses + next_miss++ * MISS_ROW + 32, 4);
 	}
-	return LS_OK;
+	if (s == LS_OK)
+		s = first3_add_missers(t, mg, misses, nmisses, &next_miss, NULL);
+	free(misses);
+	return s;
 }

@@ -342,6 +342,8 @@ static json_t *validators_json(const struct tally *t)
 		                      tv->voted ? (double)tv->agreed / tv->voted : 0.0, "eligible",
 		                      tv->eligible);
 		json_object_set_new(o, "uid", tv->known ? json_integer(tv->uid) : json_null());
+		if (t->cfg->consensus_mode == LS_MODE_FIRST3)
+			json_object_set_new(o, "pulls_expired", json_integer(tv->pulls_expired));
 		json_array_append_new(list, o);
 	}
 	return list;

@@ -24,6 +24,7 @@ struct tally_validator {
 	bool known, revealed, eligible;
 	double weight;              /* stake × validator trust */
 	uint32_t voted, agreed;     /* on decided leads */
+	uint32_t pulls_expired;     /* first3: pulls left unvoted past pull_timeout */
 	const uint8_t *items;       /* stored reveal items, borrowed */
 	uint32_t n;
 };

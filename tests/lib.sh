@@ -206,8 +206,15 @@ start_lighttpd() {
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$PORT LEADGATE_WWW="$T/www" \
 	LEADGATE_FCGI="$T/leadgate.fcgi" LEADGATE_RUN="$run" LEADGATE_WORKERS=${WORKERS:-2} \
 		lighttpd -D -f "$src/fcgi/lighttpd.conf" 2> "$run/lighttpd.stderr" &
+	LIGHTTPD_PID=$!
 	pids+=($!)
 	wait_http "$BASE/" || bail "lighttpd did not start: $(cat "$run/lighttpd.stderr" "$run/lighttpd-error.log" 2>/dev/null)"
+}
+
+# stop_lighttpd: stop the last one started (its workers go with it)
+stop_lighttpd() {
+	kill "$LIGHTTPD_PID" 2>/dev/null
+	wait "$LIGHTTPD_PID" 2>/dev/null
 }
 
 # start_apache MODE: MODE is fcgid (mod_fcgid spawns the workers) or proxy

@@ -217,10 +217,15 @@ static void closing(ls_store *st)
 		tap_bail(err.detail);
 	json_t *res = json_loadb(b.data, b.len, 0, NULL), *val;
 	size_t i, eligible = 0;
-	json_array_foreach(json_object_get(res, "validators"), i, val)
+	char expired[32] = "";
+	json_array_foreach(json_object_get(res, "validators"), i, val) {
 		eligible += json_is_true(json_object_get(val, "eligible"));
+		sprintf(expired + strlen(expired), "%s%lld/%lld", i ? "," : "",
+		        json_integer_value(json_object_get(val, "voted")),
+		        json_integer_value(json_object_get(val, "pulls_expired")));
+	}
 	json_t *m = json_array_get(json_object_get(res, "miners"), 0);
-	ok(json_array_size(json_object_get(res, "validators")) == 3 && eligible == 3 &&
+	ok(json_array_size(json_object_get(res, "validators")) == 4 && eligible == 3 &&
 	       json_array_size(json_object_get(res, "miners")) == 1 &&
 	       strcmp(json_string_value(json_object_get(m, "hotkey")), miner.ss58) == 0 &&
 	       json_integer_value(json_object_get(m, "approved")) == 1 &&
@@ -228,6 +233,10 @@ static void closing(ls_store *st)
 	       ls_signed_body_verify(b.data, b.len, gw.pk),
 	   "its signed results: the three voters, each in consensus on at least 10%%, eligible; "
 	   "the miner's one approved lead carries all 65535 of the weight");
+	/* hotkeys 0x20.. sort as v0..v3: votes on decided leads / pulls expired */
+	is_str(expired, "2/2,2/0,2/3,0/3",
+	       "each validator's expired pulls are counted against it in the results; v3, who "
+	       "only let its pulls expire, is listed, not eligible");
 	json_decref(res);
 	ls_reader_end(rd);
 	ok(ls_epochs_close(st, t0 + 5200, gw.sk, &r, &err) == LS_OK && r.closed == 0,
@@ -267,6 +276,95 @@ static void refusals(void)
 	ls_close(st);
 }
 
+/* ---- eligibility at the 10% boundary ------------------------------------ */
+
+static ls_status pull_ids(ls_store *st, const struct ls_identity *who, int limit, char ids_out[][37],
+                          size_t *n)
+{
+	char text[32], *answer = NULL;
+	ls_err err = {0};
+	snprintf(text, sizeof text, "{\"limit\":%d}", limit);
+	json_t *body = json_loads(text, 0, NULL), *item;
+	ls_status s = ls_queue_pull(st, who, body, t0, &answer, &err);
+	json_t *a = answer ? json_loads(answer, 0, NULL) : NULL;
+	size_t i;
+	*n = 0;
+	json_array_foreach(json_object_get(a, "leads"), i, item)
+		snprintf(ids_out[(*n)++], 37, "%s", json_string_value(json_object_get(item, "lead_id")));
+	json_decref(a);
+	json_decref(body);
+	free(answer);
+	return s;
+}
+
+static bool vote_id(ls_store *st, const struct ls_identity *who, const char *id, bool valid)
+{
+	char text[160], *answer = NULL;
+	ls_err err = {0};
+	snprintf(text, sizeof text, "{\"lead_id\":\"%s\",\"is_valid\":%s,\"score\":0.5}", id,
+	         valid ? "true" : "false");
+	json_t *body = json_loads(text, 0, NULL);
+	ls_status s = ls_queue_vote(st, who, body, t0, &answer, &err);
+	json_decref(body);
+	free(answer);
+	return s == LS_OK;
+}
+
+/* 21 leads, all approved by v1 and v2.  v0 judges leads 0-9 and agrees on
+ * one (1 of 10 = 10%: eligible); v3 judges 10-20 and agrees on one (1 of
+ * 11 = 9.1%: not). */
+static void boundary(void)
+{
+	ls_store *st = open_store(LS_MODE_FIRST3);
+	json_t *list = json_array();
+	struct ls_submit_result r[21];
+	char a[21][37], b[21][37], c[21][37], d[21][37];
+	size_t na, nb, nc, nd;
+	ls_err err = {0};
+	for (int i = 0; i < 21; i++)
+		json_array_append_new(list, lead(100 + i));
+	if (ls_leads_submit(st, &miner, list, t0, r, &err) != LS_OK)
+		tap_bail(err.detail);
+	json_decref(list);
+	pull_ids(st, &v[0], 10, a, &na);
+	pull_ids(st, &v[1], 21, b, &nb);
+	pull_ids(st, &v[2], 21, c, &nc);
+	pull_ids(st, &v[3], 21, d, &nd);
+	ok(na == 10 && nb == 21 && nc == 21 && nd == 11 && strcmp(d[0], b[10]) == 0,
+	   "v0 pulls leads 0-9, v1 and v2 all 21, v3 the 11 left with fewer than three");
+	bool all = true;
+	for (size_t i = 0; i < 21; i++)
+		all &= vote_id(st, &v[1], b[i], true) && vote_id(st, &v[2], c[i], true);
+	for (size_t i = 0; i < na; i++)
+		all &= vote_id(st, &v[0], a[i], i == 0);
+	for (size_t i = 0; i < nd; i++)
+		all &= vote_id(st, &v[3], d[i], i == 0);
+	ok(all, "63 votes taken; every lead approved 2 of 3 or 3 of 3");
+	struct ls_keypair gw;
+	static const uint8_t seed[32] = {9};
+	struct ls_close_report cr;
+	ls_reader *rd;
+	struct ls_body body;
+	ls_keypair_from_seed(LS_KEY_ED25519, seed, &gw);
+	if (ls_epochs_close(st, t0 + 5100, gw.sk, &cr, &err) != LS_OK || cr.closed != 1 ||
+	    ls_reader_begin(st, &rd, &err) != LS_OK ||
+	    ls_epoch_published(rd, 10, "results", &body, &err) != LS_OK)
+		tap_bail(err.detail);
+	json_t *res = json_loadb(body.data, body.len, 0, NULL), *val;
+	char seen[128] = "";
+	size_t i;
+	json_array_foreach(json_object_get(res, "validators"), i, val)
+		sprintf(seen + strlen(seen), "%s%lld/%lld %s", i ? ", " : "",
+		        json_integer_value(json_object_get(val, "in_consensus")),
+		        json_integer_value(json_object_get(val, "voted")),
+		        json_is_true(json_object_get(val, "eligible")) ? "eligible" : "not");
+	is_str(seen, "1/10 eligible, 21/21 eligible, 21/21 eligible, 1/11 not",
+	       "eligibility at the boundary: in consensus on 1 of 10 (10%%) is eligible, 1 of 11 is not");
+	json_decref(res);
+	ls_reader_end(rd);
+	ls_close(st);
+}
+
 int main(void)
 {
 	identity(&miner, 0x10, false);
@@ -280,5 +378,6 @@ int main(void)
 	closing(st);
 	ls_close(st);
 	refusals();
+	boundary();
 	return tap_done();
 }
