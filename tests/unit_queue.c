@@ -243,6 +243,30 @@ static void closing(ls_store *st)
 	   "closing again changes nothing");
 }
 
+/* Decisions and misses are kept keep_vote_epochs (2) epochs after their
+ * own, then leadgate-prune drops them; the leads keep their status. */
+static void pruning(ls_store *st)
+{
+	struct ls_prune_report r = {0};
+	ls_err err = {0};
+	const int64_t epoch_s = 360 * 12;
+	ok(ls_prune(st, t0 + 2 * epoch_s, &r, &err) == LS_OK && r.votes == 0,
+	   "two epochs on, epoch 10's decisions and misses are kept (%llu dropped)",
+	   (unsigned long long)r.votes);
+	ok(ls_prune(st, t0 + 3 * epoch_s, &r, &err) == LS_OK && r.votes == 5,
+	   "three epochs on, leadgate-prune drops them: 2 decisions, 3 validators' misses (%llu)",
+	   (unsigned long long)r.votes);
+	ls_reader *rd;
+	struct ls_lead_view view;
+	uint8_t id[16];
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_uuid_parse(ids[0], id) != LS_OK)
+		tap_bail(err.detail);
+	ok(ls_lead_get(rd, id, miner.hotkey, &view, &err) == LS_OK &&
+	       view.state == LS_LEAD_APPROVED && view.score_e4 == 5000 && view.epoch == 10,
+	   "the decided lead stays approved, with its score and epoch");
+	ls_reader_end(rd);
+}
+
 static void refusals(void)
 {
 	ls_store *st = open_store(LS_MODE_FIRST3);
@@ -376,6 +400,7 @@ int main(void)
 	voting(st);
 	expiry(st);
 	closing(st);
+	pruning(st);
 	ls_close(st);
 	refusals();
 	boundary();
