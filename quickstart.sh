@@ -113,7 +113,9 @@ cmd_test() {
 # The demo: a fast chain clock (2 s blocks, 30-block epochs: one epoch a
 # minute), the gateway behind lighttpd on 127.0.0.1:${LEADGATE_PORT:-8080},
 # the cron jobs run every few seconds by a loop, and leadgate-sim playing
-# three miners and eight validators of every behaviour.  Ctrl-C stops it.
+# three miners, eight validators of every behaviour and a paying client
+# (requests complete 20 s after they are made, the silent validator
+# timing out).  Ctrl-C stops it.
 demo_config() {
 	cat > "$1/leadgate.conf" <<-CONF
 	# demo: a fast clock; everything else is the default of SPEC §2-§4
@@ -126,6 +128,8 @@ demo_config() {
 	reveal_end = 4
 	submit_cooldown = 2
 	gateway_key = $1/gateway.key
+	request_timeout = 20
+	request_expiry = 40
 	CONF
 	# LEADGATE_MODE=first3: the first three validators to pull a lead decide it
 	if [ "${LEADGATE_MODE:-epoch}" = first3 ]; then
@@ -184,6 +188,8 @@ cmd_serve() {
 	"$b/leadgate-sync" "$demo/sim/snapshot.json"
 	demo_challenges "$demo/challenges.json"
 	"$b/leadgate-admin" challenges load "$demo/challenges.json"
+	# a paying client: the simulator asks for leads with this key
+	"$b/leadgate-admin" clients add demo-client > "$demo/sim/client.key"
 
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$port LEADGATE_WWW="$top/www" \
 	LEADGATE_FCGI="$b/leadgate.fcgi" LEADGATE_RUN="$demo/run" LEADGATE_WORKERS=4 \
@@ -198,6 +204,8 @@ cmd_serve() {
 	say "serving http://127.0.0.1:$port/ (www/) and /v1/; epochs last a minute — Ctrl-C stops it"
 	say "try: curl http://127.0.0.1:$port/v1/epoch/current ; curl 'http://127.0.0.1:$port/v1/log?after=0'"
 	say "     curl http://127.0.0.1:$port/v1/epoch/<E>/results once the simulator reports E closed"
+	say "     curl -H \"Authorization: Bearer \$(cat $demo/sim/client.key)\" http://127.0.0.1:$port/v1/requests/<id>"
+	say "       for a client request the simulator reports; curl http://127.0.0.1:$port/v1/metrics"
 	say "     curl http://127.0.0.1:$port/v1/challenges/active ; curl 'http://127.0.0.1:$port/v1/leaderboard/recent?cursor=0'"
 	say "     curl http://127.0.0.1:$port/v1/log/bundles, then fetch one and check it:"
 	say "     curl -o b.ans104 http://127.0.0.1:$port/v1/log/bundles/<E> && $b/leadgate-admin verify-bundle b.ans104"

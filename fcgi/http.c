@@ -169,6 +169,13 @@ void http_private_json(struct response *res, int status, char *owned_body)
 		http_problem_status(res, LS_ERROR, "oom", "out of memory");
 }
 
+void http_private_tagged(struct response *res, char *owned_body)
+{
+	http_private_json(res, 200, owned_body);
+	if (owned_body)
+		body_etag(res->body, res->len, res->etag);
+}
+
 /* RFC 9110 §13.1.2: If-None-Match is "*" or a list of entity tags, each
  * possibly weak; comparison is weak. */
 static bool etag_matches(const char *header, const char *etag)
@@ -338,6 +345,34 @@ static bool authenticate(struct request *req, struct response *res)
 	return true;
 }
 
+/* Authorization: Bearer <API key> (RFC 6750): a 401 says which scheme. */
+static bool authenticate_client(struct request *req, struct response *res)
+{
+	ls_err err = {0};
+	ls_reader *rd;
+	ls_status s = ls_reader_begin(req->st, &rd, &err);
+	if (s == LS_OK) {
+		s = ls_client_auth(rd, http_header(req->io, "authorization"), &req->client, &err);
+		ls_reader_end(rd);
+	}
+	if (s == LS_OK)
+		return true;
+	http_problem(res, &err);
+	if (s == LS_UNAUTHORIZED)
+		snprintf(res->extra, sizeof res->extra, "WWW-Authenticate: Bearer realm=\"leadgate\"%s\r\n",
+		         strcmp(err.code, "bad_api_key") == 0 ? ", error=\"invalid_token\"" : "");
+	return false;
+}
+
+static bool authorize(const struct route *r, struct request *req, struct response *res)
+{
+	switch (r->auth) {
+	case AUTH_SIGNED: return authenticate(req, res);
+	case AUTH_CLIENT: return authenticate_client(req, res);
+	default: return true;
+	}
+}
+
 void http_serve(struct http_io *io, ls_store *st)
 {
 	struct request req = {.io = io, .st = st, .now = (int64_t)time(NULL)};
@@ -355,8 +390,7 @@ void http_serve(struct http_io *io, ls_store *st)
 		} else if (r == NULL) {
 			http_problem_status(&res, LS_NOTFOUND, "no_such_endpoint",
 			                    "no endpoint has this path");
-		} else if (read_body(&req, &res) &&
-		           (r->auth == AUTH_PUBLIC || authenticate(&req, &res))) {
+		} else if (read_body(&req, &res) && authorize(r, &req, &res)) {
 			r->handler(&req, &res);
 		}
 	}

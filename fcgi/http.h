@@ -25,6 +25,7 @@ struct request {
 	uint8_t *body;
 	size_t body_len;
 	struct ls_identity caller;   /* set on signed routes */
+	struct ls_client client;     /* set on client (API key) routes */
 	struct ls_http_request signed_req;
 };
 
@@ -54,6 +55,9 @@ void http_problem_status(struct response *res, ls_status status, const char *cod
 void http_public_json(struct request *req, struct response *res, const void *body,
                       size_t len, const char *etag);
 void http_private_json(struct response *res, int status, char *owned_body);
+/* The same with a strong ETag from its bytes: a poll that has them gets a
+ * 304. */
+void http_private_tagged(struct response *res, char *owned_body);
 /* A public answer that stays right only so long: a shorter max-age. */
 void http_max_age(struct response *res, int64_t seconds);
 /* A public binary body of len bytes read from fd as it is sent, with its
@@ -67,8 +71,13 @@ void http_private_cached(struct response *res, const struct ls_body *b);
 /* Serve one request on io, whatever the outcome. */
 void http_serve(struct http_io *io, ls_store *st);
 
+/* metrics.c: GET /v1/metrics, Prometheus text, for metrics_allow only */
+void get_metrics(struct request *req, struct response *res);
+
 /* routes.c */
-enum auth { AUTH_PUBLIC, AUTH_SIGNED };
+/* PUBLIC: anyone; SIGNED: an RFC 9421 signature by a hotkey (caller);
+ * CLIENT: a client's API key (client). */
+enum auth { AUTH_PUBLIC, AUTH_SIGNED, AUTH_CLIENT };
 typedef void (*handler_fn)(struct request *req, struct response *res);
 struct route {
 	const char *method;

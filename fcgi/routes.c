@@ -28,6 +28,10 @@ static void post_challenge_result(struct request *req, struct response *res);
 static void get_leaderboard_recent(struct request *req, struct response *res);
 static void post_queue_pull(struct request *req, struct response *res);
 static void post_queue_votes(struct request *req, struct response *res);
+static void post_requests(struct request *req, struct response *res);
+static void get_requests_open(struct request *req, struct response *res);
+static void get_request(struct request *req, struct response *res);
+static void post_request_rankings(struct request *req, struct response *res);
 
 static const struct route routes[] = {
 	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
@@ -49,7 +53,13 @@ static const struct route routes[] = {
 	{"GET", "/v1/leaderboard/recent", AUTH_PUBLIC, get_leaderboard_recent},
 	{"POST", "/v1/queue/pull", AUTH_SIGNED, post_queue_pull},
 	{"POST", "/v1/queue/votes", AUTH_SIGNED, post_queue_votes},
+	/* before /v1/requests/{}, which "open" would match too */
+	{"GET", "/v1/requests/open", AUTH_SIGNED, get_requests_open},
+	{"POST", "/v1/requests", AUTH_CLIENT, post_requests},
+	{"GET", "/v1/requests/{}", AUTH_CLIENT, get_request},
+	{"POST", "/v1/requests/{}/rankings", AUTH_SIGNED, post_request_rankings},
 	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
+	{"GET", "/v1/metrics", AUTH_PUBLIC, get_metrics},
 };
 
 /* Segment-wise match; "{}" takes one non-empty segment (shorter than
@@ -84,7 +94,8 @@ const struct route *route_find(const char *method, const char *path, char *param
 		if (strcmp(routes[i].method, method) == 0 || head_of_get)
 			return &routes[i];
 		size_t n = strlen(allow);
-		snprintf(allow + n, allow_size - n, "%s%s", n ? ", " : "", routes[i].method);
+		if (strstr(allow, routes[i].method) == NULL)  /* GET and POST: no prefixes */
+			snprintf(allow + n, allow_size - n, "%s%s", n ? ", " : "", routes[i].method);
 	}
 	return NULL;
 }
@@ -604,4 +615,68 @@ static void post_queue_pull(struct request *req, struct response *res)
 static void post_queue_votes(struct request *req, struct response *res)
 {
 	post_queue(req, res, ls_queue_vote);
+}
+
+/* ---- client lead requests ------------------------------------------------ */
+
+static void post_requests(struct request *req, struct response *res)
+{
+	char *answer = NULL;
+	ls_err err = {0};
+	json_t *body = parse_body(req, res);
+	if (body == NULL)
+		return;
+	ls_status s = ls_request_create(req->st, &req->client, body, req->now, &answer, &err);
+	json_decref(body);
+	if (s != LS_OK)
+		return http_problem(res, &err);
+	json_t *a = json_loads(answer, 0, NULL);
+	snprintf(res->extra, sizeof res->extra, "Location: /v1/requests/%s\r\n",
+	         json_string_value(json_object_get(a, "request_id")));
+	json_decref(a);
+	http_private_json(res, 202, answer);
+}
+
+static void get_requests_open(struct request *req, struct response *res)
+{
+	static const char *const keys[] = {"after", "limit"};
+	const char *vals[2];
+	char q[256], *body = NULL;
+	uint8_t after[16];
+	uint64_t limit;
+	size_t len = 0;
+	ls_err err = {0};
+	if (!query_split(req, res, keys, 2, vals, q, sizeof q, "after=<request id> and limit=<1..100>") ||
+	    !query_u64(res, "limit", vals[1], 1, 100, 100, &limit))
+		return;
+	if (vals[0] && ls_uuid_parse(vals[0], after) != LS_OK)
+		return http_problem_status(res, LS_INVALID, "bad_query", "after is a request id");
+	if (!begin_read(req, res))
+		return;
+	if (ls_requests_open(res->rd, &req->caller, req->now, vals[0] ? after : NULL, (unsigned)limit,
+	                     &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_private_tagged(res, body);
+}
+
+static void get_request(struct request *req, struct response *res)
+{
+	char *body = NULL;
+	size_t len = 0;
+	ls_err err = {0};
+	if (ls_request_get(req->st, &req->client, req->param, req->now, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	http_private_tagged(res, body);
+}
+
+static void post_request_rankings(struct request *req, struct response *res)
+{
+	char *answer = NULL;
+	ls_err err = {0};
+	json_t *body = parse_body(req, res);
+	if (body == NULL)
+		return;
+	ls_status s = ls_request_rank(req->st, &req->caller, req->param, body, req->now, &answer, &err);
+	write_answer(res, s, answer, &err);
+	json_decref(body);
 }

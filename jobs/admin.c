@@ -20,6 +20,9 @@
  *                            upload to a bundler (admin_bundle.c)
  *   challenges load FILE     add, update and retire challenges, all or nothing
  *   challenges list          every challenge and its state (admin_challenges.c)
+ *   clients add NAME         a client API key, printed once
+ *   clients list | clients revoke NAME
+ *                            the clients and their keys (admin_clients.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +48,8 @@ static int usage(void)
 	        "       leadgate-admin verify-signed FILE ADDRESS\n"
 	        "       leadgate-admin verify-bundle [--signer ADDRESS] FILE [PREVIOUS]\n"
 	        "       leadgate-admin bundle-item EPOCH OUT\n"
-	        "       leadgate-admin challenges load FILE | challenges list\n");
+	        "       leadgate-admin challenges load FILE | challenges list\n"
+	        "       leadgate-admin clients add NAME | clients list | clients revoke NAME\n");
 	return EXIT_FAILURE;
 }
 
@@ -347,5 +351,7 @@ int main(int argc, char **argv)
 		return admin_bundle_item(argv[2], argv[3]);
 	if (strcmp(cmd, "challenges") == 0)
 		return admin_challenges(argc - 2, argv + 2);
+	if (strcmp(cmd, "clients") == 0)
+		return admin_clients(argc - 2, argv + 2);
 	return usage();
 }

@@ -17,4 +17,8 @@ int admin_bundle_item(const char *epoch_text, const char *out);
  * "challenges". */
 int admin_challenges(int argc, char **argv);
 
+/* clients add NAME | list | revoke NAME (admin_clients.c); argv after
+ * "clients". */
+int admin_clients(int argc, char **argv);
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * leadgate-prune — drop expired nonces, votes older than keep_vote_epochs,
+ * leadgate-prune — drop expired nonces, finished client requests past
+ * request_keep (finishing those whose time came unread), votes older than keep_vote_epochs,
  * lead bodies past their distribution window and metagraph versions no
  * open epoch needs (SPEC §10).  Cron: hourly.
  */
@@ -22,11 +23,14 @@ int main(int argc, char **argv)
 	ls_status s = ls_prune(job.st, (int64_t)time(NULL), &r, &err);
 	if (s != LS_OK)
 		job_error(&job, &err);
-	else if (r.nonces + r.votes + r.caches + r.assignments + r.history)
-		printf("leadgate-prune: removed %llu nonces, %llu votes, %llu assignments, %llu lead bodies, %llu metagraph versions\n",
+	else if (r.nonces + r.votes + r.caches + r.assignments + r.history + r.requests)
+		printf("leadgate-prune: removed %llu nonces, %llu votes, %llu assignments, %llu lead bodies, %llu metagraph versions, %llu client requests\n",
 		       (unsigned long long)r.nonces, (unsigned long long)r.votes,
 		       (unsigned long long)r.assignments, (unsigned long long)r.caches,
-		       (unsigned long long)r.history);
+		       (unsigned long long)r.history, (unsigned long long)r.requests);
+	if (s == LS_OK && r.requests_finished)
+		printf("leadgate-prune: finished %llu client requests whose time had come\n",
+		       (unsigned long long)r.requests_finished);
 	if (s == LS_OK)
 		job_succeeded(&job);
 	job_finish(&job);

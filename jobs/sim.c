@@ -191,7 +191,22 @@ static bool load_party(struct sim *s, json_t *entry, struct party *p)
 	return ls_ss58_encode(p->key.pk, s->ss58_prefix, p->ss58) == LS_OK;
 }
 
-/* DIR/sim.json, the keys, and DIR/state.json (what earlier ticks did). */
+/* DIR/client.key, when the operator made one: the client plays. */
+static void load_client_key(struct sim *s)
+{
+	char path[LS_PATH_MAX + 32], key[LS_CLIENT_KEY_LEN + 2] = "";
+	path_in(s, path, sizeof path, "client.key");
+	FILE *f = fopen(path, "r");
+	if (f && fgets(key, sizeof key, f))
+		key[strcspn(key, "\r\n")] = '\0';
+	if (f)
+		fclose(f);
+	if (strlen(key) == LS_CLIENT_KEY_LEN)
+		memcpy(s->client_key, key, sizeof s->client_key);
+}
+
+/* DIR/sim.json, the keys, DIR/client.key and DIR/state.json (what
+ * earlier ticks did). */
 static bool load_cast(struct sim *s)
 {
 	char path[LS_PATH_MAX + 32];
@@ -214,6 +229,7 @@ static bool load_cast(struct sim *s)
 		fprintf(stderr, "leadgate-sim: %s is missing or damaged (run leadgate-sim init)\n", path);
 		return false;
 	}
+	load_client_key(s);
 	path_in(s, path, sizeof path, "state.json");
 	s->state = json_load_file(path, 0, NULL);
 	if (!json_is_object(s->state)) {

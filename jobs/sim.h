@@ -2,7 +2,8 @@
  * (ed25519 or sr25519) playing against a running gateway over HTTP, each
  * request signed with RFC 9421 through the store's signer.  sim.c holds the command line,
  * the participants and what each does at each point of an epoch;
- * sim_http.c sends and reports; sim_leads.c makes leads and judges them. */
+ * sim_http.c sends and reports; sim_leads.c makes leads and judges them;
+ * sim_challenges.c and sim_requests.c play challenges and client requests. */
 #ifndef LEADGATE_SIM_H
 #define LEADGATE_SIM_H
 
@@ -49,6 +50,7 @@ struct sim {
 	uint64_t epoch;         /* the chain's epoch at this tick */
 	unsigned requests, unexpected;
 	json_t *outcomes;       /* "who action status" -> count, for the summary */
+	char client_key[LS_CLIENT_KEY_LEN + 1]; /* DIR/client.key, "" when none */
 };
 
 /* sim_play.c: everything due at the gateway's current block, once; returns
@@ -62,6 +64,12 @@ json_t *sim_state_at(struct sim *s, const char *name, const char *key);
  * score what they have not scored yet. */
 void sim_challenges_tick(struct sim *s);
 
+/* sim_requests.c: the client keeps a lead request open and polls it;
+ * validators rank the open requests once each.  remember_approved keeps
+ * the approved lead ids of a closed epoch's results for the rankings. */
+void sim_requests_tick(struct sim *s);
+void sim_remember_approved(struct sim *s, json_t *results);
+
 /* sim_http.c */
 bool sim_http_init(struct sim *s);
 void sim_http_free(struct sim *s);
@@ -72,6 +80,9 @@ void sim_http_free(struct sim *s);
 void sim_call(struct sim *s, const struct party *who, const char *action, bool quiet,
               const char *method, const char *path, json_t *body, const long *expect,
               struct answer *a);
+/* The same as the client, with its API key (Authorization: Bearer). */
+void sim_client_call(struct sim *s, const char *action, const char *method, const char *path,
+                     json_t *body, const long *expect, struct answer *a);
 void answer_free(struct answer *a);
 void sim_summary(const struct sim *s);
 

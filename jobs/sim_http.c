@@ -130,11 +130,12 @@ static void count(struct sim *s, const char *role, const char *action, const str
 	json_object_set_new(s->outcomes, key, json_integer(n + 1));
 }
 
-void sim_call(struct sim *s, const struct party *who, const char *action, bool quiet,
-              const char *method, const char *path, json_t *body, const long *expect,
-              struct answer *a)
+/* Send, signed by who or with the client's key (bearer) or neither. */
+static void call(struct sim *s, const struct party *who, bool bearer, const char *action,
+                 bool quiet, const char *method, const char *path, json_t *body,
+                 const long *expect, struct answer *a)
 {
-	char url[2048];
+	char url[2048], auth[128];
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	memset(a, 0, sizeof *a);
 	snprintf(url, sizeof url, "%s%s", s->url, path);
@@ -143,13 +144,18 @@ void sim_call(struct sim *s, const struct party *who, const char *action, bool q
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 	if (who)
 		headers = signed_headers(s, who, method, url, text, headers);
+	if (bearer) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", s->client_key);
+		headers = curl_slist_append(headers, auth);
+	}
 	perform(s, method, url, text, headers, a);
 	curl_slist_free_all(headers);
 	free(text);
 
 	bool ok = expected(expect, a->status);
-	const char *who_name = who ? who->name : "public";
-	const char *role = who == NULL ? "reader" : who->validator ? behaviour_name(who->behaviour) : "miner";
+	const char *who_name = who ? who->name : bearer ? "client" : "public";
+	const char *role = who == NULL ? (bearer ? "client" : "reader")
+	                   : who->validator ? behaviour_name(who->behaviour) : "miner";
 	s->requests++;
 	s->unexpected += !ok;
 	if (ok && quiet)
@@ -162,6 +168,19 @@ void sim_call(struct sim *s, const struct party *who, const char *action, bool q
 		printf("sim:     %s\n", detail);
 	count(s, role, action, a);
 	fflush(stdout);
+}
+
+void sim_call(struct sim *s, const struct party *who, const char *action, bool quiet,
+              const char *method, const char *path, json_t *body, const long *expect,
+              struct answer *a)
+{
+	call(s, who, false, action, quiet, method, path, body, expect, a);
+}
+
+void sim_client_call(struct sim *s, const char *action, const char *method, const char *path,
+                     json_t *body, const long *expect, struct answer *a)
+{
+	call(s, NULL, true, action, false, method, path, body, expect, a);
 }
 
 void sim_summary(const struct sim *s)

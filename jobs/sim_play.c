@@ -396,8 +396,10 @@ static unsigned report_results(struct sim *s, const struct clock *c)
 			snprintf(path, sizeof path, "/v1/epoch/%llu/results", (unsigned long long)e);
 			sim_call(s, NULL, "results", false, "GET", path, NULL, expect, &a);
 			bool closed = a.status == 200;
-			if (closed)
+			if (closed) {
 				print_results(s, e, a.json);
+				sim_remember_approved(s, a.json);
+			}
 			answer_free(&a);
 			if (!closed)
 				break;
@@ -422,5 +424,6 @@ unsigned sim_tick(struct sim *s, uint64_t *block_seconds)
 			miner_tick(s, &s->parties[i], &c);
 	}
 	sim_challenges_tick(s);
+	sim_requests_tick(s);
 	return report_results(s, &c);
 }

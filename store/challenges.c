@@ -39,14 +39,6 @@ static ls_status challenges_changed(struct ls_txn *t)
 	              sizeof version, 0);
 }
 
-/* The epoch a log entry is filed under: the chain's, 0 before any anchor
- * (challenges run on wall-clock time, not on the chain's). */
-static uint64_t log_epoch(struct ls_txn *t, int64_t now)
-{
-	struct ls_clock c;
-	return ls_clock_now(t->st, t->txn, now, &c) == LS_OK ? c.epoch : 0;
-}
-
 static bool id_valid(const char *id)
 {
 	size_t n = strlen(id);
@@ -241,7 +233,7 @@ static ls_status load_one(struct ls_txn *t, const struct challenge_in *c, int64_
 	                            "challenge_sha256", hex, "opens_at", (json_int_t)c->rec.opens_at,
 	                            "closes_at", (json_int_t)c->rec.closes_at, "retired",
 	                            c->rec.retired);
-	s = ls_log_append(t, log_epoch(t, now), type, payload, NULL);
+	s = ls_log_append(t, ls_log_epoch(t, now), type, payload, NULL);
 	json_decref(payload);
 	if (type[10] == 'L')
 		r->loaded++;
@@ -438,7 +430,7 @@ static ls_status submit_log(struct ls_txn *t, struct submit_ctx *c)
 	json_t *payload = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "challenge_id", c->id, "miner",
 	                            c->miner->ss58, "submission_id", sid, "sha256", hex, "replaces",
 	                            c->replaced ? old : NULL);
-	ls_status s = ls_log_append(t, log_epoch(t, c->now), "CHALLENGE_SUBMITTED", payload, NULL);
+	ls_status s = ls_log_append(t, ls_log_epoch(t, c->now), "CHALLENGE_SUBMITTED", payload, NULL);
 	json_decref(payload);
 	return s;
 }
@@ -637,11 +629,9 @@ static ls_status result_parse(json_t *body, struct result_ctx *c, ls_err *err)
 	if (!json_is_string(sid) || ls_uuid_parse(json_string_value(sid), c->sid) != LS_OK)
 		return ls_fail(err, LS_INVALID, "bad_submission_id", "submission_id",
 		               "submission_id is the UUID the submission was given");
-	double x = json_number_value(score), e4 = round(x * 10000);
-	if (!json_is_number(score) || !(x >= 0 && x <= 1) || fabs(x * 10000 - e4) > 1e-6)
+	if (!ls_json_score_e4(score, &c->score_e4))
 		return ls_fail(err, LS_INVALID, "bad_score", "score",
 		               "score is a number from 0 to 1 with at most 4 decimals");
-	c->score_e4 = (uint32_t)e4;
 	return LS_OK;
 }
 
@@ -695,7 +685,7 @@ static ls_status result_log(struct ls_txn *t, struct result_ctx *c, uint64_t cur
 	                            "cursor", (json_int_t)cursor, "submission_id", sid, "miner",
 	                            miner, "validator", c->validator->ss58, "score_e4",
 	                            (json_int_t)c->score_e4, "submission_sha256", hex);
-	ls_status s = ls_log_append(t, log_epoch(t, c->now), "CHALLENGE_RESULT", payload, NULL);
+	ls_status s = ls_log_append(t, ls_log_epoch(t, c->now), "CHALLENGE_RESULT", payload, NULL);
 	json_decref(payload);
 	return s;
 }

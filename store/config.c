@@ -1,5 +1,6 @@
 /* config.c — leadgate.conf (SPEC §11): key = value, '#' comments, unknown
  * keys rejected with their line number. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +46,11 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;
+	cfg->request_timeout = 90;
+	cfg->request_expiry = 120;
+	cfg->client_requests_per_hour = 100;
+	cfg->request_keep = 7 * 86400;
+	snprintf(cfg->metrics_allow, sizeof cfg->metrics_allow, "127.0.0.1 ::1");
 }
 
 const char *ls_config_path(void)
@@ -53,7 +59,7 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_ADDRS };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
@@ -94,6 +100,11 @@ static const struct key_def keys[] = {
 	U32(keep_vote_epochs, 1, 1000),
 	{"consensus_mode", K_MODE, offsetof(struct ls_config, consensus_mode), 0, 0},
 	U32(pull_timeout, 1, 86400),
+	U32(request_timeout, 1, 86400),
+	U32(request_expiry, 1, 86400),
+	U32(client_requests_per_hour, 0, 1000000),
+	U32(request_keep, 60, 100u * 86400),
+	{"metrics_allow", K_ADDRS, offsetof(struct ls_config, metrics_allow), 0, 255},
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
@@ -141,6 +152,14 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				               "%s: %s must be 64 lowercase hex digits", where, name);
 			memcpy(dst, value, len + 1);
 			return LS_OK;
+		case K_ADDRS:
+			if (len > k->max || !ls_addr_list_valid(value))
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s is a list of IP addresses and CIDR blocks (e.g. "
+				               "127.0.0.1 ::1 10.0.0.0/8), at most %llu characters",
+				               where, name, (unsigned long long)k->max);
+			memcpy(dst, value, len + 1);
+			return LS_OK;
 		case K_MODE:
 			if (!ls_consensus_mode_from_name(value, (unsigned *)(void *)dst))
 				return ls_fail(err, LS_INVALID, "config", name,
@@ -170,6 +189,9 @@ static ls_status check_windows(const struct ls_config *c, const char *path, ls_e
 		return ls_fail(err, LS_INVALID, "config", "epoch_length",
 		               "%s: every window offset must be below epoch_length (%u)", path,
 		               c->epoch_length);
+	if (c->request_expiry < c->request_timeout)
+		return ls_fail(err, LS_INVALID, "config", "request_expiry",
+		               "%s: request_expiry must be at least request_timeout", path);
 	if (c->map_max < c->map_size)
 		return ls_fail(err, LS_INVALID, "config", "map_max",
 		               "%s: map_max must be at least map_size", path);
@@ -208,4 +230,83 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 	}
 	fclose(f);
 	return s == LS_OK ? check_windows(cfg, path, err) : s;
+}
+
+/* ---- address lists (metrics_allow) ------------------------------------- */
+
+/* One entry: an address, or address/prefix.  The address's family and
+ * bytes into net (16 bytes), the prefix length into *bits. */
+static bool addr_entry(const char *entry, size_t n, int *family, uint8_t net[16], unsigned *bits)
+{
+	char text[64];
+	if (n == 0 || n >= sizeof text)
+		return false;
+	memcpy(text, entry, n);
+	text[n] = '\0';
+	char *slash = strchr(text, '/');
+	if (slash)
+		*slash = '\0';
+	*family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	unsigned max = *family == AF_INET6 ? 128 : 32;
+	uint64_t b = max;
+	if (inet_pton(*family, text, net) != 1 || (slash && !ls_parse_u64(slash + 1, max, &b)))
+		return false;
+	*bits = (unsigned)b;
+	return true;
+}
+
+static bool prefix_matches(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	if (memcmp(a, b, whole) != 0)
+		return false;
+	return rest == 0 || ((a[whole] ^ b[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/* Whether an entry of list holds addr (of family); with addr NULL, only
+ * parses the list.  *bad: an entry does not parse. */
+static bool addr_list_each(const char *list, bool *bad, int family, const uint8_t *addr)
+{
+	*bad = false;
+	for (const char *p = list; *p;) {
+		p += strspn(p, " ,\t");
+		size_t n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		int fam;
+		uint8_t net[16];
+		unsigned bits;
+		if (!addr_entry(p, n, &fam, net, &bits)) {
+			*bad = true;
+			return false;
+		}
+		if (addr && fam == family && prefix_matches(net, addr, bits))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool ls_addr_list_valid(const char *list)
+{
+	bool bad;
+	addr_list_each(list, &bad, 0, NULL);
+	return !bad;
+}
+
+bool ls_addr_allowed(const char *list, const char *addr)
+{
+	uint8_t a[16];
+	bool bad;
+	if (addr == NULL)
+		return false;
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(family, addr, a) != 1)
+		return false;
+	/* an IPv4 client seen through an IPv6 socket: ::ffff:a.b.c.d */
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (family == AF_INET6 && memcmp(a, mapped, 12) == 0 &&
+	    addr_list_each(list, &bad, AF_INET, a + 12))
+		return true;
+	return addr_list_each(list, &bad, family, a);
 }

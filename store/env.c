@@ -29,6 +29,10 @@ static const char *const db_names[DB__MAX] = {
 	[DB_LEADERBOARD] = "leaderboard", [DB_PULLS] = "pulls",
 	[DB_PULL_DEADLINES] = "pull_deadlines", [DB_FIRST3] = "first3",
 	[DB_PULL_MISSES] = "pull_misses",
+	[DB_CLIENTS] = "clients", [DB_CLIENT_KEYS] = "client_keys",
+	[DB_REQUESTS] = "requests", [DB_OPEN_REQUESTS] = "open_requests",
+	[DB_RANKINGS] = "rankings", [DB_REQUEST_LEADS] = "request_leads",
+	[DB_REQUEST_RESULTS] = "request_results",
 };
 
 #define LS_MAX_RETRIES 12
@@ -99,6 +103,18 @@ static int schema_read(ls_store *st, MDB_txn *txn, bool create, uint32_t *schema
  * only matter for clock_skew seconds anyway.  3 -> 4 adds the bundles,
  * each epoch closed so far due.  4 -> 5 adds the challenges' databases,
  * empty; 5 -> 6 the first-three mode's, empty. */
+/* The secret key of the API keys' hashes (clients.c), made once. */
+static int client_pepper_create(ls_store *st, MDB_txn *txn)
+{
+	uint8_t pepper[32];
+	randombytes_buf(pepper, sizeof pepper);
+	MDB_val k = {strlen(META_CLIENT_PEPPER), (void *)META_CLIENT_PEPPER},
+	        v = {sizeof pepper, pepper};
+	int rc = mdb_put(txn, st->dbi[DB_META], &k, &v, MDB_NOOVERWRITE);
+	sodium_memzero(pepper, sizeof pepper);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
 static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 {
 	MDB_dbi dbi;
@@ -133,8 +149,18 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 		if (rc)
 			return rc;
 	}
-	for (int i = DB_LAST_OF_SCHEMA5 + 1; i < DB__MAX && *schema < 6; i++) {
+	for (int i = DB_LAST_OF_SCHEMA5 + 1; i <= DB_LAST_OF_SCHEMA6 && *schema < 6; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
+		if (rc)
+			return rc;
+	}
+	for (int i = DB_LAST_OF_SCHEMA6 + 1; i < DB__MAX && *schema < 7; i++) {
+		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
+		if (rc)
+			return rc;
+	}
+	if (*schema < 7) {
+		int rc = client_pepper_create(st, txn);
 		if (rc)
 			return rc;
 	}
@@ -179,6 +205,8 @@ static ls_status open_dbis(ls_store *st, unsigned flags, bool *fresh, ls_err *er
 	}
 	for (int i = 1; rc == 0 && i < DB__MAX; i++)
 		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
+	if (rc == 0 && *fresh)
+		rc = client_pepper_create(st, txn);
 	if (rc) {
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND)

@@ -42,12 +42,22 @@ enum ls_db {
 	DB_PULL_DEADLINES, /* be64 deadline ‖ lead_id[16] ‖ hotkey[32] -> fmt */
 	DB_FIRST3,      /* be64 epoch ‖ lead_id[16] -> struct first3_rec, decided in epoch */
 	DB_PULL_MISSES, /* be64 epoch ‖ hotkey[32] -> fmt ‖ u32 pulls expired unvoted */
+	/* schema 7: clients and their lead requests (clients.c, requests.c) */
+	DB_CLIENTS,     /* name -> struct client_rec */
+	DB_CLIENT_KEYS, /* keyed hash of the API key [16] -> name */
+	DB_REQUESTS,    /* request_id[16] -> struct request_rec ‖ business_desc */
+	DB_OPEN_REQUESTS, /* request_id[16] -> fmt: not yet completed or expired */
+	DB_RANKINGS,    /* request_id[16] ‖ validator[32] -> struct ranking_rec ‖ items */
+	DB_REQUEST_LEADS, /* request_id[16] ‖ content_hash[32] -> a proposed lead's
+	                   * canonical JSON */
+	DB_REQUEST_RESULTS, /* request_id[16] -> fmt ‖ etag[16] ‖ the answer's JSON */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
 #define DB_LAST_OF_SCHEMA2 DB_APPROVED
 #define DB_FIRST_OF_SCHEMA5 DB_CHALLENGES
 #define DB_LAST_OF_SCHEMA5 DB_LEADERBOARD
+#define DB_LAST_OF_SCHEMA6 DB_PULL_MISSES
 
 struct ls_store {
 	MDB_env *env;
@@ -138,11 +148,36 @@ ls_status ls_mdb_status(int rc);
 #define META_LOG_HEAD "log_head"
 #define META_SNAPSHOT "snapshot_hash"
 #define META_LAST_SYNC "last_sync"
+#define META_CLIENT_PEPPER "client_pepper"   /* BLAKE2b key of API key hashes */
+#define META_REQUEST_STATS "request_stats"   /* struct request_stats */
 
 /* Append one entry to the transparency log in t (SPEC §7).  payload is
  * borrowed; it must hold hashes, never private lead contents. */
 ls_status ls_log_append(struct ls_txn *t, uint64_t epoch, const char *type,
                         json_t *payload, uint64_t *seq);
+
+/* The epoch an entry about something on wall-clock time (challenges,
+ * clients, requests) is filed under: the chain's, 0 before any anchor. */
+uint64_t ls_log_epoch(struct ls_txn *t, int64_t now);
+
+/* A score in JSON: a number from 0 to 1 with at most 4 decimals, as
+ * ten-thousandths. */
+bool ls_json_score_e4(const json_t *v, uint32_t *e4);
+
+/* UUIDv7 milliseconds for a request at unix second now: the wall clock's
+ * when it agrees with now, so ids made in one second keep their order;
+ * now itself when the caller set the time. */
+int64_t ls_id_millis(int64_t now);
+
+/* A lead object validated and normalised (ls_lead_validate) in canonical
+ * JSON (new string) with its content hash. */
+ls_status ls_lead_prepare(const struct ls_config *cfg, json_t *lead, const char *miner_ss58,
+                          const char *prefix, char **canonical, uint8_t content_hash[32],
+                          struct ls_lead_keys *keys, ls_err *err);
+
+/* Client API keys (clients.c): count one request against the client's
+ * hourly limit (429 past it; 401 when revoked meanwhile). */
+ls_status lt_client_count_request(struct ls_txn *t, const char *name, int64_t now);
 
 /* Store a ready-to-send body under name, with its strong ETag. */
 ls_status ls_cache_put(struct ls_txn *t, const char *name, const void *body,

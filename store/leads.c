@@ -277,14 +277,28 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 	return accepted ? rate_count(t, c, &m, accepted) : LS_CONFLICT;
 }
 
-/* UUIDv7 time for a request at unix second now: the wall clock's
- * milliseconds when it agrees with now, so leads from several workers in
- * one second keep their order; now itself when the caller set the time. */
-static int64_t id_millis(int64_t now)
+int64_t ls_id_millis(int64_t now)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec == now ? now * 1000 + ts.tv_nsec / 1000000 : now * 1000;
+}
+
+ls_status ls_lead_prepare(const struct ls_config *cfg, json_t *lead, const char *miner_ss58,
+                          const char *prefix, char **canonical, uint8_t content_hash[32],
+                          struct ls_lead_keys *keys, ls_err *err)
+{
+	json_t *norm;
+	*canonical = NULL;
+	ls_status s = ls_lead_validate(cfg, lead, miner_ss58, prefix, &norm, keys, err);
+	if (s != LS_OK)
+		return s;
+	*canonical = ls_json_canonical(norm);
+	json_decref(norm);
+	if (*canonical == NULL)
+		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
+	crypto_hash_sha256(content_hash, (const uint8_t *)*canonical, strlen(*canonical));
+	return LS_OK;
 }
 
 static ls_status prepare(ls_store *st, const struct ls_identity *miner, json_t *leads,
@@ -292,19 +306,12 @@ static ls_status prepare(ls_store *st, const struct ls_identity *miner, json_t *
 {
 	for (size_t i = 0; i < json_array_size(leads); i++) {
 		char prefix[32];
-		json_t *norm;
 		snprintf(prefix, sizeof prefix, "leads[%zu].", i);
-		ls_status s = ls_lead_validate(&st->cfg, json_array_get(leads, i), miner->ss58,
-		                               prefix, &norm, &out[i].keys, err);
+		ls_status s = ls_lead_prepare(&st->cfg, json_array_get(leads, i), miner->ss58, prefix,
+		                              &out[i].canonical, out[i].content_hash, &out[i].keys, err);
 		if (s != LS_OK)
 			return s;
-		out[i].canonical = ls_json_canonical(norm);
-		json_decref(norm);
-		if (out[i].canonical == NULL)
-			return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
-		crypto_hash_sha256(out[i].content_hash, (const uint8_t *)out[i].canonical,
-		                   strlen(out[i].canonical));
-		ls_uuid7(id_millis(now), out[i].id);
+		ls_uuid7(ls_id_millis(now), out[i].id);
 	}
 	return LS_OK;
 }

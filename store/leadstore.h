@@ -98,7 +98,19 @@ struct ls_config {
 	unsigned keep_vote_epochs;   /* epochs of votes kept by prune (2) */
 	unsigned consensus_mode;     /* LS_MODE_EPOCH (default) or LS_MODE_FIRST3 */
 	unsigned pull_timeout;       /* first3: seconds a pulled lead waits for its vote */
+	unsigned request_timeout;    /* a client request completes after this (90 s)
+	                              * with at least one ranking */
+	unsigned request_expiry;     /* ... and expires after this (120 s) with none */
+	unsigned client_requests_per_hour; /* POST /v1/requests per client (100) */
+	unsigned request_keep;       /* seconds finished requests are kept (7 days) */
+	char metrics_allow[256];     /* addresses and CIDR blocks that may read
+	                              * GET /v1/metrics ("127.0.0.1 ::1") */
 };
+/* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
+ * CIDR blocks separated by spaces or commas).  list_valid: every entry
+ * parses. */
+bool ls_addr_allowed(const char *list, const char *addr);
+bool ls_addr_list_valid(const char *list);
 /* SPEC §6's two modes: epoch-wide commit-reveal, or the first three
  * validators to pull a lead decide it. */
 enum ls_consensus_mode { LS_MODE_EPOCH = 0, LS_MODE_FIRST3 = 1 };
@@ -118,7 +130,7 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 6u
+#define LS_SCHEMA_VERSION 7u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -540,8 +552,10 @@ bool ls_signed_body_verify(const char *body, size_t len, const uint8_t pk[32]);
 
 struct ls_prune_report {
 	uint64_t nonces, votes, caches, assignments, history;
+	uint64_t requests_finished, requests;  /* client requests finished, dropped */
 };
-/* leadgate-prune: expired nonces; commits, reveals and assignment sets
+/* leadgate-prune: expired nonces; client requests whose time has come
+ * are finished, those finished request_keep ago dropped; commits, reveals and assignment sets
  * of epochs more than keep_vote_epochs before the current one; epoch lead
  * bodies whose distribution window is over; metagraph versions no open
  * epoch can need.  Bounded write transactions. */
@@ -567,6 +581,92 @@ ls_status ls_queue_pull(ls_store *st, const struct ls_identity *validator, json_
  * mean; LEAD_DECIDED entry; kept under the current epoch for close. */
 ls_status ls_queue_vote(ls_store *st, const struct ls_identity *validator, json_t *body,
                         int64_t now, char **response, ls_err *err) LS_WARN_UNUSED;
+
+/* ------------------------------------------------------------------ */
+/* Clients and their lead requests (SPEC §3, §5, §6; clients.c,        */
+/* requests.c)                                                         */
+
+#define LS_CLIENT_NAME_MAX 64   /* [A-Za-z0-9._-] */
+#define LS_CLIENT_KEY_LEN 46    /* "lg_" + 43 base64url characters (32 bytes) */
+#define LS_REQUEST_LEADS_MAX 100
+#define LS_REQUEST_DESC_MAX 2000 /* characters (code points) */
+#define LS_RANKING_MAX 200
+
+struct ls_client {
+	char name[LS_CLIENT_NAME_MAX + 1];
+};
+/* leadgate-admin clients add NAME: a new key (lg_ + 32 random bytes in
+ * base64url) in *key, shown once; the store keeps its BLAKE2b hash keyed
+ * with a secret of the store's.  CLIENT_ADDED entry (the name's hash).
+ * 409 client_exists. */
+ls_status ls_client_add(ls_store *st, const char *name, int64_t now,
+                        char key[LS_CLIENT_KEY_LEN + 1], ls_err *err) LS_WARN_UNUSED;
+/* clients revoke NAME: its key stops working at once; CLIENT_REVOKED.
+ * Revoking twice changes nothing (*changed false).  404 no_such_client. */
+ls_status ls_client_revoke(ls_store *st, const char *name, int64_t now, bool *changed,
+                           ls_err *err) LS_WARN_UNUSED;
+/* clients list: [{name, state, created_at, requests}], new array. */
+ls_status ls_clients_list(ls_reader *rd, json_t **out, ls_err *err) LS_WARN_UNUSED;
+/* Authorization: Bearer <key> -> the client; 401 missing_api_key or
+ * bad_api_key (malformed, unknown or revoked: one answer for all). */
+ls_status ls_client_auth(ls_reader *rd, const char *authorization, struct ls_client *out,
+                         ls_err *err) LS_WARN_UNUSED;
+
+/* POST /v1/requests: {num_leads 1..100, business_desc 1..2000 characters}
+ * for a client, within its client_requests_per_hour (429), broadcast to
+ * the validators active now (503 no_active_validators when there are
+ * none).  *response: {request_id (UUIDv7), status "pending", num_leads,
+ * created_at, deadline, expires_at, validators}; REQUEST_CREATED entry. */
+ls_status ls_request_create(ls_store *st, const struct ls_client *client, json_t *body,
+                            int64_t now, char **response, ls_err *err) LS_WARN_UNUSED;
+/* GET /v1/requests/open?after=&limit=: the requests still collecting
+ * rankings, oldest first, for a validator: {"requests":[{request_id,
+ * num_leads, business_desc, created_at, deadline, expires_at, rankings,
+ * ranked}], "next_after"}.  *body is new. */
+ls_status ls_requests_open(ls_reader *rd, const struct ls_identity *validator, int64_t now,
+                           const uint8_t *after, unsigned limit, char **body, size_t *len,
+                           ls_err *err) LS_WARN_UNUSED;
+/* POST /v1/requests/{id}/rankings: {"rankings":[{lead, score 0..1, rank}]}
+ * with 1..200 leads, ranks 1..n each once; lead is the id of an approved
+ * lead or a lead object proposed by the miner named in its wallet_ss58
+ * (validated like a miner's).  Once per validator per request (409
+ * already_ranked); 409 request_completed / request_expired once the
+ * request is decided (whether or not a read has recorded it yet).
+ * REQUEST_RANKED entry. */
+ls_status ls_request_rank(ls_store *st, const struct ls_identity *validator, const char *id,
+                          json_t *body, int64_t now, char **response, ls_err *err) LS_WARN_UNUSED;
+/* GET /v1/requests/{id} for the client that made it (404 for anyone
+ * else's): its status, and the ranked leads once completed.  A request
+ * whose time has come is completed (or expired) here, in one write
+ * transaction that the first reader makes and every later one reads:
+ * S_lead = sum of score x validator trust over the validators that ranked
+ * it, ties by lead id, the top num_leads; with one active validator its
+ * ranking as it is.  REQUEST_COMPLETED / REQUEST_EXPIRED entry.  *body
+ * is new. */
+ls_status ls_request_get(ls_store *st, const struct ls_client *client, const char *id,
+                         int64_t now, char **body, size_t *len, ls_err *err) LS_WARN_UNUSED;
+/* leadgate-prune: finish requests whose time has come and drop those
+ * finished more than request_keep ago with their rankings and results. */
+ls_status ls_requests_prune(ls_store *st, int64_t now, uint64_t *finished, uint64_t *removed,
+                            ls_err *err) LS_WARN_UNUSED;
+
+/* What GET /v1/metrics reports of requests (cumulative since the store
+ * was made): le bounds of the histograms below, +Inf being the count. */
+#define LS_RESPONSE_BUCKETS 9   /* 1 2 5 10 20 30 60 90 120 seconds */
+#define LS_TRUST_BUCKETS 10     /* 0.1 .. 1.0 */
+extern const double ls_response_bounds[LS_RESPONSE_BUCKETS];
+struct ls_request_stats {
+	uint64_t created, completed, expired;
+	uint64_t rankings;                 /* that took part in completed requests */
+	uint64_t validators_timed_out, leads_selected;
+	uint64_t response[LS_RESPONSE_BUCKETS]; /* rankings by response time, cumulative */
+	double response_sum;               /* seconds */
+	uint64_t trust[LS_TRUST_BUCKETS];  /* rankings by validator trust, cumulative */
+	double trust_sum;
+	uint64_t open, clients;            /* now */
+};
+ls_status ls_request_stats_get(ls_reader *rd, struct ls_request_stats *out, ls_err *err)
+	LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* Challenges and the leaderboard (SPEC §5, §8; challenges.c,          */

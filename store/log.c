@@ -183,3 +183,9 @@ ls_status ls_log_verify(ls_reader *rd, uint64_t *count, uint64_t *bad_seq, ls_er
 	*count = seq;
 	return LS_OK;
 }
+
+uint64_t ls_log_epoch(struct ls_txn *t, int64_t now)
+{
+	struct ls_clock c;
+	return ls_clock_now(t->st, t->txn, now, &c) == LS_OK ? c.epoch : 0;
+}

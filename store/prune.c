@@ -136,6 +136,8 @@ ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *r, ls_err 
 	memset(r, 0, sizeof *r);
 	ls_status s = ls_nonces_prune(st, now, &r->nonces, err);
 	if (s == LS_OK)
+		s = ls_requests_prune(st, now, &r->requests_finished, &r->requests, err);
+	if (s == LS_OK)
 		s = list_epochs(st, now, &clk, &epochs, &n, err);
 	if (s != LS_OK)
 		return s;

@@ -349,12 +349,10 @@ static ls_status vote_parse(json_t *body, struct vote_ctx *c, ls_err *err)
 		return ls_fail(err, LS_INVALID, "bad_lead_id", "lead_id", "lead_id is a UUID");
 	if (!json_is_boolean(valid))
 		return ls_fail(err, LS_INVALID, "bad_is_valid", "is_valid", "is_valid is true or false");
-	double x = json_number_value(score), e4 = round(x * 10000);
-	if (!json_is_number(score) || !(x >= 0 && x <= 1) || fabs(x * 10000 - e4) > 1e-6)
+	if (!ls_json_score_e4(score, &c->score_e4))
 		return ls_fail(err, LS_INVALID, "bad_score", "score",
 		               "score is a number from 0 to 1 with at most 4 decimals");
 	c->valid = json_is_true(valid);
-	c->score_e4 = (uint32_t)e4;
 	return LS_OK;
 }
 

@@ -1,5 +1,6 @@
 /* util.c — errors, status mapping and small encodings shared by the store. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,5 +167,14 @@ bool ls_parse_u64(const char *s, uint64_t max, uint64_t *out)
 		v = v * 10 + d;
 	}
 	*out = v;
+	return true;
+}
+
+bool ls_json_score_e4(const json_t *v, uint32_t *e4)
+{
+	double x = json_number_value(v), r = round(x * 10000);
+	if (!json_is_number(v) || !(x >= 0 && x <= 1) || fabs(x * 10000 - r) > 1e-6)
+		return false;
+	*e4 = (uint32_t)r;
 	return true;
 }

@@ -45,7 +45,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for f in "$T"/run*/*.pid; do
 		[ -f "$f" ] || continue
-		for p in $(cat "$f"); do kill "$p" 2>/dev/null; done
+		for p in $(cat "$f" 2>/dev/null); do kill "$p" 2>/dev/null; done  # lighttpd may be removing it
 	done
 	sleep 0.2
 	rm -rf "$T"
