@@ -296,3 +296,22 @@ concurrency_suite() {
 	grep -q '^log_chain: ok' "$T/st"
 	tap $? "$server: after concurrent writers the log is one chain ($(grep -E '^(log_chain|map_size)' "$T/st" | tr '\n' ' '))"
 }
+
+# client_suite SERVER: a client's API key reaches the worker (Apache keeps
+# Authorization from FastCGI programs unless CGIPassAuth is on), and a
+# missing one is refused with the Bearer challenge.  The key in $T/client.key.
+client_suite() {
+	local server=$1 id
+	[ -s "$T/client.key" ] || "$bin/leadgate-admin" clients add "suite-$$" > "$T/client.key" 2> /dev/null ||
+		bail "clients add"
+	echo '{"num_leads": 2, "business_desc": "suite"}' > "$T/ask.json"
+	status=$(curl -s -o "$T/resp" -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/client.key")" \
+		--data-binary @"$T/ask.json" "$BASE/v1/requests")
+	id=$(jq -r '.request_id // empty' "$T/resp")
+	[ "$status" = 202 ] && [ -n "$id" ] &&
+		[ "$(curl -s -H "Authorization: Bearer $(cat "$T/client.key")" "$BASE/v1/requests/$id" | jq -r .status)" = pending ]
+	tap $? "$server: a client's API key reaches the worker: its request is made (202) and read back"
+	status=$(curl -s -D "$T/hdr" -o "$T/resp" -w '%{http_code}' "$BASE/v1/requests/$id")
+	problem_is 401 missing_api_key && grep -qi '^WWW-Authenticate: Bearer' "$T/hdr"
+	tap $? "$server: without the key: 401 missing_api_key with a Bearer challenge"
+}
