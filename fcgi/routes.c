@@ -332,6 +332,28 @@ static bool query_u64(struct response *res, const char *key, const char *val, ui
 	return false;
 }
 
+/* Query parameters of a page of things with UUID ids (submissions, open
+ * requests): after=<the last id seen>, limit=1..100 (default dflt). */
+static bool id_page_params(struct request *req, struct response *res, const char *what,
+                           uint64_t dflt, uint8_t after[16], bool *after_given, unsigned *limit)
+{
+	static const char *const keys[] = {"after", "limit"};
+	const char *vals[2];
+	char q[256], usage[64], detail[64];
+	uint64_t n;
+	snprintf(usage, sizeof usage, "after=<%s id> and limit=<1..100>", what);
+	if (!query_split(req, res, keys, 2, vals, q, sizeof q, usage) ||
+	    !query_u64(res, "limit", vals[1], 1, 100, dflt, &n))
+		return false;
+	*limit = (unsigned)n;
+	*after_given = vals[0] != NULL;
+	if (vals[0] == NULL || ls_uuid_parse(vals[0], after) == LS_OK)
+		return true;
+	snprintf(detail, sizeof detail, "after is a %s id", what);
+	http_problem_status(res, LS_INVALID, "bad_query", detail);
+	return false;
+}
+
 /* Query parameters of a page (GET /v1/log, /v1/log/bundles): after=N,
  * limit=1..log_page_max, nothing else. */
 static bool page_params(struct request *req, struct response *res, uint64_t *after,
@@ -536,22 +558,17 @@ static void post_challenge_submission(struct request *req, struct response *res)
 
 static void get_challenge_submissions(struct request *req, struct response *res)
 {
-	static const char *const keys[] = {"after", "limit"};
-	const char *vals[2];
-	char q[256], *body = NULL;
 	uint8_t after[16];
-	uint64_t limit;
+	bool after_given;
+	unsigned limit;
+	char *body = NULL;
 	size_t len = 0;
 	ls_err err = {0};
-	if (!query_split(req, res, keys, 2, vals, q, sizeof q, "after=<submission id> and limit=<1..100>") ||
-	    !query_u64(res, "limit", vals[1], 1, 100, 20, &limit))
+	if (!id_page_params(req, res, "submission", 20, after, &after_given, &limit) ||
+	    !begin_read(req, res))
 		return;
-	if (vals[0] && ls_uuid_parse(vals[0], after) != LS_OK)
-		return http_problem_status(res, LS_INVALID, "bad_query", "after is a submission id");
-	if (!begin_read(req, res))
-		return;
-	if (ls_challenge_submissions(res->rd, &req->caller, req->param, vals[0] ? after : NULL,
-	                             (unsigned)limit, &body, &len, &err) != LS_OK)
+	if (ls_challenge_submissions(res->rd, &req->caller, req->param, after_given ? after : NULL,
+	                             limit, &body, &len, &err) != LS_OK)
 		return http_problem(res, &err);
 	http_private_json(res, 200, body);
 }
@@ -639,21 +656,16 @@ static void post_requests(struct request *req, struct response *res)
 
 static void get_requests_open(struct request *req, struct response *res)
 {
-	static const char *const keys[] = {"after", "limit"};
-	const char *vals[2];
-	char q[256], *body = NULL;
 	uint8_t after[16];
-	uint64_t limit;
+	bool after_given;
+	unsigned limit;
+	char *body = NULL;
 	size_t len = 0;
 	ls_err err = {0};
-	if (!query_split(req, res, keys, 2, vals, q, sizeof q, "after=<request id> and limit=<1..100>") ||
-	    !query_u64(res, "limit", vals[1], 1, 100, 100, &limit))
+	if (!id_page_params(req, res, "request", 100, after, &after_given, &limit) ||
+	    !begin_read(req, res))
 		return;
-	if (vals[0] && ls_uuid_parse(vals[0], after) != LS_OK)
-		return http_problem_status(res, LS_INVALID, "bad_query", "after is a request id");
-	if (!begin_read(req, res))
-		return;
-	if (ls_requests_open(res->rd, &req->caller, req->now, vals[0] ? after : NULL, (unsigned)limit,
+	if (ls_requests_open(res->rd, &req->caller, req->now, after_given ? after : NULL, limit,
 	                     &body, &len, &err) != LS_OK)
 		return http_problem(res, &err);
 	http_private_tagged(res, body);
