@@ -4,6 +4,7 @@
  * rankings refused from then on before any read, ties by lead id with
  * proposals after, pruning, API keys, and the metrics address lists.
  */
+#include <lmdb.h>
 #include "tap.h"
 #include "test_lead.h"
 #include "leadstore.h"
@@ -261,6 +262,50 @@ static void addresses(void)
 	   "lists that do not parse are refused (a /33, a host name, a bad prefix)");
 }
 
+/* A store as schema 6 left it: no clients, no requests, no pepper. */
+static void migration(void)
+{
+	static const char *const dbs[] = {"clients", "client_keys", "requests", "open_requests",
+	                                  "rankings", "request_leads", "request_results"};
+	ls_store *st = open_store();
+	struct ls_config cfg = *ls_store_config(st);
+	ls_close(st);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint32_t six = 6;
+	MDB_val k = {6, "schema"}, val = {sizeof six, &six}, pk = {13, "client_pepper"};
+	if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 64) ||
+	    mdb_env_open(env, cfg.store_dir, 0, 0640) || mdb_txn_begin(env, NULL, 0, &txn))
+		tap_bail("cannot open the store with LMDB");
+	for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++)
+		if (mdb_dbi_open(txn, dbs[i], 0, &dbi) || mdb_drop(txn, dbi, 1))
+			tap_bail("cannot drop a database");
+	if (mdb_dbi_open(txn, "meta", 0, &dbi) || mdb_put(txn, dbi, &k, &val, 0) ||
+	    mdb_del(txn, dbi, &pk, NULL) || mdb_txn_commit(txn))
+		tap_bail("cannot make a schema-6 store");
+	mdb_env_close(env);
+	ls_err err = {0};
+	ok(ls_open(&st, &cfg, 0, &err) != LS_OK && strcmp(err.code, "schema_older") == 0,
+	   "a schema-6 store asks for leadgate-admin migrate");
+	if (ls_open(&st, &cfg, LS_OPEN_MIGRATE, &err) != LS_OK)
+		tap_bail(err.detail);
+	char key[LS_CLIENT_KEY_LEN + 1], header[80], id[37];
+	struct ls_client who;
+	ls_reader *rd;
+	bool works = ls_client_add(st, "acme", t0, key, &err) == LS_OK;
+	snprintf(header, sizeof header, "Bearer %s", key);
+	works = works && ls_reader_begin(st, &rd, &err) == LS_OK;
+	works = works && ls_client_auth(rd, header, &who, &err) == LS_OK;
+	if (works)
+		ls_reader_end(rd);
+	if (works)
+		make_request(st, t0, id);
+	ok(works, "migrated to schema %u: a client is added, its key works, it makes a request",
+	   LS_SCHEMA_VERSION);
+	ls_close(st);
+}
+
 int main(void)
 {
 	identity(&miner, 0x10, false, 0);
@@ -274,5 +319,6 @@ int main(void)
 	keys(st);
 	ls_close(st);
 	addresses();
+	migration();
 	return tap_done();
 }
