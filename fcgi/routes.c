@@ -648,8 +648,9 @@ static void post_requests(struct request *req, struct response *res)
 	if (s != LS_OK)
 		return http_problem(res, &err);
 	json_t *a = json_loads(answer, 0, NULL);
-	snprintf(res->extra, sizeof res->extra, "Location: /v1/requests/%s\r\n",
-	         json_string_value(json_object_get(a, "request_id")));
+	const char *id = json_string_value(json_object_get(a, "request_id"));
+	if (id)
+		snprintf(res->extra, sizeof res->extra, "Location: /v1/requests/%s\r\n", id);
 	json_decref(a);
 	http_private_json(res, 202, answer);
 }

@@ -149,7 +149,7 @@ ls_status ls_client_revoke(ls_store *st, const char *name, int64_t now, bool *ch
 
 ls_status ls_clients_list(ls_reader *rd, json_t **out, ls_err *err)
 {
-	MDB_cursor *cur;
+	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	int rc = mdb_cursor_open(rd->txn, rd->st->dbi[DB_CLIENTS], &cur);
 	*out = json_array();
@@ -167,7 +167,8 @@ ls_status ls_clients_list(ls_reader *rd, json_t **out, ls_err *err)
 		                                      (json_int_t)rec.created_at, "requests",
 		                                      (json_int_t)rec.requests));
 	}
-	mdb_cursor_close(cur);
+	if (cur)
+		mdb_cursor_close(cur);
 	if (rc == MDB_NOTFOUND)
 		return LS_OK;
 	json_decref(*out);

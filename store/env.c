@@ -32,7 +32,7 @@ static const char *const db_names[DB__MAX] = {
 	[DB_CLIENTS] = "clients", [DB_CLIENT_KEYS] = "client_keys",
 	[DB_REQUESTS] = "requests", [DB_OPEN_REQUESTS] = "open_requests",
 	[DB_RANKINGS] = "rankings", [DB_REQUEST_LEADS] = "request_leads",
-	[DB_REQUEST_RESULTS] = "request_results",
+	[DB_REQUEST_RESULTS] = "request_results", [DB_REQUEST_VALIDATORS] = "request_validators",
 };
 
 #define LS_MAX_RETRIES 12

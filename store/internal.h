@@ -50,7 +50,9 @@ enum ls_db {
 	DB_RANKINGS,    /* request_id[16] ‖ validator[32] -> struct ranking_rec ‖ items */
 	DB_REQUEST_LEADS, /* request_id[16] ‖ content_hash[32] -> a proposed lead's
 	                   * canonical JSON */
-	DB_REQUEST_RESULTS, /* request_id[16] -> fmt ‖ etag[16] ‖ the answer's JSON */
+	DB_REQUEST_RESULTS, /* request_id[16] -> fmt ‖ the completed answer's JSON */
+	DB_REQUEST_VALIDATORS, /* request_id[16] ‖ hotkey[32] -> fmt: the validators
+	                        * active when it was made, who may rank it */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST

@@ -620,7 +620,7 @@ ls_status ls_client_auth(ls_reader *rd, const char *authorization, struct ls_cli
 ls_status ls_request_create(ls_store *st, const struct ls_client *client, json_t *body,
                             int64_t now, char **response, ls_err *err) LS_WARN_UNUSED;
 /* GET /v1/requests/open?after=&limit=: the requests still collecting
- * rankings, oldest first, for a validator: {"requests":[{request_id,
+ * rankings that the validator was asked to rank, oldest first: {"requests":[{request_id,
  * num_leads, business_desc, created_at, deadline, expires_at, rankings,
  * ranked}], "next_after"}.  *body is new. */
 ls_status ls_requests_open(ls_reader *rd, const struct ls_identity *validator, int64_t now,
@@ -630,7 +630,8 @@ ls_status ls_requests_open(ls_reader *rd, const struct ls_identity *validator, i
  * with 1..200 leads, ranks 1..n each once; lead is the id of an approved
  * lead or a lead object proposed by the miner named in its wallet_ss58
  * (validated like a miner's).  Once per validator per request (409
- * already_ranked); 409 request_completed / request_expired once the
+ * already_ranked), by the validators active when it was made (403
+ * not_asked); 409 request_completed / request_expired once the
  * request is decided (whether or not a read has recorded it yet).
  * REQUEST_RANKED entry. */
 ls_status ls_request_rank(ls_store *st, const struct ls_identity *validator, const char *id,

@@ -82,8 +82,10 @@ static ls_status request_update(struct ls_txn *t, const uint8_t id[16], const st
 {
 	MDB_val v;
 	ls_status s = lt_get(t, DB_REQUESTS, id, 16, &v);
-	if (s != LS_OK || v.mv_size != sizeof *r + r->desc_len)
-		return s != LS_OK ? s : ls_fail(t->err, LS_ERROR, "store_error", NULL, "damaged request");
+	if (s == LS_NOTFOUND || (s == LS_OK && v.mv_size != sizeof *r + r->desc_len))
+		return ls_fail(t->err, LS_ERROR, "store_error", NULL, "a request's record is damaged");
+	if (s != LS_OK)
+		return s;
 	uint8_t *copy = malloc(v.mv_size);
 	if (copy == NULL)
 		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
@@ -111,7 +113,7 @@ static bool finished(int state)
 	return state == REQ_COMPLETED || state == REQ_EXPIRED;
 }
 
-static ls_status stats_read(ls_store *st, MDB_txn *txn, struct stats_rec *out)
+static ls_status stats_read(ls_store *st, MDB_txn *txn, struct stats_rec *out, ls_err *err)
 {
 	MDB_val v;
 	memset(out, 0, sizeof *out);
@@ -119,7 +121,9 @@ static ls_status stats_read(ls_store *st, MDB_txn *txn, struct stats_rec *out)
 	int rc = ls_get(st, txn, DB_META, META_REQUEST_STATS, strlen(META_REQUEST_STATS), &v);
 	if (rc == 0 && v.mv_size == sizeof *out)
 		memcpy(out, v.mv_data, sizeof *out);
-	return rc == 0 || rc == MDB_NOTFOUND ? LS_OK : LS_ERROR;
+	else if (rc == 0)
+		rc = MDB_CORRUPTED;
+	return rc == 0 || rc == MDB_NOTFOUND ? LS_OK : ls_mdb_fail(err, rc, "read the request statistics");
 }
 
 static ls_status stats_write(struct ls_txn *t, const struct stats_rec *r)
@@ -179,12 +183,16 @@ static ls_status create_parse(json_t *body, struct create_ctx *c, ls_err *err)
 	return LS_OK;
 }
 
-/* Validators with a permit that are active in the metagraph now. */
-static ls_status active_validators(struct ls_txn *t, unsigned *n)
+/* The validators with a permit that are active in the metagraph now:
+ * counted, and each recorded as one who may rank request id. */
+static ls_status active_validators(struct ls_txn *t, const uint8_t id[16], unsigned *n)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
+	uint8_t key[48], fmt = LS_FMT1;
+	ls_status s = LS_OK;
 	*n = 0;
+	memcpy(key, id, 16);
 	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_NEURONS], &cur);
 	if (rc)
 		return lt_fail_mdb(t, rc, "open a cursor");
@@ -194,9 +202,16 @@ static ls_status active_validators(struct ls_txn *t, unsigned *n)
 		if (k.mv_size != 32 || v.mv_size != NEURON_REC_LEN)
 			continue;
 		ls_neuron_decode(&v, k.mv_data, &nr);
-		*n += nr.validator_permit && nr.active;
+		if (!nr.validator_permit || !nr.active)
+			continue;
+		memcpy(key + 16, k.mv_data, 32);
+		if ((s = lt_put(t, DB_REQUEST_VALIDATORS, key, sizeof key, &fmt, 1, 0)) != LS_OK)
+			break;
+		++*n;
 	}
 	mdb_cursor_close(cur);
+	if (s != LS_OK)
+		return s;
 	return rc == MDB_NOTFOUND ? LS_OK : lt_fail_mdb(t, rc, "read the metagraph");
 }
 
@@ -241,16 +256,14 @@ static ls_status create_write(struct ls_txn *t, void *vctx)
 	struct stats_rec stats;
 	uint8_t fmt = LS_FMT1;
 	ls_status s = lt_client_count_request(t, c->client->name, c->now);
-	if (s == LS_OK)
-		s = active_validators(t, &active);
 	if (s != LS_OK)
+		return s;
+	ls_uuid7(ls_id_millis(c->now), c->id);
+	if ((s = id_after_last(t, c->id)) != LS_OK || (s = active_validators(t, c->id, &active)) != LS_OK)
 		return s;
 	if (active == 0)
 		return ls_fail(t->err, LS_UNAVAILABLE, "no_active_validators", NULL,
 		               "no validator is active to rank leads; try again later");
-	ls_uuid7(ls_id_millis(c->now), c->id);
-	if ((s = id_after_last(t, c->id)) != LS_OK)
-		return s;
 	struct request_rec *r = &c->rec;
 	memset(r, 0, sizeof *r);
 	*r = (struct request_rec){.fmt = LS_FMT1, .state = REQ_PENDING,
@@ -267,7 +280,7 @@ static ls_status create_write(struct ls_txn *t, void *vctx)
 	memcpy(v.mv_data, r, sizeof *r);
 	memcpy((uint8_t *)v.mv_data + sizeof *r, c->desc, c->desc_len);
 	s = lt_put(t, DB_OPEN_REQUESTS, c->id, 16, &fmt, 1, 0);
-	if (s == LS_OK && (s = stats_read(t->st, t->txn, &stats)) == LS_OK) {
+	if (s == LS_OK && (s = stats_read(t->st, t->txn, &stats, t->err)) == LS_OK) {
 		stats.s.created++;
 		s = stats_write(t, &stats);
 	}
@@ -297,13 +310,26 @@ ls_status ls_request_create(ls_store *st, const struct ls_client *client, json_t
 
 /* ---- GET /v1/requests/open --------------------------------------------- */
 
-static bool ranked_by(ls_store *st, MDB_txn *txn, const uint8_t id[16], const uint8_t hotkey[32])
+/* Whether request id ‖ hotkey is in db (DB_RANKINGS: it ranked;
+ * DB_REQUEST_VALIDATORS: it was asked to). */
+static bool has_key(ls_store *st, MDB_txn *txn, enum ls_db db, const uint8_t id[16],
+                    const uint8_t hotkey[32])
 {
 	uint8_t key[48];
 	MDB_val v;
 	memcpy(key, id, 16);
 	memcpy(key + 16, hotkey, 32);
-	return ls_get(st, txn, DB_RANKINGS, key, sizeof key, &v) == 0;
+	return ls_get(st, txn, db, key, sizeof key, &v) == 0;
+}
+
+static bool ranked_by(ls_store *st, MDB_txn *txn, const uint8_t id[16], const uint8_t hotkey[32])
+{
+	return has_key(st, txn, DB_RANKINGS, id, hotkey);
+}
+
+static bool asked(ls_store *st, MDB_txn *txn, const uint8_t id[16], const uint8_t hotkey[32])
+{
+	return has_key(st, txn, DB_REQUEST_VALIDATORS, id, hotkey);
 }
 
 static json_t *open_entry(ls_reader *rd, const struct ls_identity *v, const uint8_t id[16],
@@ -325,7 +351,7 @@ ls_status ls_requests_open(ls_reader *rd, const struct ls_identity *validator, i
 	ls_status s = ls_require_validator(validator, err);
 	if (s != LS_OK)
 		return s;
-	MDB_cursor *cur;
+	MDB_cursor *cur = NULL;
 	MDB_val k = {16, (void *)after}, v;
 	uint8_t last[16];
 	json_t *list = json_array();
@@ -346,12 +372,13 @@ ls_status ls_requests_open(ls_reader *rd, const struct ls_identity *validator, i
 		memcpy(last, k.mv_data, 16);
 		if ((s = request_read(rd->st, rd->txn, last, NULL, &r, &desc, err)) != LS_OK)
 			break;
-		if (!finished(state_at(&r, now)))
+		if (!finished(state_at(&r, now)) && asked(rd->st, rd->txn, last, validator->hotkey))
 			json_array_append_new(list, open_entry(rd, validator, last, &r, desc));
 	}
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		rc = 0;
-	mdb_cursor_close(cur);
+	if (cur)
+		mdb_cursor_close(cur);
 	if (s != LS_OK || rc) {
 		json_decref(list);
 		return s != LS_OK ? s : ls_mdb_fail(err, rc, "list the open requests");
@@ -559,6 +586,9 @@ static ls_status rank_write(struct ls_txn *t, void *vctx)
 	if (ranked_by(t->st, t->txn, c->id, c->v->hotkey))
 		return ls_fail(t->err, LS_CONFLICT, "already_ranked", NULL,
 		               "this validator has ranked this request already");
+	if (!asked(t->st, t->txn, c->id, c->v->hotkey))
+		return ls_fail(t->err, LS_FORBIDDEN, "not_asked", NULL,
+		               "this validator was not active when the request was made");
 	if ((s = rank_resolve(t, c)) != LS_OK || (s = rank_store(t, c)) != LS_OK)
 		return s;
 	r.rankings++;
@@ -643,7 +673,7 @@ static void outcome_free(struct outcome *o)
 static ls_status read_rankings(ls_store *st, MDB_txn *txn, const uint8_t id[16],
                                const struct request_rec *r, struct outcome *o, ls_err *err)
 {
-	MDB_cursor *cur;
+	MDB_cursor *cur = NULL;
 	MDB_val k = {16, (void *)id}, v;
 	int rc = mdb_cursor_open(txn, st->dbi[DB_RANKINGS], &cur);
 	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -663,7 +693,7 @@ static ls_status read_rankings(ls_store *st, MDB_txn *txn, const uint8_t id[16],
 		if (rk)
 			o->rankers = rk;
 		if (rk == NULL) {
-			rc = grown || v.mv_size != sizeof head + (size_t)head.n * RANK_ITEM ? MDB_CORRUPTED : ENOMEM;
+			rc = v.mv_size != sizeof head + (size_t)head.n * RANK_ITEM ? MDB_CORRUPTED : ENOMEM;
 			break;
 		}
 		o->rankers[o->nrankers++] = (struct ranker){head.trust, head.received_at - r->created_at};
@@ -677,7 +707,8 @@ static ls_status read_rankings(ls_store *st, MDB_txn *txn, const uint8_t id[16],
 			vt->weighted = vt->score_e4 / 10000.0 * head.trust;
 		}
 	}
-	mdb_cursor_close(cur);
+	if (cur)
+		mdb_cursor_close(cur);
 	return rc == 0 || rc == MDB_NOTFOUND ? LS_OK : ls_mdb_fail(err, rc, "read the rankings");
 }
 
@@ -946,8 +977,8 @@ static ls_status finish_write(struct ls_txn *t, void *vctx)
 	int state = state_at(&r, c->now);
 	if (finished(r.state) || !finished(state))
 		return LS_OK;  /* another reader finished it, or its time has not come */
-	if ((s = stats_read(t->st, t->txn, &stats)) != LS_OK)
-		return ls_fail(t->err, LS_ERROR, "store_error", NULL, "damaged request statistics");
+	if ((s = stats_read(t->st, t->txn, &stats, t->err)) != LS_OK)
+		return s;
 	if (state == REQ_COMPLETED) {
 		s = complete(t, c, &r, &stats);
 	} else {
@@ -957,8 +988,8 @@ static ls_status finish_write(struct ls_txn *t, void *vctx)
 	r.state = (uint8_t)state;
 	if (s == LS_OK)
 		s = request_update(t, c->id, &r);
-	if (s == LS_OK)
-		s = lt_del(t, DB_OPEN_REQUESTS, c->id, 16);
+	if (s == LS_OK && (s = lt_del(t, DB_OPEN_REQUESTS, c->id, 16)) == LS_NOTFOUND)
+		s = LS_OK;  /* not listed as open: nothing to take off */
 	return s == LS_OK ? stats_write(t, &stats) : s;
 }
 
@@ -995,6 +1026,7 @@ ls_status ls_request_get(ls_store *st, const struct ls_client *client, const cha
 	if (ls_uuid_parse(id, c.id) != LS_OK)
 		return ls_fail(err, LS_INVALID, "bad_request_id", NULL, "a request id is a UUID");
 	for (int pass = 0; pass < 2; pass++) {
+		rd = NULL;
 		ls_status s = ls_reader_begin(st, &rd, err);
 		if (s == LS_OK)
 			s = request_read(st, rd->txn, c.id, client->name, &r, NULL, err);
@@ -1015,40 +1047,67 @@ ls_status ls_request_get(ls_store *st, const struct ls_client *client, const cha
 
 #define PRUNE_BATCH 100
 
-struct prune_ctx {
-	int64_t now;
-	uint64_t finished, removed;
-	bool more;
-};
-
-/* Finish up to a batch of open requests whose time has come. */
-static ls_status prune_finish(struct ls_txn *t, void *vctx)
+/* Up to a batch of open requests whose time has come, after *from (NULL:
+ * from the first); *from becomes the last one looked at, *done when the
+ * index has been walked to its end. */
+static ls_status due_batch(ls_store *st, int64_t now, uint8_t from[16], bool *started,
+                           uint8_t ids[][16], size_t *n, bool *done, ls_err *err)
 {
-	struct prune_ctx *c = vctx;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	uint8_t ids[PRUNE_BATCH][16];
-	size_t n = 0;
-	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_OPEN_REQUESTS], &cur);
-	if (rc)
-		return lt_fail_mdb(t, rc, "open a cursor");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < PRUNE_BATCH;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	ls_reader *rd = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k = {16, from}, v;
+	ls_status s = ls_reader_begin(st, &rd, err);
+	if (s != LS_OK)
+		return s;
+	*n = 0;
+	int rc = mdb_cursor_open(rd->txn, st->dbi[DB_OPEN_REQUESTS], &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, *started ? MDB_SET_RANGE : MDB_FIRST);
+	if (rc == 0 && *started && memcmp(k.mv_data, from, 16) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	for (; rc == 0 && *n < PRUNE_BATCH; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct request_rec r;
 		ls_err ignored;
-		if (k.mv_size == 16 && request_read(t->st, t->txn, k.mv_data, NULL, &r, NULL, &ignored) == LS_OK &&
-		    finished(state_at(&r, c->now)))
-			memcpy(ids[n++], k.mv_data, 16);
+		if (k.mv_size != 16)
+			continue;
+		memcpy(from, k.mv_data, 16);
+		*started = true;
+		if (request_read(st, rd->txn, from, NULL, &r, NULL, &ignored) == LS_OK &&
+		    finished(state_at(&r, now)))
+			memcpy(ids[(*n)++], from, 16);
 	}
-	mdb_cursor_close(cur);
-	c->more = n == PRUNE_BATCH;
-	for (size_t i = 0; i < n; i++) {
-		struct finish_ctx f = {.now = c->now};
-		memcpy(f.id, ids[i], 16);
-		ls_status s = finish_write(t, &f);
+	*done = rc == MDB_NOTFOUND;
+	if (cur)
+		mdb_cursor_close(cur);
+	ls_reader_end(rd);
+	return rc == 0 || rc == MDB_NOTFOUND ? LS_OK : ls_mdb_fail(err, rc, "list the open requests");
+}
+
+/* Finish every open request whose time has come, each in its own write
+ * transaction: one that cannot be finished is reported and skipped, so it
+ * cannot hold up the others or the rest of leadgate-prune. */
+static ls_status prune_finish(ls_store *st, int64_t now, uint64_t *finished_n, ls_err *err)
+{
+	uint8_t from[16] = {0}, ids[PRUNE_BATCH][16];
+	bool started = false, done = false;
+	size_t n;
+	*finished_n = 0;
+	while (!done) {
+		ls_status s = due_batch(st, now, from, &started, ids, &n, &done, err);
 		if (s != LS_OK)
 			return s;
-		c->finished++;
+		for (size_t i = 0; i < n; i++) {
+			struct finish_ctx f = {.now = now};
+			ls_err ferr = {0};
+			char text[37];
+			memcpy(f.id, ids[i], 16);
+			if (ls_write(st, finish_write, &f, &ferr) == LS_OK) {
+				++*finished_n;
+				continue;
+			}
+			id_text(ids[i], text);
+			fprintf(stderr, "leadgate: request %s could not be finished: %s\n", text, ferr.detail);
+		}
 	}
 	return LS_OK;
 }
@@ -1069,16 +1128,34 @@ static ls_status drop_range(struct ls_txn *t, enum ls_db db, const uint8_t id[16
 	return rc == 0 || rc == MDB_NOTFOUND ? LS_OK : lt_fail_mdb(t, rc, "prune a request");
 }
 
+static ls_status drop_request(struct ls_txn *t, const uint8_t id[16])
+{
+	static const enum ls_db ranges[] = {DB_RANKINGS, DB_REQUEST_LEADS, DB_REQUEST_VALIDATORS};
+	ls_status s = lt_del(t, DB_REQUESTS, id, 16);
+	for (size_t i = 0; s == LS_OK && i < sizeof ranges / sizeof *ranges; i++)
+		s = drop_range(t, ranges[i], id);
+	if (s == LS_OK && (s = lt_del(t, DB_REQUEST_RESULTS, id, 16)) == LS_NOTFOUND)
+		s = LS_OK;  /* an expired request has none */
+	return s;
+}
+
+struct drop_ctx {
+	int64_t now;
+	uint64_t dropped;   /* by this batch: set afresh by every attempt */
+	bool more;
+};
+
 /* Drop up to a batch of requests finished more than request_keep ago,
  * oldest first (ids are in time order). */
 static ls_status prune_drop(struct ls_txn *t, void *vctx)
 {
-	struct prune_ctx *c = vctx;
+	struct drop_ctx *c = vctx;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	uint8_t ids[PRUNE_BATCH][16];
 	size_t n = 0;
 	int64_t before = c->now - (int64_t)t->st->cfg.request_keep - t->st->cfg.request_expiry;
+	c->dropped = 0;
 	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_REQUESTS], &cur);
 	if (rc)
 		return lt_fail_mdb(t, rc, "open a cursor");
@@ -1096,32 +1173,25 @@ static ls_status prune_drop(struct ls_txn *t, void *vctx)
 	mdb_cursor_close(cur);
 	c->more = n == PRUNE_BATCH;
 	for (size_t i = 0; i < n; i++) {
-		ls_status s = lt_del(t, DB_REQUESTS, ids[i], 16);
-		if (s == LS_OK)
-			s = drop_range(t, DB_RANKINGS, ids[i]);
-		if (s == LS_OK)
-			s = drop_range(t, DB_REQUEST_LEADS, ids[i]);
-		if (s == LS_OK && (s = lt_del(t, DB_REQUEST_RESULTS, ids[i], 16)) == LS_NOTFOUND)
-			s = LS_OK;  /* an expired request has none */
+		ls_status s = drop_request(t, ids[i]);
 		if (s != LS_OK)
 			return s;
-		c->removed++;
 	}
+	c->dropped = n;
 	return LS_OK;
 }
 
-ls_status ls_requests_prune(ls_store *st, int64_t now, uint64_t *finished_out,
-                            uint64_t *removed, ls_err *err)
+ls_status ls_requests_prune(ls_store *st, int64_t now, uint64_t *finished_n, uint64_t *removed,
+                            ls_err *err)
 {
-	struct prune_ctx c = {.now = now};
-	ls_status s = LS_OK;
-	do
-		s = ls_write(st, prune_finish, &c, err);
-	while (s == LS_OK && c.more);
-	while (s == LS_OK && (s = ls_write(st, prune_drop, &c, err)) == LS_OK && c.more)
-		;
-	*finished_out = c.finished;
-	*removed = c.removed;
+	struct drop_ctx c = {.now = now};
+	*removed = 0;
+	ls_status s = prune_finish(st, now, finished_n, err);
+	while (s == LS_OK && (s = ls_write(st, prune_drop, &c, err)) == LS_OK) {
+		*removed += c.dropped;
+		if (!c.more)
+			break;
+	}
 	return s;
 }
 
@@ -1131,7 +1201,7 @@ ls_status ls_request_stats_get(ls_reader *rd, struct ls_request_stats *out, ls_e
 {
 	struct stats_rec r;
 	MDB_stat open, keys;
-	if (stats_read(rd->st, rd->txn, &r) != LS_OK ||
+	if (stats_read(rd->st, rd->txn, &r, err) != LS_OK ||
 	    mdb_stat(rd->txn, rd->st->dbi[DB_OPEN_REQUESTS], &open) ||
 	    mdb_stat(rd->txn, rd->st->dbi[DB_CLIENT_KEYS], &keys))
 		return ls_fail(err, LS_ERROR, "store_error", NULL, "the request statistics could not be read");
