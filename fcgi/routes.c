@@ -12,6 +12,7 @@ static void get_epoch_current(struct request *req, struct response *res);
 static void post_leads(struct request *req, struct response *res);
 static void get_lead(struct request *req, struct response *res);
 static void get_participants(struct request *req, struct response *res);
+static void get_participant(struct request *req, struct response *res);
 static void get_log(struct request *req, struct response *res);
 static void get_log_bundles(struct request *req, struct response *res);
 static void get_log_bundle(struct request *req, struct response *res);
@@ -43,6 +44,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/leads", AUTH_SIGNED, post_leads},
 	{"GET", "/v1/leads/{}", AUTH_SIGNED, get_lead},
 	{"GET", "/v1/participants", AUTH_PUBLIC, get_participants},
+	{"GET", "/v1/participants/{}", AUTH_PUBLIC, get_participant},
 	{"GET", "/v1/log", AUTH_PUBLIC, get_log},
 	{"GET", "/v1/log/bundles", AUTH_PUBLIC, get_log_bundles},
 	{"GET", "/v1/log/bundles/{}", AUTH_PUBLIC, get_log_bundle},
@@ -284,6 +286,21 @@ static void get_participants(struct request *req, struct response *res)
 		return http_problem_status(res, LS_ERROR, "store_error",
 		                           "the participants view could not be read");
 	http_public_json(req, res, b.data, b.len, b.etag);
+}
+
+/* One hotkey's metagraph row and recent epochs: a body per request (it
+ * is small), a strong ETag from its bytes. */
+static void get_participant(struct request *req, struct response *res)
+{
+	char *body = NULL;
+	size_t len = 0;
+	ls_err err = {0};
+	if (!begin_read(req, res))
+		return;
+	if (ls_participant_get(res->rd, req->param, LS_PARTICIPANT_EPOCHS, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	res->owned = body;
+	http_public_json(req, res, body, len, NULL);
 }
 
 /* Split the query into values for the keys named (each at most once; any

@@ -114,6 +114,8 @@ struct close_ctx {
 	size_t results_len, weights_len;
 	json_t *weights_log;
 	bool first3;                /* the leads were decided one by one */
+	struct tally_participant *parts;  /* each hotkey's statistics of the epoch */
+	size_t nparts;
 };
 
 static const char *decision_name(int d)
@@ -181,13 +183,17 @@ static ls_status close_write(struct ls_txn *t, void *vctx)
 	ls_epoch_cache_name(name, "weights", c->epoch);
 	if (s == LS_OK)
 		s = ls_cache_put(t, name, c->weights, c->weights_len);
+	for (size_t i = 0; s == LS_OK && i < c->nparts; i++)
+		s = lt_participant_close(t, c->epoch, &c->parts[i], !c->first3);
 	uint64_t last_seq = 0;
 	if (s == LS_OK)
 		s = ls_log_append(t, c->epoch, "WEIGHTS", c->weights_log, &last_seq);
 	if (s == LS_OK)
 		s = lt_bundle_due(t, c->epoch, last_seq);
 	ep.state = EPOCH_CLOSED;
-	return s == LS_OK ? lt_epoch_write(t, c->epoch, &ep) : s;
+	if (s == LS_OK)
+		s = lt_epoch_write(t, c->epoch, &ep);
+	return s == LS_OK ? lt_participants_rebuild(t) : s;  /* now with this epoch */
 }
 
 /* ---- one epoch --------------------------------------------------------- */
@@ -219,6 +225,9 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 				tally_decide(&t);
 			s = tally_bodies(&t, &mg, sk, &results, &c.results_len, &weights, &c.weights_len,
 			                 &c.weights_log);
+			c.nparts = tally_participants(&t, &mg, &c.parts);
+			if (s == LS_OK && c.nparts == SIZE_MAX)
+				s = ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 		}
 		ls_reader_end(rd);  /* the tally keeps no pointer into the map past here */
 		ls_metagraph_free(&mg);
@@ -234,6 +243,7 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 		free(results);
 		free(weights);
 		free(votes);
+		free(c.parts);
 		json_decref(c.weights_log);
 		tally_free(&t);
 		if (s != LS_CONFLICT)

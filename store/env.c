@@ -33,6 +33,7 @@ static const char *const db_names[DB__MAX] = {
 	[DB_REQUESTS] = "requests", [DB_OPEN_REQUESTS] = "open_requests",
 	[DB_RANKINGS] = "rankings", [DB_REQUEST_LEADS] = "request_leads",
 	[DB_REQUEST_RESULTS] = "request_results", [DB_REQUEST_VALIDATORS] = "request_validators",
+	[DB_PARTICIPANT_EPOCHS] = "participant_epochs",
 };
 
 #define LS_MAX_RETRIES 12
@@ -154,13 +155,18 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 		if (rc)
 			return rc;
 	}
-	for (int i = DB_LAST_OF_SCHEMA6 + 1; i < DB__MAX && *schema < 7; i++) {
+	for (int i = DB_LAST_OF_SCHEMA6 + 1; i <= DB_LAST_OF_SCHEMA7 && *schema < 7; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
 		if (rc)
 			return rc;
 	}
 	if (*schema < 7) {
 		int rc = client_pepper_create(st, txn);
+		if (rc)
+			return rc;
+	}
+	for (int i = DB_LAST_OF_SCHEMA7 + 1; i < DB__MAX && *schema < 8; i++) {
+		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
 		if (rc)
 			return rc;
 	}

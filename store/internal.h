@@ -53,6 +53,8 @@ enum ls_db {
 	DB_REQUEST_RESULTS, /* request_id[16] -> fmt ‖ the completed answer's JSON */
 	DB_REQUEST_VALIDATORS, /* request_id[16] ‖ hotkey[32] -> fmt: the validators
 	                        * active when it was made, who may rank it */
+	/* schema 8 */
+	DB_PARTICIPANT_EPOCHS, /* hotkey[32] ‖ be64 epoch -> struct part_rec (participants.c) */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
@@ -60,6 +62,7 @@ enum ls_db {
 #define DB_FIRST_OF_SCHEMA5 DB_CHALLENGES
 #define DB_LAST_OF_SCHEMA5 DB_LEADERBOARD
 #define DB_LAST_OF_SCHEMA6 DB_PULL_MISSES
+#define DB_LAST_OF_SCHEMA7 DB_REQUEST_VALIDATORS
 
 struct ls_store {
 	MDB_env *env;
@@ -176,6 +179,16 @@ int64_t ls_id_millis(int64_t now);
 ls_status ls_lead_prepare(const struct ls_config *cfg, json_t *lead, const char *miner_ss58,
                           const char *prefix, char **canonical, uint8_t content_hash[32],
                           struct ls_lead_keys *keys, ls_err *err);
+
+/* Participants' statistics per epoch (participants.c): counters kept by
+ * the writes that change them, under the epoch they happen in. */
+enum part_counter { PART_SUBMITTED, PART_APPROVED, PART_DENIED, PART_VOTES, PART_PULLS_EXPIRED,
+                    PART__LIVE };
+ls_status lt_participant_add(struct ls_txn *t, const uint8_t hotkey[32], uint64_t epoch,
+                             enum part_counter counter, uint32_t n);
+/* The cached GET /v1/participants body, from the metagraph and the newest
+ * closed epoch's statistics: after a sync and after a close. */
+ls_status lt_participants_rebuild(struct ls_txn *t);
 
 /* Client API keys (clients.c): count one request against the client's
  * hourly limit (429 past it; 401 when revoked meanwhile). */

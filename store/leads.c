@@ -274,7 +274,11 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 		accepted++;
 	}
 	/* a batch refused whole writes nothing: its results say why */
-	return accepted ? rate_count(t, c, &m, accepted) : LS_CONFLICT;
+	if (accepted == 0)
+		return LS_CONFLICT;
+	s = rate_count(t, c, &m, accepted);
+	return s == LS_OK ? lt_participant_add(t, c->miner->hotkey, clk.epoch, PART_SUBMITTED, accepted)
+	                  : s;
 }
 
 int64_t ls_id_millis(int64_t now)

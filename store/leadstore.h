@@ -130,7 +130,7 @@ ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 7u
+#define LS_SCHEMA_VERSION 8u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -416,6 +416,15 @@ ls_status ls_metagraph_import(ls_store *st, const char *json, size_t len,
 /* LS_NOTFOUND when the hotkey is not registered. */
 ls_status ls_neuron_get(ls_reader *rd, const uint8_t hotkey[32],
                         struct ls_neuron *out);
+
+/* GET /v1/participants/{hotkey}: its metagraph row and its statistics of
+ * the newest `epochs` epochs, newest first (one cursor range): submitted,
+ * approved, denied (miners); votes, pulls_expired, judged, in_consensus,
+ * agreement, eligible, reveal_missed (validators); weight_u16; closed.
+ * 400 bad_hotkey, 404 no_such_participant.  *body is new. */
+#define LS_PARTICIPANT_EPOCHS 10
+ls_status ls_participant_get(ls_reader *rd, const char *ss58, unsigned epochs, char **body,
+                             size_t *len, ls_err *err) LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* Leads (SPEC §4)                                                     */

@@ -16,7 +16,6 @@ struct snapshot {
 	size_t n, validators;
 	struct ls_neuron *neurons;
 	uint8_t hash[32];
-	char *participants;  /* the GET /v1/participants body */
 };
 
 void ls_neuron_decode(const MDB_val *v, const uint8_t hotkey[32], struct ls_neuron *out)
@@ -116,27 +115,6 @@ static ls_status check_unique(struct snapshot *s, ls_err *err)
 	return LS_OK;
 }
 
-static char *participants_body(const struct ls_config *cfg, const struct snapshot *s)
-{
-	json_t *list = json_array();
-	for (size_t i = 0; i < s->n; i++) {
-		const struct ls_neuron *n = &s->neurons[i];
-		char ss58[LS_SS58_MAX];
-		if (ls_ss58_encode(n->hotkey, cfg->ss58_prefix, ss58) != LS_OK)
-			continue;
-		json_array_append_new(
-			list, json_pack("{s:s, s:i, s:s, s:f, s:f, s:b, s:b}", "hotkey", ss58, "uid",
-		                    (int)n->uid, "role", n->validator_permit ? "validator" : "miner",
-		                    "stake", n->stake, "validator_trust", n->validator_trust,
-		                    "validator_permit", n->validator_permit, "active", n->active));
-	}
-	json_t *body = json_pack("{s:I, s:I, s:o}", "block", (json_int_t)s->block, "epoch",
-	                         (json_int_t)(s->block / cfg->epoch_length), "participants", list);
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-	json_decref(body);
-	return text;
-}
-
 static ls_status snapshot_parse(const struct ls_config *cfg, const char *text, size_t len,
                                 struct snapshot *s, ls_err *err)
 {
@@ -174,8 +152,7 @@ static ls_status snapshot_parse(const struct ls_config *cfg, const char *text, s
 		char *canon = ls_json_canonical(root);
 		if (canon)
 			crypto_hash_sha256(s->hash, (const uint8_t *)canon, strlen(canon));
-		s->participants = participants_body(cfg, s);
-		if (canon == NULL || s->participants == NULL)
+		if (canon == NULL)
 			st = ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 		free(canon);
 	}
@@ -355,7 +332,7 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	if (st == LS_OK)
 		st = lt_put(t, DB_META, META_LAST_SYNC, strlen(META_LAST_SYNC), &c->now, 8, 0);
 	if (st == LS_OK)
-		st = ls_cache_put(t, "participants", s->participants, strlen(s->participants));
+		st = lt_participants_rebuild(t);
 	if (st != LS_OK)
 		return st;
 	char hex[65];
@@ -383,6 +360,5 @@ ls_status ls_metagraph_import(ls_store *st, const char *json, size_t len, int64_
 		status = ls_write(st, import_write, &c, err);
 	}
 	free(s.neurons);
-	free(s.participants);
 	return status;
 }

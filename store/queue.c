@@ -123,6 +123,8 @@ static ls_status miss_count(struct ls_txn *t, uint64_t epoch, const uint8_t hotk
 	n++;
 	memcpy(val + 1, &n, 4);
 	s = lt_put(t, DB_PULL_MISSES, key, sizeof key, val, sizeof val, 0);
+	if (s == LS_OK)
+		s = lt_participant_add(t, hotkey, epoch, PART_PULLS_EXPIRED, 1);
 	/* an epoch with misses is closed and pruned like one with votes */
 	return s == LS_OK ? epoch_counts(t, epoch, false) : s;
 }
@@ -419,6 +421,9 @@ static ls_status decide(struct ls_txn *t, struct vote_ctx *c, const struct pull_
 	if (s == LS_OK)
 		s = lt_put(t, DB_FIRST3, key, sizeof key, &d, sizeof d, 0);
 	if (s == LS_OK)
+		s = lt_participant_add(t, rec.miner, epoch,
+		                       d.decision == LS_VOTE_APPROVE ? PART_APPROVED : PART_DENIED, 1);
+	if (s == LS_OK)
 		s = lt_del(t, DB_PULLS, c->id, 16);
 	char id[37], hash[65];
 	ls_uuid_format(c->id, id);
@@ -477,6 +482,8 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 	json_decref(payload);
 	if (s == LS_OK)
 		s = epoch_counts(t, epoch, c->votes == FIRST3_PULLS);
+	if (s == LS_OK)
+		s = lt_participant_add(t, c->v->hotkey, epoch, PART_VOTES, 1);
 	if (s != LS_OK)
 		return s;
 	if (c->votes == FIRST3_PULLS)

@@ -428,3 +428,55 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
 	free(m);
 	return *weights_log ? LS_OK : LS_ERROR;
 }
+
+/* The row of hotkey in *out, added when missing; NULL when out of memory. */
+static struct tally_participant *participant_row(struct tally_participant **out, size_t *n,
+                                                 size_t *cap, const uint8_t hotkey[32])
+{
+	for (size_t i = 0; i < *n; i++)
+		if (memcmp((*out)[i].hotkey, hotkey, 32) == 0)
+			return &(*out)[i];
+	struct tally_participant *p = append((void **)out, n, cap, sizeof **out);
+	if (p)
+		memcpy(p->hotkey, hotkey, 32);
+	return p;
+}
+
+size_t tally_participants(const struct tally *t, const struct ls_metagraph *mg,
+                          struct tally_participant **out)
+{
+	struct miner_weight *m;
+	size_t nm = miner_weights(t, mg, &m), n = 0, cap = 0;
+	struct tally_participant *p;
+	*out = NULL;
+	for (size_t v = 0; v < t->nvalidators; v++) {
+		const struct tally_validator *tv = &t->validators[v];
+		if ((p = participant_row(out, &n, &cap, tv->hotkey)) == NULL)
+			goto oom;
+		p->judged = tv->voted;
+		p->agreed = tv->agreed;
+		p->eligible = tv->eligible;
+		p->missed_reveal = !tv->revealed;
+	}
+	for (size_t i = 0; i < t->nleads; i++) {
+		const struct tally_lead *l = &t->leads[i];
+		if (l->decision != LS_VOTE_APPROVE && l->decision != LS_VOTE_DENY)
+			continue;
+		if ((p = participant_row(out, &n, &cap, l->rec.miner)) == NULL)
+			goto oom;
+		p->approved += l->decision == LS_VOTE_APPROVE;
+		p->denied += l->decision == LS_VOTE_DENY;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		if ((p = participant_row(out, &n, &cap, m[i].hotkey)) == NULL)
+			goto oom;
+		p->weight_u16 = m[i].u16;
+	}
+	free(m);
+	return n;
+oom:
+	free(m);
+	free(*out);
+	*out = NULL;
+	return SIZE_MAX;
+}

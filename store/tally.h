@@ -65,6 +65,25 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
 
 void tally_count(const struct tally *t, size_t *approved, size_t *denied, size_t *requeued);
 
+/* What closing the epoch says of each hotkey in it (participants.c keeps
+ * it): validators' agreement, eligibility and a missed reveal; miners'
+ * decisions and weight.  *out is new. */
+struct tally_participant {
+	uint8_t hotkey[32];
+	uint32_t judged, agreed;       /* validators */
+	bool eligible, missed_reveal;
+	uint32_t approved, denied;     /* miners */
+	uint32_t weight_u16;
+};
+size_t tally_participants(const struct tally *t, const struct ls_metagraph *mg,
+                          struct tally_participant **out);
+
+/* participants.c: one epoch's statistics of a hotkey, closed; the
+ * decisions added too when add_decisions (the epoch mode's, made at
+ * close). */
+ls_status lt_participant_close(struct ls_txn *t, uint64_t epoch, const struct tally_participant *p,
+                               bool add_decisions);
+
 /* Largest-remainder rounding of counts to integers summing to total
  * (ties to the lower index); all zero when the counts are. */
 void tally_apportion(const uint64_t *counts, size_t n, uint32_t total, uint32_t *out);

@@ -385,6 +385,8 @@ static ls_status reveal_store(struct ls_txn *t, struct vote_ctx *c, const uint8_
 	if (s == LS_OK)
 		s = lt_put(t, DB_REVEALS, key, 40, rec, len, 0);
 	if (s == LS_OK)
+		s = lt_participant_add(t, c->v->hotkey, c->epoch, PART_VOTES, (uint32_t)c->n);
+	if (s == LS_OK)
 		s = log_vote(t, c, "REVEAL", (uint32_t)c->n, rec, len, hash);
 	MDB_val v = {len, rec};
 	free(*c->response);

@@ -267,6 +267,47 @@ static void pruning(ls_store *st)
 	ls_reader_end(rd);
 }
 
+/* What the participants' statistics say of epoch 10 after close: the
+ * miner's counters kept as it went, its weight from close; the cached
+ * list now with the closed epoch. */
+static void participants(ls_store *st)
+{
+	ls_reader *rd;
+	char *body = NULL;
+	size_t len;
+	struct ls_body list;
+	ls_err err = {0};
+	if (ls_reader_begin(st, &rd, &err) != LS_OK)
+		tap_bail(err.detail);
+	ok(ls_participant_get(rd, miner.ss58, LS_PARTICIPANT_EPOCHS, &body, &len, &err) == LS_OK,
+	   "the miner's statistics are read by its hotkey (%s)", err.detail);
+	json_t *o = json_loads(body ? body : "{}", 0, NULL);
+	json_t *e = json_array_get(json_object_get(o, "epochs"), 0);
+	ok(json_array_size(json_object_get(o, "epochs")) == 1 &&
+	       json_integer_value(json_object_get(e, "epoch")) == 10 &&
+	       json_integer_value(json_object_get(e, "submitted")) == 5 &&
+	       json_integer_value(json_object_get(e, "approved")) == 1 &&
+	       json_integer_value(json_object_get(e, "denied")) == 1 &&
+	       json_integer_value(json_object_get(e, "weight_u16")) == 65535 &&
+	       json_is_true(json_object_get(e, "closed")) &&
+	       strcmp(json_string_value(json_object_get(o, "role")), "miner") == 0,
+	   "epoch 10: 5 submitted, 1 approved and 1 denied (counted as they were decided), weight "
+	   "65535 (from close), closed");
+	json_decref(o);
+	o = NULL;
+	free(body);
+	ok(ls_participant_get(rd, v[0].ss58, 10, &body, &len, &err) == LS_NOTFOUND &&
+	       ls_participant_get(rd, "5notanaddress", 10, &body, &len, &err) == LS_INVALID,
+	   "a hotkey not in the metagraph: 404; a malformed one: 400");
+	ok(ls_cache_get(rd, "participants", &list) == LS_OK && (o = json_loadb(list.data, list.len, 0, NULL)) &&
+	       json_integer_value(json_object_get(o, "last_closed_epoch")) == 10 &&
+	       json_integer_value(json_object_get(json_object_get(json_array_get(
+	           json_object_get(o, "participants"), 0), "last_epoch"), "approved")) == 1,
+	   "close rebuilt GET /v1/participants: the newest closed epoch and each hotkey's statistics of it");
+	json_decref(o);
+	ls_reader_end(rd);
+}
+
 static void refusals(void)
 {
 	ls_store *st = open_store(LS_MODE_FIRST3);
@@ -400,6 +441,7 @@ int main(void)
 	voting(st);
 	expiry(st);
 	closing(st);
+	participants(st);
 	pruning(st);
 	ls_close(st);
 	refusals();
