@@ -88,6 +88,9 @@ check() {
 	fi
 }
 
+# The browser the dashboard test drives (headless, over DevTools).
+test_packages=(chromium)
+
 # The benchmark's load generator and the design it compares against.
 bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools)
 
@@ -99,6 +102,7 @@ cmd_bench() {
 }
 
 cmd_test() {
+	deb_packages+=("${test_packages[@]}")
 	install_packages
 	install_interop_client
 	build werror "${werror_flags[@]}"
