@@ -118,14 +118,28 @@ async function main() {
   const shot = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
   writeFileSync(join(outDir, 'dashboard.png'), Buffer.from(shot.data, 'base64'));
   report(shot.data.length > 1000, `screenshot saved: ${join(outDir, 'dashboard.png')}`);
+  // a phone: 390 CSS pixels wide, no sideways scrolling
+  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
+  await sleep(500);
+  const overflow = await evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+  if (overflow > 0)
+    console.log(await evaluate(`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.parentElement.getBoundingClientRect().right <= document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')`));
+  const phone = await cdp.send('Page.captureScreenshot', { format: 'png' });
+  writeFileSync(join(outDir, 'dashboard-phone.png'), Buffer.from(phone.data, 'base64'));
+  report(overflow <= 0, `on a 390-pixel-wide phone screen nothing overflows sideways (${overflow} px); dashboard-phone.png saved`);
+  await cdp.send('Emulation.clearDeviceMetricsOverride');
   const text = await evaluate(`document.body.innerText`);
   writeFileSync(join(outDir, 'dashboard.txt'), text);
   report(errors.length === 0, `no script error in the page${errors.length ? ': ' + errors.join('; ') : ''}`);
   cdp.close();
 }
 
-main().catch((e) => report(false, `the browser run: ${e.message}`)).finally(() => {
+main().catch((e) => report(false, `the browser run: ${e.message}`)).finally(async () => {
+  const gone = new Promise((resolve) => chrome.once('exit', resolve));
   chrome.kill('SIGKILL');
-  rmSync(profile, { recursive: true, force: true });
+  await Promise.race([gone, sleep(5000)]);
+  try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch (e) {
+    console.log(`(the browser profile ${profile} was left behind: ${e.message})`);
+  }
   process.exit(failures ? 1 : 0);
 });
