@@ -11,15 +11,18 @@ function svg(tag, attrs) {
   return e;
 }
 
-function barChart(rows, label) {
-  const w = 600, h = 28 * rows.length + 10, max = Math.max(1, ...rows.map((r) => r.total));
-  const s = svg('svg', { viewBox: `0 0 ${w} ${h}`, width: '100%', role: 'img', 'aria-label': label });
+// Drawn at the width it is shown at, so its 12-pixel labels stay 12
+// pixels on a phone.
+function barChart(rows, label, container) {
+  const w = Math.max(300, Math.min(700, container.clientWidth || 600));
+  const h = 28 * rows.length + 10, max = Math.max(1, ...rows.map((r) => r.total));
+  const s = svg('svg', { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img', 'aria-label': label });
   rows.forEach((r, i) => {
-    const y = 5 + i * 28, unit = (w - 160) / max;
+    const y = 5 + i * 28, unit = (w - 200) / max;
     const t = svg('text', { x: 0, y: y + 15 });
     t.textContent = r.name;
     s.append(t);
-    let x = 110;
+    let x = 80;
     for (const part of r.parts) {
       const width = part.value * unit;
       s.append(svg('rect', { x, y, width, height: 20, fill: part.colour }));
@@ -52,7 +55,7 @@ export async function pollResults(lastClosed) {
                 parts: [{ value: s.approved, colour: '#1a7f37' }, { value: s.denied, colour: '#b3261e' }, { value: s.requeued, colour: '#bf8700' }] });
   }
   const chart = document.getElementById('results-chart');
-  chart.replaceChildren(rows.length ? barChart(rows, 'Approved and denied leads per epoch') : 'No results yet.');
+  chart.replaceChildren(rows.length ? barChart(rows, 'Approved and denied leads per epoch', chart) : 'No results yet.');
   const newest = rows.length ? Number(rows[0].name.split(' ')[1]) : null;
   const weights = document.getElementById('weights-chart');
   document.getElementById('weights-epoch').textContent = newest ?? '—';
@@ -60,6 +63,6 @@ export async function pollResults(lastClosed) {
   const miners = cache.get(newest).miners || [];
   weights.replaceChildren(miners.length
     ? barChart(miners.map((m) => ({ name: `uid ${m.uid ?? '?'}`, total: 65535, note: `${(100 * m.weight_u16 / 65535).toFixed(1)}%`,
-                                    parts: [{ value: m.weight_u16, colour: '#0b5cad' }] })), 'Miner weights')
+                                    parts: [{ value: m.weight_u16, colour: '#0b5cad' }] })), 'Miner weights', weights)
     : 'No miner earned a weight in this epoch.');
 }
