@@ -131,11 +131,6 @@ static ls_status stats_write(struct ls_txn *t, const struct stats_rec *r)
 	return lt_put(t, DB_META, META_REQUEST_STATS, strlen(META_REQUEST_STATS), r, sizeof *r, 0);
 }
 
-static void id_text(const uint8_t id[16], char out[37])
-{
-	ls_uuid_format(id, out);
-}
-
 /* ---- POST /v1/requests ------------------------------------------------- */
 
 struct create_ctx {
@@ -237,7 +232,7 @@ static ls_status create_log(struct ls_txn *t, struct create_ctx *c)
 {
 	char id[37], hex[65];
 	uint8_t h[32];
-	id_text(c->id, id);
+	ls_uuid_format(c->id, id);
 	crypto_hash_sha256(h, (const uint8_t *)c->desc, c->desc_len);
 	ls_hex(h, 32, hex);
 	json_t *payload = json_pack("{s:s, s:i, s:s, s:I, s:I, s:i}", "request_id", id, "num_leads",
@@ -298,7 +293,7 @@ ls_status ls_request_create(ls_store *st, const struct ls_client *client, json_t
 	if (s != LS_OK)
 		return s;
 	char id[37];
-	id_text(c.id, id);
+	ls_uuid_format(c.id, id);
 	json_t *a = json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:i}", "request_id", id, "status",
 	                      "pending", "num_leads", c.num_leads, "created_at", (json_int_t)now,
 	                      "deadline", (json_int_t)c.rec.deadline, "expires_at",
@@ -336,7 +331,7 @@ static json_t *open_entry(ls_reader *rd, const struct ls_identity *v, const uint
                           const struct request_rec *r, const char *desc)
 {
 	char text[37];
-	id_text(id, text);
+	ls_uuid_format(id, text);
 	return json_pack("{s:s, s:i, s:s%, s:I, s:I, s:I, s:i, s:b}", "request_id", text, "num_leads",
 	                 r->num_leads, "business_desc", desc, (size_t)r->desc_len, "created_at",
 	                 (json_int_t)r->created_at, "deadline", (json_int_t)r->deadline,
@@ -384,7 +379,7 @@ ls_status ls_requests_open(ls_reader *rd, const struct ls_identity *validator, i
 		return s != LS_OK ? s : ls_mdb_fail(err, rc, "list the open requests");
 	}
 	char next[37];
-	id_text(last, next);
+	ls_uuid_format(last, next);
 	json_t *o = json_pack("{s:o, s:s?}", "requests", list, "next_after", more ? next : NULL);
 	*body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	*len = *body ? strlen(*body) : 0;
@@ -598,7 +593,7 @@ static ls_status rank_write(struct ls_txn *t, void *vctx)
 	if ((s = request_update(t, c->id, &r)) != LS_OK)
 		return s;
 	char id[37], hex[65];
-	id_text(c->id, id);
+	ls_uuid_format(c->id, id);
 	ls_hex(c->sha256, 32, hex);
 	json_t *payload = json_pack("{s:s, s:s, s:I, s:s}", "request_id", id, "validator",
 	                            c->v->ss58, "leads", (json_int_t)c->n, "ranking_sha256", hex);
@@ -839,7 +834,7 @@ static json_t *metrics_json(const struct request_rec *r, const struct outcome *o
 static json_t *status_json(const uint8_t id[16], const struct request_rec *r, int state)
 {
 	char text[37];
-	id_text(id, text);
+	ls_uuid_format(id, text);
 	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:i, s:i}", "request_id", text, "status",
 	                 state_names[state], "num_leads", r->num_leads, "created_at",
 	                 (json_int_t)r->created_at, "deadline", (json_int_t)r->deadline, "expires_at",
@@ -875,7 +870,7 @@ static ls_status complete_log(struct ls_txn *t, const struct finish_ctx *c, cons
 {
 	char id[37], hex[65];
 	uint8_t h[32];
-	id_text(c->id, id);
+	ls_uuid_format(c->id, id);
 	crypto_hash_sha256(h, (const uint8_t *)body, strlen(body));
 	ls_hex(h, 32, hex);
 	json_t *leads = json_array();
@@ -902,7 +897,7 @@ static char *completed_body(struct ls_txn *t, const struct finish_ctx *c,
 	for (size_t i = 0; i < selected; i++) {
 		const struct candidate *cd = &o->cands[i];
 		char id[37], hash[65];
-		id_text(cd->id, id);
+		ls_uuid_format(cd->id, id);
 		ls_hex(cd->hash, 32, hash);
 		json_t *lead = candidate_lead(t->st, t->txn, c->id, cd);
 		if (lead == NULL) {
@@ -959,7 +954,7 @@ static ls_status complete(struct ls_txn *t, struct finish_ctx *c, struct request
 static ls_status expire_log(struct ls_txn *t, const struct finish_ctx *c)
 {
 	char id[37];
-	id_text(c->id, id);
+	ls_uuid_format(c->id, id);
 	json_t *payload = json_pack("{s:s}", "request_id", id);
 	ls_status s = ls_log_append(t, ls_log_epoch(t, c->now), "REQUEST_EXPIRED", payload, NULL);
 	json_decref(payload);
@@ -1105,7 +1100,7 @@ static ls_status prune_finish(ls_store *st, int64_t now, uint64_t *finished_n, l
 				++*finished_n;
 				continue;
 			}
-			id_text(ids[i], text);
+			ls_uuid_format(ids[i], text);
 			fprintf(stderr, "leadgate: request %s could not be finished: %s\n", text, ferr.detail);
 		}
 	}

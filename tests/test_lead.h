@@ -1,10 +1,15 @@
-/* test_lead.h — a schema-valid lead for the C unit tests, unique by i,
- * attested by the miner whose SS58 address is wallet.  New object. */
+/* test_lead.h — what the C unit tests make up: a schema-valid lead and a
+ * caller's identity. */
 #ifndef LEADGATE_TEST_LEAD_H
 #define LEADGATE_TEST_LEAD_H
 #include <stdio.h>
+#include <string.h>
 #include <jansson.h>
+#include "leadstore.h"
+#include "tap.h"
 
+/* A lead unique by i, attested by the miner whose SS58 address is
+ * wallet.  New object. */
 static inline json_t *test_lead(int i, const char *wallet)
 {
 	char email[64], li[96], site[64];
@@ -22,6 +27,19 @@ static inline json_t *test_lead(int i, const char *wallet)
 		"wallet_ss58", wallet, "terms_version_hash",
 		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "lawful_collection", 1,
 		"no_restricted_sources", 1, "license_granted", 1, "source_type", "company_website");
+}
+
+/* A registered, active caller whose hotkey is 32 bytes of tag. */
+static inline void test_identity(struct ls_identity *id, uint8_t tag, bool validator, double trust)
+{
+	memset(id, 0, sizeof *id);
+	memset(id->hotkey, tag, 32);
+	if (ls_ss58_encode(id->hotkey, 42, id->ss58) != LS_OK)
+		tap_bail("ss58");
+	id->registered = true;
+	id->neuron.validator_permit = validator;
+	id->neuron.validator_trust = trust;
+	id->neuron.active = true;
 }
 
 #endif

@@ -13,16 +13,6 @@
 static const int64_t t0 = 1800000000;
 static struct ls_identity miner, v[4];
 
-static void identity(struct ls_identity *id, uint8_t tag, bool validator)
-{
-	memset(id, 0, sizeof *id);
-	memset(id->hotkey, tag, 32);
-	if (ls_ss58_encode(id->hotkey, 42, id->ss58) != LS_OK)
-		tap_bail("ss58");
-	id->registered = true;
-	id->neuron.validator_permit = validator;
-}
-
 static ls_store *open_store(unsigned mode)
 {
 	struct ls_config cfg;
@@ -432,9 +422,9 @@ static void boundary(void)
 
 int main(void)
 {
-	identity(&miner, 0x10, false);
+	test_identity(&miner, 0x10, false, 0);
 	for (int i = 0; i < 4; i++)
-		identity(&v[i], (uint8_t)(0x20 + i), true);
+		test_identity(&v[i], (uint8_t)(0x20 + i), true, 0);
 	ls_store *st = open_store(LS_MODE_FIRST3);
 	submit_five(st);
 	pulling(st);

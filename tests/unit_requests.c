@@ -14,18 +14,6 @@ static struct ls_identity miner, v[3];
 static struct ls_client client = {"acme"};
 static char approved[4][37];
 
-static void identity(struct ls_identity *id, uint8_t tag, bool validator, double trust)
-{
-	memset(id, 0, sizeof *id);
-	memset(id->hotkey, tag, 32);
-	if (ls_ss58_encode(id->hotkey, 42, id->ss58) != LS_OK)
-		tap_bail("ss58");
-	id->registered = true;
-	id->neuron.validator_permit = validator;
-	id->neuron.validator_trust = trust;
-	id->neuron.active = true;
-}
-
 static ls_store *open_store(void)
 {
 	struct ls_config cfg;
@@ -63,7 +51,7 @@ static void approve_four(ls_store *st)
 		tap_bail(err.detail);
 	json_decref(list);
 	struct ls_identity third;
-	identity(&third, 0x33, true, 0);
+	test_identity(&third, 0x33, true, 0);
 	const struct ls_identity *voters[3] = {&v[0], &v[1], &third};
 	for (int k = 0; k < 3; k++) {
 		char *answer = NULL;
@@ -308,9 +296,9 @@ static void migration(void)
 
 int main(void)
 {
-	identity(&miner, 0x10, false, 0);
-	identity(&v[0], 0x20, true, 0.5);
-	identity(&v[1], 0x21, true, 0.5);
+	test_identity(&miner, 0x10, false, 0);
+	test_identity(&v[0], 0x20, true, 0.5);
+	test_identity(&v[1], 0x21, true, 0.5);
 	ls_store *st = open_store();
 	approve_four(st);
 	timing(st);
