@@ -277,7 +277,7 @@ static void load_challenges(ls_store *st, uint64_t n, int64_t now)
 
 static void write_active(ls_store *st, int64_t now, const char *path)
 {
-	ls_reader *rd;
+	ls_reader *rd = NULL;
 	struct ls_body b;
 	int64_t fresh_for;
 	ls_err err = {0};

@@ -95,6 +95,8 @@ ls_status ls_avro_tags_decode(const uint8_t *buf, size_t len, struct ls_ans104_t
 		if (!avro_read_long(&p, end, &n))
 			return ls_fail(err, LS_INVALID, "bad_tags", NULL, "a tag block count is cut short");
 		ended = n == 0;
+		if (n < -(int64_t)max || n > (int64_t)max)  /* also keeps -n in range */
+			return ls_fail(err, LS_INVALID, "bad_tags", NULL, "more than %zu tags", max);
 		if (n < 0) {  /* a negative count is followed by the block's size */
 			int64_t size;
 			if (!avro_read_long(&p, end, &size) || size < 0)
