@@ -12,9 +12,30 @@ void job_error(const struct job *job, const ls_err *err)
 	fprintf(stderr, "%s: %s\n", job->prog, err->detail);
 }
 
+/* A copy holding the lock longer than job_lock_stale may hang: say so
+ * (cron mails it, systemd marks the run failed). */
+static bool lock_stuck(const struct job *job, const char *lock, const struct ls_lock_holder *h,
+                       int64_t now)
+{
+	unsigned limit = ls_store_config(job->st)->job_lock_stale;
+	if (h->since == 0 || now - h->since <= (int64_t)limit)
+		return false;
+	char since[32];
+	time_t t = (time_t)h->since;
+	struct tm tm;
+	strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	fprintf(stderr,
+	        "%s: the %s lock has been held by pid %ld since %s (%lld s), longer than "
+	        "job_lock_stale (%u s): that copy may be stuck; this run did nothing\n",
+	        job->prog, lock, h->pid, since, (long long)(now - h->since), limit);
+	return true;
+}
+
 void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags)
 {
 	struct ls_config cfg;
+	struct ls_lock_holder holder;
+	int64_t now = (int64_t)time(NULL);
 	ls_err err = {0};
 	job->prog = prog;
 	job->st = NULL;
@@ -25,10 +46,13 @@ void job_start(struct job *job, const char *prog, const char *lock, unsigned ope
 		fprintf(stderr, "%s: %s\n", prog, err.detail);
 		exit(EXIT_FAILURE);
 	}
-	if (lock && ls_job_lock(job->st, lock, &job->lock_fd, &err) != LS_OK) {
-		fprintf(stderr, "%s: %s\n", prog, err.detail);
+	if (lock && ls_job_lock(job->st, lock, now, &job->lock_fd, &holder, &err) != LS_OK) {
+		bool stuck = err.status == LS_CONFLICT && lock_stuck(job, lock, &holder, now);
+		if (err.status != LS_CONFLICT)
+			fprintf(stderr, "%s: %s\n", prog, err.detail);
 		ls_close(job->st);
-		exit(err.status == LS_CONFLICT ? EXIT_SUCCESS : EXIT_FAILURE);
+		/* another copy is at work: that is what the lock is for */
+		exit(err.status == LS_CONFLICT && !stuck ? EXIT_SUCCESS : EXIT_FAILURE);
 	}
 }
 

@@ -13,7 +13,9 @@ struct job {
 
 /* Load LEADGATE_CONF (or the default path) and open the store; with a
  * lock name, also take that job's lock.  Exits the process on failure
- * (EXIT_FAILURE), or with 0 when another copy holds the lock. */
+ * (EXIT_FAILURE); when another copy holds the lock, quietly with 0, or
+ * with EXIT_FAILURE and a report when it has held it longer than
+ * job_lock_stale. */
 void job_start(struct job *job, const char *prog, const char *lock, unsigned open_flags);
 void job_finish(struct job *job);
 /* The job ran to the end: healthz shows when (its lock file keeps it). */

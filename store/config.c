@@ -50,6 +50,7 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->request_expiry = 120;
 	cfg->client_requests_per_hour = 100;
 	cfg->request_keep = 7 * 86400;
+	cfg->job_lock_stale = 1800;
 	snprintf(cfg->metrics_allow, sizeof cfg->metrics_allow, "127.0.0.1 ::1");
 }
 
@@ -104,6 +105,7 @@ static const struct key_def keys[] = {
 	U32(request_expiry, 1, 86400),
 	U32(client_requests_per_hour, 0, 1000000),
 	U32(request_keep, 60, 100u * 86400),
+	U32(job_lock_stale, 1, 7u * 86400),
 	{"metrics_allow", K_ADDRS, offsetof(struct ls_config, metrics_allow), 0, 255},
 };
 

@@ -490,52 +490,98 @@ ls_status ls_backup(ls_store *st, const char *dir, ls_err *err)
 	return LS_OK;
 }
 
-ls_status ls_job_lock(ls_store *st, const char *name, int *fd, ls_err *err)
+static void lock_path(const ls_store *st, const char *name, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s.lock", st->cfg.store_dir, name);
+}
+
+/* The lock file: "LAST\n" (the last complete run, for healthz), then
+ * while a copy runs "running since T pid P\n".  A copy killed -9 leaves
+ * its second line; the flock, not the line, says whether one runs. */
+static void lock_file_read(int fd, int64_t *last, struct ls_lock_holder *holder)
+{
+	char text[128] = "";
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	long long t = 0, since = 0;
+	long pid = 0;
+	if (sscanf(text, "%lld", &t) != 1 || t < 0)
+		t = 0;
+	*last = t;
+	const char *running = strstr(text, "\nrunning since ");
+	if (holder && running && sscanf(running, "\nrunning since %lld pid %ld", &since, &pid) == 2) {
+		holder->since = since;
+		holder->pid = pid;
+	}
+}
+
+static void lock_file_write(int fd, int64_t last, const struct ls_lock_holder *holder)
+{
+	char line[128];
+	int n = snprintf(line, sizeof line, "%lld\n", (long long)last);
+	if (holder)
+		n += snprintf(line + n, sizeof line - (size_t)n, "running since %lld pid %ld\n",
+		              (long long)holder->since, holder->pid);
+	/* a failure here only hides a run from healthz or a stuck copy from
+	 * the next; the job's work is not affected */
+	if (pwrite(fd, line, (size_t)n, 0) != n || ftruncate(fd, n) != 0)
+		fprintf(stderr, "leadgate: cannot write the job's lock file: %s\n", strerror(errno));
+}
+
+ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
+                      struct ls_lock_holder *holder, ls_err *err)
 {
 	char path[LS_PATH_MAX + 64];
-	snprintf(path, sizeof path, "%s/%s.lock", st->cfg.store_dir, name);
+	int64_t last;
+	lock_path(st, name, path, sizeof path);
+	memset(holder, 0, sizeof *holder);
 	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (f < 0)
 		return ls_fail(err, LS_ERROR, "lock", NULL, "cannot open %s: %s", path,
 		               strerror(errno));
 	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		lock_file_read(f, &last, holder);
 		close(f);
-		return ls_fail(err, LS_CONFLICT, "locked", NULL,
-		               "another %s is running (lock %s)", name, path);
+		return ls_fail(err, LS_CONFLICT, "locked", NULL, "another %s is running (lock %s)",
+		               name, path);
 	}
+	lock_file_read(f, &last, NULL);
+	struct ls_lock_holder me = {now, (long)getpid()};
+	lock_file_write(f, last, &me);
+	/* for tests: a copy that hangs while it holds the lock */
+	for (int i = 0; i < 1200 && ls_fault(st, "job_lock_hold", NULL); i++)
+		usleep(50 * 1000);
 	*fd = f;
 	return LS_OK;
 }
 
 void ls_job_succeeded(int fd, int64_t now)
 {
-	char line[32];
-	int n = snprintf(line, sizeof line, "%lld\n", (long long)now);
-	/* a failure here only hides a run from healthz; the job's work is done */
-	if (fd >= 0 && (pwrite(fd, line, (size_t)n, 0) != n || ftruncate(fd, n) != 0))
-		fprintf(stderr, "leadgate: cannot note the job's run in its lock file: %s\n",
-		        strerror(errno));
+	if (fd >= 0)
+		lock_file_write(fd, now, NULL);
 }
 
 int64_t ls_job_last_run(const ls_store *st, const char *name)
 {
-	char path[LS_PATH_MAX + 64], line[32] = "";
-	snprintf(path, sizeof path, "%s/%s.lock", st->cfg.store_dir, name);
+	char path[LS_PATH_MAX + 64];
+	int64_t last = 0;
+	lock_path(st, name, path, sizeof path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	ssize_t n = read(fd, line, sizeof line - 1);
+	lock_file_read(fd, &last, NULL);
 	close(fd);
-	uint64_t t = 0;
-	line[n > 0 ? n : 0] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	return ls_parse_u64(line, INT64_MAX, &t) ? (int64_t)t : 0;
+	return last;
 }
 
 void ls_job_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);  /* closing drops the flock */
+	int64_t last;
+	if (fd < 0)
+		return;
+	lock_file_read(fd, &last, NULL);
+	lock_file_write(fd, last, NULL);  /* no copy runs any more */
+	close(fd);  /* closing drops the flock */
 }
 
 static uint64_t db_entries(ls_reader *rd, enum ls_db db)

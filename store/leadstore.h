@@ -103,6 +103,7 @@ struct ls_config {
 	unsigned request_expiry;     /* ... and expires after this (120 s) with none */
 	unsigned client_requests_per_hour; /* POST /v1/requests per client (100) */
 	unsigned request_keep;       /* seconds finished requests are kept (7 days) */
+	unsigned job_lock_stale;     /* a job lock held longer is reported (1800 s) */
 	char metrics_allow[256];     /* addresses and CIDR blocks that may read
 	                              * GET /v1/metrics ("127.0.0.1 ::1") */
 };
@@ -152,9 +153,15 @@ uint64_t ls_map_size(ls_store *st);
 ls_status ls_backup(ls_store *st, const char *dir, ls_err *err) LS_WARN_UNUSED;
 
 /* A job's lock: an flock on store_dir/<name>.lock held until
- * ls_job_unlock.  LS_CONFLICT when another process holds it. */
-ls_status ls_job_lock(ls_store *st, const char *name, int *fd, ls_err *err)
-	LS_WARN_UNUSED;
+ * ls_job_unlock; the file says which copy holds it since when.
+ * LS_CONFLICT when another process holds it, with *holder saying which
+ * (since 0 when the file does not say). */
+struct ls_lock_holder {
+	int64_t since;
+	long pid;
+};
+ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
+                      struct ls_lock_holder *holder, ls_err *err) LS_WARN_UNUSED;
 void ls_job_unlock(int fd);
 /* Note in the job's lock file that it ran to the end at now. */
 void ls_job_succeeded(int fd, int64_t now);

@@ -23,6 +23,11 @@ tap() {  # tap RC DESCRIPTION: one TAP line from an exit status
 	return 0
 }
 
+skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
+
+# Whether this build can make store steps fail or stall (store_dir/faults).
+have_faults=${LEADGATE_FAULT_INJECTION:-no}
+
 bail() {
 	echo "Bail out! $*"
 	exit 99
