@@ -18,6 +18,7 @@ void ls_config_defaults(struct ls_config *cfg)
 	snprintf(cfg->store_dir, sizeof cfg->store_dir, "/var/lib/leadgate");
 	cfg->map_size = 64ull << 20;
 	cfg->map_max = 8ull << 30;
+	cfg->max_readers = 512;
 	cfg->block_seconds = 12;
 	cfg->epoch_length = 360;
 	cfg->distribution_end = 350;
@@ -74,6 +75,7 @@ static const struct key_def keys[] = {
 	{"store_dir", K_PATH, offsetof(struct ls_config, store_dir), 1, LS_PATH_MAX - 1},
 	U64(map_size, 1ull << 16, 1ull << 44),
 	U64(map_max, 1ull << 16, 1ull << 44),
+	U32(max_readers, 2, 65536),
 	U32(block_seconds, 1, 3600),
 	U32(epoch_length, 2, 100000),
 	U32(distribution_end, 0, 99999),

@@ -44,6 +44,7 @@ ls_status ls_mdb_status(int rc)
 	case MDB_SUCCESS: return LS_OK;
 	case MDB_NOTFOUND: return LS_NOTFOUND;
 	case MDB_MAP_FULL: case ENOSPC: case EDQUOT: return LS_FULL;
+	case MDB_READERS_FULL: return LS_UNAVAILABLE;
 	default: return LS_ERROR;
 	}
 }
@@ -54,6 +55,13 @@ ls_status ls_mdb_fail(ls_err *err, int rc, const char *what)
 	if (s == LS_FULL)
 		return ls_fail(err, LS_FULL, "store_full", NULL,
 		               "the store is full; the operator must raise map_max or free disk");
+	if (s == LS_UNAVAILABLE) {  /* every slot held by a live reader: a moment passes */
+		ls_fail(err, LS_UNAVAILABLE, "store_busy", NULL,
+		        "every reader slot of the store is in use (max_readers); try again");
+		if (err)
+			err->retry_after = 1;
+		return LS_UNAVAILABLE;
+	}
 	fprintf(stderr, "leadgate: store: %s: %s\n", what, mdb_strerror(rc));
 	return ls_fail(err, LS_ERROR, "store_error", NULL, "the store failed to %s", what);
 }
@@ -250,7 +258,7 @@ ls_status ls_open(ls_store **out, const struct ls_config *cfg, unsigned flags,
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(st->env, DB__MAX);
 	if (rc == 0)
-		rc = mdb_env_set_maxreaders(st->env, 512);
+		rc = mdb_env_set_maxreaders(st->env, cfg->max_readers);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->env, cfg->map_size);
 	if (rc == 0)

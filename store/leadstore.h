@@ -71,6 +71,7 @@ struct ls_config {
 	char store_dir[LS_PATH_MAX];
 	uint64_t map_size;           /* initial LMDB map, bytes */
 	uint64_t map_max;            /* the map grows up to this, then 507 */
+	unsigned max_readers;        /* LMDB reader slots: processes reading at once (512) */
 	unsigned block_seconds;      /* 12 */
 	unsigned epoch_length;       /* 360 blocks */
 	unsigned distribution_end;   /* last offset of the distribution window */

@@ -137,7 +137,7 @@ static ls_status env_open(ls_store *st, const char *dir, ls_err *err)
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(st->replay_env, 3);
 	if (rc == 0)
-		rc = mdb_env_set_maxreaders(st->replay_env, 512);
+		rc = mdb_env_set_maxreaders(st->replay_env, st->cfg.max_readers);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->replay_env, st->cfg.map_size);
 	if (rc == 0)

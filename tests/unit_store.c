@@ -2,9 +2,11 @@
  * schema, intake (dedup, rate limits), the transparency log's chain and its
  * tamper detection, and a full map answering "no space" with nothing lost. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <sodium.h>
 #include "tap.h"
 #include "test_lead.h"
@@ -356,6 +358,124 @@ static void full_map_tests(void)
 	ls_close(st);
 }
 
+/* ---- reader slots (SPEC §4: mdb_reader_check) ---------------------------- */
+
+/* A child that opens the store, begins a read and reports on fd: 'r' it
+ * reads, 'u' refused as busy (503 store_busy), 'e' anything else; then it
+ * waits to be killed, holding its slot. */
+static pid_t reader_child(const struct ls_config *cfg, int fd)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	ls_store *st;
+	ls_reader *rd;
+	ls_err err = {0};
+	ls_status s = ls_open(&st, cfg, 0, &err);  /* opening reads too */
+	if (s == LS_OK)
+		s = ls_reader_begin(st, &rd, &err);
+	char c = s == LS_OK ? 'r'
+	         : s == LS_UNAVAILABLE && strcmp(err.code, "store_busy") == 0 && err.retry_after == 1
+	             ? 'u'
+	             : 'e';
+	if (write(fd, &c, 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* n children, one after the other; how many read, and *busy how many
+ * were refused as busy */
+static int fill_readers(const struct ls_config *cfg, pid_t *kids, int n, int fd_w, int fd_r,
+                        int *busy)
+{
+	int reading = 0;
+	*busy = 0;
+	for (int i = 0; i < n; i++) {
+		char c = 'e';
+		kids[i] = reader_child(cfg, fd_w);
+		if (read(fd_r, &c, 1) != 1)
+			c = 'e';
+		reading += c == 'r';
+		*busy += c == 'u';
+	}
+	return reading;
+}
+
+static void kill_all(pid_t *kids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+}
+
+static int count_line(const char *msg, void *ctx)
+{
+	(void)msg;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The slots a process holds show in mdb_reader_list, one line each after
+ * its header; dead ones until someone checks. */
+static int reader_slots(ls_store *st)
+{
+	int lines = 0;
+	mdb_reader_list(st->env, count_line, &lines);
+	return lines > 0 ? lines - 1 : 0;
+}
+
+static void reader_slot_tests(void)
+{
+	enum { SLOTS = 8 };
+	struct ls_config cfg;
+	ls_store *st;
+	ls_reader *rd;
+	ls_err err = {0};
+	int p[2], status = -1;
+	pid_t kids[SLOTS + 1];
+	ls_config_defaults(&cfg);
+	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	cfg.max_readers = SLOTS;
+	/* creating writes: this process has no reader slot yet, like a worker
+	 * that opened the store and has not served a read */
+	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK || pipe(p))
+		tap_bail("reader store");
+	fflush(stdout);
+	int busy, reading = fill_readers(&cfg, kids, SLOTS + 1, p[1], p[0], &busy);
+	ok(reading == SLOTS && reader_slots(st) == SLOTS,
+	   "%d processes read at once with max_readers = %d", reading, SLOTS);
+	ok(busy == 1, "one more is refused while every slot is live (503 store_busy, Retry-After 1)");
+	kill_all(kids, SLOTS + 1);
+	ok(reader_slots(st) == SLOTS, "killed -9 while reading, the %d readers leave their slots taken",
+	   SLOTS);
+	ls_status s = ls_reader_begin(st, &rd, &err);
+	ok(s == LS_OK && reader_slots(st) == 1,
+	   "a running worker then finds the table full (MDB_READERS_FULL), clears the dead slots "
+	   "and reads (%d slot left: its own)", reader_slots(st));
+	if (s == LS_OK)
+		ls_reader_end(rd);
+	reading = fill_readers(&cfg, kids, SLOTS - 1, p[1], p[0], &busy);
+	kill_all(kids, SLOTS - 1);
+	int before = reader_slots(st);
+	pid_t opener = fork();
+	if (opener == 0) {
+		ls_store *os;
+		if (ls_open(&os, &cfg, 0, &err) != LS_OK)
+			_exit(1);
+		ls_close(os);  /* and gives back its own slot */
+		_exit(0);
+	}
+	waitpid(opener, &status, 0);
+	ok(reading == SLOTS - 1 && before == SLOTS && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	   reader_slots(st) == 1,
+	   "%d dead slots again; a process opening the store clears them (%d left: this one's)",
+	   SLOTS - 1, reader_slots(st));
+	close(p[0]), close(p[1]);
+	ls_close(st);
+}
+
 int main(void)
 {
 	uint8_t sk[64];
@@ -374,5 +494,6 @@ int main(void)
 	log_tests(st);
 	ls_close(st);
 	full_map_tests();
+	reader_slot_tests();
 	return tap_done();
 }
