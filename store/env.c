@@ -11,9 +11,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "internal.h"
+
+/* Free space below which a failed write means a full disk. */
+#define DISK_LOW (1u << 20)
 
 static const char *const db_names[DB__MAX] = {
 	[DB_META] = "meta",       [DB_NEURONS] = "neurons",
@@ -335,6 +339,17 @@ static bool grow_map(MDB_env *env, uint64_t map_max)
 	return true;
 }
 
+/* LMDB reports a short write as EIO: on a file system with no room left
+ * that is a full disk (507 store_full), not a failing one. */
+static int commit_error(const ls_store *st, int rc)
+{
+	struct statvfs fs;
+	if (rc == EIO && statvfs(st->cfg.store_dir, &fs) == 0 &&
+	    (uint64_t)fs.f_bavail * fs.f_frsize < DISK_LOW)
+		return ENOSPC;
+	return rc;
+}
+
 ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls_err *err)
 {
 	for (int attempt = 0; attempt < LS_MAX_RETRIES; attempt++) {
@@ -347,7 +362,7 @@ ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls
 			rc = mdb_txn_commit(t.txn);  /* frees the handle either way */
 			if (rc == 0)
 				return LS_OK;
-			t.mdb_rc = rc;
+			t.mdb_rc = commit_error(st, rc);
 		} else {
 			mdb_txn_abort(t.txn);
 		}

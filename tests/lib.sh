@@ -53,8 +53,10 @@ cleanup() {
 		for p in $(cat "$f" 2>/dev/null); do kill "$p" 2>/dev/null; done  # lighttpd may be removing it
 	done
 	sleep 0.2
+	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
 	rm -rf "$T"
 }
+mounts=()  # file systems a test mounted under $T, unmounted at exit
 trap cleanup EXIT
 
 # A free loopback port, below the kernel's ephemeral range: a port that
