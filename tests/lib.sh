@@ -258,6 +258,16 @@ start_apache() {
 	wait_http "$BASE/" || bail "apache did not answer: $(cat "$T/run/apache-error.log" 2>/dev/null)"
 }
 
+# stop_apache: Apache and, in proxy mode, its spawn-fcgi workers
+stop_apache() {
+	local f
+	for f in "$T/run/apache.pid" "$T/run/spawn-fcgi.pid"; do
+		[ -f "$f" ] && kill $(cat "$f") 2>/dev/null
+		rm -f "$f"
+	done
+	sleep 0.5
+}
+
 # A chain played by leadgate-sim in the directory $sim, against $BASE.
 at_block() {  # at_block N: the chain is at block N now
 	jq --argjson b "$1" --argjson t "$(date +%s)" '.block = $b | .block_time = $t' \
