@@ -7,8 +7,9 @@
 #                           LEADGATE_MODE=first3 runs the first-three-validators mode
 #   ./quickstart.sh test    install what is missing, build with -Werror (and the
 #                           tests' fault injection) and run make check and make
-#                           distcheck, then build with ASan+UBSan and run make
-#                           check again
+#                           distcheck, then build with clang, ASan+UBSan and the
+#                           libFuzzer targets and run make check again (with
+#                           tests/fuzz.test: each target 15 s)
 #   ./quickstart.sh bench   install what is missing (wrk, Python's FastAPI for the
 #                           baseline), build, and run bench/run.sh (figures, not tests)
 set -euo pipefail
@@ -88,8 +89,9 @@ check() {
 	fi
 }
 
-# The browser the dashboard test drives (headless, over DevTools).
-test_packages=(chromium)
+# The browser the dashboard test drives (headless, over DevTools), and
+# clang with libFuzzer for the sanitizer build, which also fuzzes.
+test_packages=(chromium clang libclang-rt-14-dev)
 
 # The benchmark's load generator and the design it compares against.
 bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools)
@@ -108,10 +110,10 @@ cmd_test() {
 	build werror "${werror_flags[@]}"
 	check _build/werror check -j2
 	check _build/werror distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror --enable-fault-injection"
-	build asan --enable-werror --enable-fault-injection --enable-sanitizers
+	build asan CC=clang --enable-werror --enable-fault-injection --enable-sanitizers --enable-fuzzing
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		check _build/asan check -j2
-	say "all tests passed: -Werror build, distcheck, and ASan+UBSan build"
+	say "all tests passed: -Werror build, distcheck, and the clang ASan+UBSan build with its fuzz smoke run"
 }
 
 # The demo: a fast chain clock (2 s blocks, 30-block epochs: one epoch a
