@@ -35,7 +35,7 @@ __attribute__((format(printf, 4, 5))) static int tap_ok(int cond, const char *fi
 	} while (0)
 
 /* Exit 99 (a hard error, not a failed check) when set-up fails. */
-static inline void tap_bail(const char *why)
+static inline _Noreturn void tap_bail(const char *why)
 {
 	printf("Bail out! %s\n", why);
 	exit(99);
