@@ -30,13 +30,17 @@ static void fail(const char *what, const ls_err *err)
 	exit(1);
 }
 
-/* /dev/shm when there is one: the targets write, and fsync there is free. */
+/* Under FUZZ_STORE_DIR (tests/fuzz.test's, removed even after a crash),
+ * else /dev/shm when there is one: the targets write, and fsync there is
+ * free. */
 static const char *make_temp_dir(void)
 {
 	static size_t made;
 	const char *tmp = getenv("TMPDIR");
 	if (access("/dev/shm", W_OK) == 0)
 		tmp = "/dev/shm";
+	if (getenv("FUZZ_STORE_DIR") && *getenv("FUZZ_STORE_DIR"))
+		tmp = getenv("FUZZ_STORE_DIR");
 	if (made == sizeof temp_dirs / sizeof temp_dirs[0])
 		fail("too many stores", NULL);
 	char *path = temp_dirs[made];
