@@ -1,5 +1,6 @@
 /* job.c — start-up and shutdown shared by the job binaries. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,16 @@ static bool lock_stuck(const struct job *job, const char *lock, const struct ls_
                        int64_t now)
 {
 	unsigned limit = ls_store_config(job->st)->job_lock_stale;
-	if (h->since == 0 || now - h->since <= (int64_t)limit)
+	if (h->since <= 0 || h->since > now || now - h->since <= (int64_t)limit)
 		return false;
-	char since[32];
+	/* the line of a copy killed -9, read before the new holder rewrote it */
+	if (h->pid <= 0 || (kill((pid_t)h->pid, 0) != 0 && errno == ESRCH))
+		return false;
+	char since[32] = "?";
 	time_t t = (time_t)h->since;
 	struct tm tm;
-	strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	if (gmtime_r(&t, &tm))
+		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(stderr,
 	        "%s: the %s lock has been held by pid %ld since %s (%lld s), longer than "
 	        "job_lock_stale (%u s): that copy may be stuck; this run did nothing\n",

@@ -201,8 +201,9 @@ function parseResponse(raw) {
   return { status: Number(m[1]), headers, body: body.toString('utf8') };
 }
 
-function judge(c, r) {
-  if (r === null) return c.statuses.includes(0) ? null : 'no HTTP response';
+function judge(c, r, why) {
+  if (r === null)  // status 0: closed without an answer, not left hanging
+    return c.statuses.includes(0) && why !== 'timeout' ? null : `no HTTP response (${why})`;
   if (!c.statuses.includes(r.status)) return `status ${r.status}, want ${c.statuses.join('|')}`;
   if (c.code === '-') return null;  // the web server's own answer: status only
   if (r.status < 400) return null;
@@ -225,7 +226,7 @@ for (const c of cases) {
   names.add(c.name);
   const res = await send(c, build(c));
   const r = parseResponse(res.raw);
-  const bad = judge(c, r);
+  const bad = judge(c, r, res.why);
   let what = r ? `${r.status}` : res.why;
   if (r && (r.headers['content-type'] || '').startsWith('application/problem+json')) {
     try { what += ` ${JSON.parse(r.body).type.replace('urn:leadgate:problem:', '')}`; } catch { /* judged */ }

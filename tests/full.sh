@@ -45,7 +45,7 @@ consistent() {
 	status_out=$("$bin/leadgate-admin" status)
 	entries=0
 	while :; do
-		page=$(curl -s "$BASE/v1/log?after=$after&limit=500")
+		page=$(curl -s --max-time 20 "$BASE/v1/log?after=$after&limit=500") || break
 		entries=$((entries + $(echo "$page" | jq '[.entries[] | select(.entry.type == "LEAD_SUBMITTED")] | length')))
 		[ "$(echo "$page" | jq '.entries | length')" -lt 500 ] && break
 		after=$(echo "$page" | jq ".entries[-1].seq")
@@ -58,7 +58,7 @@ consistent() {
 full_reads_and_consistency() {
 	local rc=0 p
 	for p in /v1/epoch/current "/v1/log?limit=5" /v1/participants /v1/healthz; do
-		status=$(curl -s -o "$T/resp" -w '%{http_code}' "$BASE$p")
+		status=$(curl -s --max-time 20 -o "$T/resp" -w '%{http_code}' "$BASE$p")
 		[ "$status" = 200 ] || { rc=1; echo "# $p: $status"; }
 	done
 	tap $rc "while full, public reads answer 200 (epoch, log, participants, healthz)"

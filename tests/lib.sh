@@ -53,7 +53,7 @@ cleanup() {
 		for p in $(cat "$f" 2>/dev/null); do kill "$p" 2>/dev/null; done  # lighttpd may be removing it
 	done
 	sleep 0.2
-	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done
+	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 	rm -rf "$T"
 }
 mounts=()  # file systems a test mounted under $T, unmounted at exit
@@ -260,12 +260,17 @@ start_apache() {
 
 # stop_apache: Apache and, in proxy mode, its spawn-fcgi workers
 stop_apache() {
-	local f
+	local f p
 	for f in "$T/run/apache.pid" "$T/run/spawn-fcgi.pid"; do
-		[ -f "$f" ] && kill $(cat "$f") 2>/dev/null
-		rm -f "$f"
+		[ -f "$f" ] || continue
+		for p in $(cat "$f"); do
+			kill "$p" 2>/dev/null
+			for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+			kill -9 "$p" 2>/dev/null
+		done
+		rm -f "$f"  # only now: the old Apache removes its own on exit
 	done
-	sleep 0.5
+	sleep 0.2
 }
 
 # A chain played by leadgate-sim in the directory $sim, against $BASE.
