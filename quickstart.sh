@@ -89,9 +89,14 @@ check() {
 	fi
 }
 
-# The browser the dashboard test drives (headless, over DevTools), and
-# clang with libFuzzer for the sanitizer build, which also fuzzes.
-test_packages=(chromium clang libclang-rt-14-dev)
+# The browser the dashboard test drives (headless, over DevTools); clang
+# with libFuzzer for the sanitizer build, which also fuzzes; nginx and
+# multiwatch (the workers' systemd unit) for the nginx and cache tests;
+# the Prometheus parser for the metrics test; systemd-analyze, man and
+# mandoc for the units and man pages; and what builds and checks the
+# Debian package.
+test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch python3 python3-prometheus-client
+	systemd man-db mandoc dpkg-dev debhelper fakeroot lintian)
 
 # The benchmark's load generator and the design it compares against.
 bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools)

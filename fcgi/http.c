@@ -243,7 +243,8 @@ static void send_file(struct request *req, int fd, size_t len)
 	}
 }
 
-static void send_response(struct request *req, struct response *res)
+/* The status sent: 304 for a matching If-None-Match. */
+static int send_response(struct request *req, struct response *res)
 {
 	char head[1024];
 	const char *inm = http_header(req->io, "if-none-match");
@@ -264,11 +265,12 @@ static void send_response(struct request *req, struct response *res)
 	n += snprintf(head + n, sizeof head - (size_t)n, "X-Content-Type-Options: nosniff\r\n\r\n");
 	io_write(req->io, head, (size_t)n);
 	if (not_modified || strcmp(req->method, "HEAD") == 0)
-		return;
+		return status;
 	if (res->fd >= 0)
 		send_file(req, res->fd, res->len);
 	else
 		io_write(req->io, res->body, res->len);
+	return status;
 }
 
 /* Bound the body before reading it (SPEC §9: 413 without reading). */
@@ -340,6 +342,8 @@ static bool authenticate(struct request *req, struct response *res)
 		.header = http_header, .header_ctx = req->io,
 		.body = req->body, .body_len = req->body_len};
 	if (ls_auth_verify(req->st, &req->signed_req, req->now, &req->caller, &err) != LS_OK) {
+		if (err.status == LS_UNAUTHORIZED || err.status == LS_FORBIDDEN)
+			ls_meters_auth_failure(req->st, err.code);
 		http_problem(res, &err);
 		return false;
 	}
@@ -374,14 +378,23 @@ static bool authorize(const struct route *r, struct request *req, struct respons
 	}
 }
 
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	return (double)(end.tv_sec - start->tv_sec) + (double)(end.tv_nsec - start->tv_nsec) / 1e9;
+}
+
 void http_serve(struct http_io *io, ls_store *st)
 {
 	struct request req = {.io = io, .st = st, .now = (int64_t)time(NULL)};
 	struct response res = {.status = 500, .fd = -1};
+	const struct route *r = NULL;
+	struct timespec start;
 	char allow[64];
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (parse_target(&req, &res)) {
-		const struct route *r = route_find(req.method, req.path, req.param, sizeof req.param, allow,
-		                                   sizeof allow);
+		r = route_find(req.method, req.path, req.param, sizeof req.param, allow, sizeof allow);
 		if (r == NULL && allow[0]) {
 			ls_err err = {0};
 			ls_fail(&err, LS_INVALID, "method_not_allowed", NULL,
@@ -397,8 +410,9 @@ void http_serve(struct http_io *io, ls_store *st)
 	}
 	if (req.method == NULL)
 		req.method = "GET";
-	send_response(&req, &res);
+	int status = send_response(&req, &res);
 	ls_reader_end(res.rd);
+	ls_meters_request(st, route_slot(r), status, seconds_since(&start));
 	if (res.fd >= 0)
 		close(res.fd);
 	free(res.owned);

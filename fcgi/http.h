@@ -89,5 +89,11 @@ struct route {
  * path does take ("" when no route has that path). */
 const struct route *route_find(const char *method, const char *path, char *param,
                                size_t param_size, char *allow, size_t allow_size);
+/* Routes by number, for the request meters: slot i is route i, and
+ * requests that match no route count in ROUTE_SLOT_NONE. */
+#define ROUTE_SLOT_NONE (LS_METER_ROUTES - 1)
+size_t route_count(void);
+const struct route *route_at(size_t i);
+unsigned route_slot(const struct route *r);
 
 #endif

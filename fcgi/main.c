@@ -41,6 +41,9 @@ int main(void)
 		fprintf(stderr, "leadgate.fcgi: %s\n", err.detail);
 		return cgi ? cgi_failure(&err) : EXIT_FAILURE;
 	}
+	/* without meters the worker still serves; /v1/metrics says so */
+	if (ls_meters_attach(st, &err) != LS_OK)
+		fprintf(stderr, "leadgate.fcgi: request metrics are off: %s\n", err.detail);
 	if (cgi) {
 		struct http_io io = {NULL};
 		http_serve(&io, st);

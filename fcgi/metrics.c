@@ -1,4 +1,5 @@
-/* metrics.c — GET /v1/metrics: the store's counters in Prometheus text
+/* metrics.c — GET /v1/metrics: the request meters every worker shares,
+ * the store's counters, the epoch pipeline and the jobs in Prometheus text
  * format (exposition format 0.0.4), for the addresses in metrics_allow
  * only (403 for the rest). */
 #include <stdio.h>
@@ -56,14 +57,130 @@ static void request_metrics(FILE *f, const struct ls_request_stats *s)
 	metric(f, "leadgate_clients", "gauge", "Clients with a working API key.", (double)s->clients);
 }
 
-static void store_metrics(FILE *f, const struct ls_stats *s, uint64_t map_size)
+static void store_metrics(FILE *f, const struct ls_stats *s, const struct ls_store_usage *u)
 {
 	metric(f, "leadgate_leads", "gauge", "Leads in the store.", (double)s->leads);
 	metric(f, "leadgate_leads_pending", "gauge", "Leads waiting in the queue.", (double)s->pending);
 	metric(f, "leadgate_neurons", "gauge", "Neurons in the metagraph.", (double)s->neurons);
 	metric(f, "leadgate_log_entries", "gauge", "Entries in the transparency log.",
 	       (double)s->log_entries);
-	metric(f, "leadgate_store_map_bytes", "gauge", "The LMDB map's size now.", (double)map_size);
+	metric(f, "leadgate_replay_nonces", "gauge", "Nonces the replay store remembers.",
+	       (double)s->nonces);
+	metric(f, "leadgate_store_map_bytes", "gauge", "The LMDB map's size now.", (double)u->map_size);
+	metric(f, "leadgate_store_used_bytes", "gauge", "Bytes of the map in use (up to the last page).",
+	       (double)u->used);
+	metric(f, "leadgate_store_map_max_bytes", "gauge",
+	       "map_max: the map grows up to this, then writes get 507.", (double)u->map_max);
+	metric(f, "leadgate_store_readers", "gauge", "LMDB reader slots held by processes now.",
+	       (double)u->readers);
+	metric(f, "leadgate_store_reader_slots_used", "gauge",
+	       "The most LMDB reader slots ever taken at once.", (double)u->slots_used);
+	metric(f, "leadgate_store_readers_max", "gauge",
+	       "LMDB reader slots in all (max_readers); past them reads get 503.",
+	       (double)u->max_readers);
+}
+
+static void epoch_metrics(FILE *f, const struct ls_epoch_state *e, int64_t last_sync)
+{
+	metric(f, "leadgate_chain_anchored", "gauge", "1 once leadgate-sync has imported an anchor.",
+	       e->anchored);
+	metric(f, "leadgate_chain_block", "gauge", "The chain's block now, by the anchor and clock.",
+	       (double)e->block);
+	metric(f, "leadgate_epoch_current", "gauge", "The epoch the chain is in now.", (double)e->epoch);
+	metric(f, "leadgate_epoch_last_assigned", "gauge", "The newest epoch with leads assigned.",
+	       (double)e->last_assigned);
+	metric(f, "leadgate_epoch_last_closed", "gauge", "The newest closed epoch.",
+	       (double)e->last_closed);
+	metric(f, "leadgate_epoch_last_bundled", "gauge", "The newest epoch bundled.",
+	       (double)e->last_bundled);
+	metric(f, "leadgate_last_sync_timestamp_seconds", "gauge",
+	       "Unix time of the last metagraph import.", (double)last_sync);
+}
+
+static void job_metrics(FILE *f, ls_store *st)
+{
+	double seconds[LS_JOBS];
+	int64_t at[LS_JOBS];
+	for (size_t i = 0; i < LS_JOBS; i++)
+		at[i] = ls_job_last_run(st, ls_job_names[i], &seconds[i]);
+	family(f, "leadgate_job_last_success_timestamp_seconds", "gauge",
+	       "Unix time at which each job last ran to the end (0: never).");
+	for (size_t i = 0; i < LS_JOBS; i++)
+		fprintf(f, "leadgate_job_last_success_timestamp_seconds{job=\"%s\"} %lld\n",
+		        ls_job_names[i], (long long)at[i]);
+	family(f, "leadgate_job_last_duration_seconds", "gauge",
+	       "How long each job's last complete run took (absent: not known).");
+	for (size_t i = 0; i < LS_JOBS; i++)
+		if (seconds[i] >= 0)
+			fprintf(f, "leadgate_job_last_duration_seconds{job=\"%s\"} %.6f\n", ls_job_names[i],
+			        seconds[i]);
+}
+
+/* "GET /v1/epoch/{}/leads" as labels; route="none" for no route */
+static void route_labels(FILE *f, size_t slot)
+{
+	if (slot == ROUTE_SLOT_NONE)
+		fputs("method=\"\",route=\"none\"", f);
+	else
+		fprintf(f, "method=\"%s\",route=\"%s\"", route_at(slot)->method, route_at(slot)->pattern);
+}
+
+static void route_latency(FILE *f, size_t slot, const struct ls_meter_route *r)
+{
+	uint64_t cumulative = 0;
+	for (size_t b = 0; b < LS_METER_BUCKETS; b++) {
+		cumulative += r->bucket[b];
+		fputs("leadgate_http_request_duration_seconds_bucket{", f);
+		route_labels(f, slot);
+		fprintf(f, ",le=\"%g\"} %llu\n", ls_meter_bounds[b], (unsigned long long)cumulative);
+	}
+	fputs("leadgate_http_request_duration_seconds_bucket{", f);
+	route_labels(f, slot);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)r->count);
+	fputs("leadgate_http_request_duration_seconds_sum{", f);
+	route_labels(f, slot);
+	fprintf(f, "} %.6f\n", (double)r->micros / 1e6);
+	fputs("leadgate_http_request_duration_seconds_count{", f);
+	route_labels(f, slot);
+	fprintf(f, "} %llu\n", (unsigned long long)r->count);
+}
+
+static void request_meters(FILE *f, const struct ls_meters *m)
+{
+	size_t slots[LS_METER_ROUTES], n = 0;
+	for (size_t i = 0; i < route_count(); i++)
+		slots[n++] = i;
+	slots[n++] = ROUTE_SLOT_NONE;
+	family(f, "leadgate_http_requests_total", "counter",
+	       "Requests answered, by route and status, by every worker of this store.");
+	for (size_t i = 0; i < n; i++)
+		for (size_t s = 0; s < LS_METER_STATUSES; s++) {
+			uint64_t c = m->route[slots[i]].status[s];
+			if (c == 0)
+				continue;
+			fputs("leadgate_http_requests_total{", f);
+			route_labels(f, slots[i]);
+			if (ls_meter_statuses[s])
+				fprintf(f, ",status=\"%d\"} %llu\n", ls_meter_statuses[s], (unsigned long long)c);
+			else
+				fprintf(f, ",status=\"other\"} %llu\n", (unsigned long long)c);
+		}
+	family(f, "leadgate_http_request_duration_seconds", "histogram",
+	       "Seconds from a request's arrival at the worker to its last byte written.");
+	for (size_t i = 0; i < n; i++)
+		if (m->route[slots[i]].count)
+			route_latency(f, slots[i], &m->route[slots[i]]);
+	family(f, "leadgate_signature_failures_total", "counter",
+	       "Signed requests refused, by the problem's code (replays are counted apart).");
+	for (size_t i = 0; i < LS_METER_AUTH_REASONS; i++)
+		if (strcmp(ls_meter_auth_reasons[i], "replayed_nonce") != 0)
+			fprintf(f, "leadgate_signature_failures_total{reason=\"%s\"} %llu\n",
+			        ls_meter_auth_reasons[i], (unsigned long long)m->auth[i]);
+	for (size_t i = 0; i < LS_METER_AUTH_REASONS; i++)
+		if (strcmp(ls_meter_auth_reasons[i], "replayed_nonce") == 0)
+			metric(f, "leadgate_replay_rejections_total", "counter",
+			       "Signed requests refused because their nonce was seen before.",
+			       (double)m->auth[i]);
 }
 
 void get_metrics(struct request *req, struct response *res)
@@ -71,23 +188,40 @@ void get_metrics(struct request *req, struct response *res)
 	const struct ls_config *cfg = ls_store_config(req->st);
 	struct ls_request_stats rs;
 	struct ls_stats ss;
+	struct ls_store_usage usage;
+	struct ls_epoch_state es;
+	struct ls_meters *meters = calloc(1, sizeof *meters);
 	ls_err err = {0};
 	if (!ls_addr_allowed(cfg->metrics_allow, http_env(req->io, "REMOTE_ADDR")))
-		return http_problem_status(res, LS_FORBIDDEN, "metrics_forbidden",
-		                           "this address is not in metrics_allow");
-	if (ls_reader_begin(req->st, &res->rd, &err) != LS_OK)
-		return http_problem(res, &err);
-	if (ls_request_stats_get(res->rd, &rs, &err) != LS_OK)
-		return http_problem(res, &err);
-	if (ls_stats_get(res->rd, &ss) != LS_OK)
-		return http_problem_status(res, LS_ERROR, "store_error", "the store could not be read");
+		return free(meters), http_problem_status(res, LS_FORBIDDEN, "metrics_forbidden",
+		                                         "this address is not in metrics_allow");
+	if (meters == NULL)
+		return http_problem_status(res, LS_ERROR, "oom", "out of memory");
+	bool metered = ls_meters_read(req->st, meters);
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f = NULL;
+	if (ls_reader_begin(req->st, &res->rd, &err) != LS_OK)
+		http_problem(res, &err);
+	else if (ls_request_stats_get(res->rd, &rs, &err) != LS_OK)
+		http_problem(res, &err);
+	else if (ls_stats_get(res->rd, &ss) != LS_OK)
+		http_problem_status(res, LS_ERROR, "store_error", "the store could not be read");
+	else if ((f = open_memstream(&text, &len)) == NULL)
+		http_problem_status(res, LS_ERROR, "oom", "out of memory");
 	if (f == NULL)
-		return http_problem_status(res, LS_ERROR, "oom", "out of memory");
+		return free(meters);
+	ls_store_usage(req->st, &usage);
+	ls_epoch_state_get(res->rd, req->now, &es);
+	metric(f, "leadgate_metrics_shared", "gauge",
+	       "1 when the request counters below are shared by all workers (store_dir/meters).",
+	       metered);
+	request_meters(f, meters);
 	request_metrics(f, &rs);
-	store_metrics(f, &ss, ls_map_size(req->st));
+	store_metrics(f, &ss, &usage);
+	epoch_metrics(f, &es, ls_last_sync(res->rd));
+	job_metrics(f, req->st);
+	free(meters);
 	if (fclose(f) != 0) {
 		free(text);
 		return http_problem_status(res, LS_ERROR, "oom", "out of memory");

@@ -64,6 +64,16 @@ static const struct route routes[] = {
 	{"GET", "/v1/metrics", AUTH_PUBLIC, get_metrics},
 };
 
+_Static_assert(sizeof routes / sizeof routes[0] < ROUTE_SLOT_NONE,
+               "every route has a meter slot, and unmatched requests one more");
+
+size_t route_count(void) { return sizeof routes / sizeof routes[0]; }
+const struct route *route_at(size_t i) { return &routes[i]; }
+unsigned route_slot(const struct route *r)
+{
+	return r ? (unsigned)(r - routes) : ROUTE_SLOT_NONE;
+}
+
 /* Segment-wise match; "{}" takes one non-empty segment (shorter than
  * size) into param. */
 static bool path_matches(const char *pattern, const char *path, char *param, size_t size)
@@ -458,10 +468,9 @@ static void get_healthz(struct request *req, struct response *res)
 		return http_problem_status(res, LS_UNAVAILABLE, "store_unreadable",
 		                           "the store could not be read");
 	json_t *jobs = json_object();
-	static const char *const job_names[] = {"sync", "prefetch", "close", "bundle", "prune"};
-	for (size_t i = 0; i < sizeof job_names / sizeof *job_names; i++)
-		json_object_set_new(jobs, job_names[i],
-		                    json_integer((json_int_t)ls_job_last_run(req->st, job_names[i])));
+	for (size_t i = 0; i < LS_JOBS; i++)
+		json_object_set_new(jobs, ls_job_names[i],
+		                    json_integer((json_int_t)ls_job_last_run(req->st, ls_job_names[i], NULL)));
 	json_t *body = json_pack("{s:s, s:b, s:b, s:I, s:o, s:I, s:I, s:I}", "status",
 	                         anchored ? "ok" : "unanchored", "store_readable", 1, "anchored",
 	                         anchored, "last_sync", (json_int_t)ls_last_sync(res->rd),

@@ -59,11 +59,16 @@ void job_start(struct job *job, const char *prog, const char *lock, unsigned ope
 		/* another copy is at work: that is what the lock is for */
 		exit(err.status == LS_CONFLICT && !stuck ? EXIT_SUCCESS : EXIT_FAILURE);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &job->started);
 }
 
 void job_succeeded(struct job *job)
 {
-	ls_job_succeeded(job->lock_fd, (int64_t)time(NULL));
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	double seconds = (double)(end.tv_sec - job->started.tv_sec) +
+	                 (double)(end.tv_nsec - job->started.tv_nsec) / 1e9;
+	ls_job_succeeded(job->lock_fd, (int64_t)time(NULL), seconds);
 }
 
 void job_finish(struct job *job)

@@ -3,12 +3,14 @@
 #ifndef LEADGATE_JOB_H
 #define LEADGATE_JOB_H
 
+#include <time.h>
 #include "leadstore.h"
 
 struct job {
 	const char *prog;
 	ls_store *st;
 	int lock_fd;
+	struct timespec started;  /* CLOCK_MONOTONIC, when the lock was taken */
 };
 
 /* Load LEADGATE_CONF (or the default path) and open the store; with a

@@ -296,6 +296,7 @@ void ls_close(ls_store *st)
 	if (st == NULL)
 		return;
 	ls_replay_close(st);
+	ls_meters_detach(st);
 	mdb_env_close(st->env);
 	free(st);
 }
@@ -310,6 +311,29 @@ static uint64_t env_map_size(MDB_env *env)
 }
 
 uint64_t ls_map_size(ls_store *st) { return env_map_size(st->env); }
+
+/* mdb_reader_list's lines: a header, then one per slot a process holds */
+static int count_reader_line(const char *msg, void *ctx)
+{
+	if (strstr(msg, "txnid") == NULL)
+		(*(unsigned *)ctx)++;
+	return 0;
+}
+
+void ls_store_usage(ls_store *st, struct ls_store_usage *out)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	memset(out, 0, sizeof *out);
+	if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0)
+		return;
+	out->map_size = info.me_mapsize;
+	out->used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	out->map_max = st->cfg.map_max;
+	out->slots_used = info.me_numreaders;
+	out->max_readers = info.me_maxreaders;
+	mdb_reader_list(st->env, count_reader_line, &out->readers);
+}
 
 /* With MDB_WRITEMAP, LMDB extends its file with a hole and writes into it
  * through the map: on a full disk that is SIGBUS, not an error.  Blocks
@@ -513,24 +537,37 @@ ls_status ls_backup(ls_store *st, const char *dir, ls_err *err)
 	return LS_OK;
 }
 
+const char *const ls_job_names[LS_JOBS] = {"sync", "prefetch", "close", "bundle", "prune"};
+
 static void lock_path(const ls_store *st, const char *name, char *path, size_t size)
 {
 	snprintf(path, size, "%s/%s.lock", st->cfg.store_dir, name);
 }
 
-/* The lock file: "LAST\n" (the last complete run, for healthz), then
- * while a copy runs "running since T pid P\n".  A copy killed -9 leaves
- * its second line; the flock, not the line, says whether one runs. */
-static void lock_file_read(int fd, int64_t *last, struct ls_lock_holder *holder)
+/* The lock file: "LAST SECONDS\n" (when the last complete run ended and
+ * how long it took, for healthz and metrics; files of older builds have
+ * no SECONDS), then while a copy runs "running since T pid P\n".  A copy
+ * killed -9 leaves its second line; the flock, not the line, says whether
+ * one runs. */
+struct lock_last {
+	int64_t at;
+	double seconds;  /* -1: not known */
+};
+static void lock_file_read(int fd, struct lock_last *last, struct ls_lock_holder *holder)
 {
-	char text[128] = "";
+	char text[160] = "";
 	ssize_t n = pread(fd, text, sizeof text - 1, 0);
 	text[n > 0 ? n : 0] = '\0';
 	long long t = 0, since = 0;
 	long pid = 0;
-	if (sscanf(text, "%lld", &t) != 1 || t < 0)
+	double secs = -1;
+	int got = sscanf(text, "%lld %lf", &t, &secs);
+	if (got < 1 || t < 0)
 		t = 0;
-	*last = t;
+	if (got < 2 || !(secs >= 0 && secs < 1e9))  /* also NaN */
+		secs = -1;
+	last->at = t;
+	last->seconds = secs;
 	const char *running = strstr(text, "\nrunning since ");
 	if (holder && running && sscanf(running, "\nrunning since %lld pid %ld", &since, &pid) == 2) {
 		holder->since = since;
@@ -538,10 +575,14 @@ static void lock_file_read(int fd, int64_t *last, struct ls_lock_holder *holder)
 	}
 }
 
-static void lock_file_write(int fd, int64_t last, const struct ls_lock_holder *holder)
+static void lock_file_write(int fd, const struct lock_last *last,
+                            const struct ls_lock_holder *holder)
 {
-	char line[128];
-	int n = snprintf(line, sizeof line, "%lld\n", (long long)last);
+	char line[160];
+	int n = snprintf(line, sizeof line, "%lld", (long long)last->at);
+	if (last->seconds >= 0)
+		n += snprintf(line + n, sizeof line - (size_t)n, " %.6f", last->seconds);
+	n += snprintf(line + n, sizeof line - (size_t)n, "\n");
 	if (holder)
 		n += snprintf(line + n, sizeof line - (size_t)n, "running since %lld pid %ld\n",
 		              (long long)holder->since, holder->pid);
@@ -555,7 +596,7 @@ ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
                       struct ls_lock_holder *holder, ls_err *err)
 {
 	char path[LS_PATH_MAX + 64];
-	int64_t last;
+	struct lock_last last;
 	lock_path(st, name, path, sizeof path);
 	memset(holder, 0, sizeof *holder);
 	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -570,7 +611,7 @@ ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
 	}
 	lock_file_read(f, &last, NULL);
 	struct ls_lock_holder me = {now, (long)getpid()};
-	lock_file_write(f, last, &me);
+	lock_file_write(f, &last, &me);
 	/* for tests: a copy that hangs while it holds the lock */
 	for (int i = 0; i < 1200 && ls_fault(st, "job_lock_hold", NULL); i++)
 		usleep(50 * 1000);
@@ -578,32 +619,35 @@ ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
 	return LS_OK;
 }
 
-void ls_job_succeeded(int fd, int64_t now)
+void ls_job_succeeded(int fd, int64_t now, double seconds)
 {
+	struct lock_last last = {now, seconds >= 0 ? seconds : 0};
 	if (fd >= 0)
-		lock_file_write(fd, now, NULL);
+		lock_file_write(fd, &last, NULL);
 }
 
-int64_t ls_job_last_run(const ls_store *st, const char *name)
+int64_t ls_job_last_run(const ls_store *st, const char *name, double *seconds)
 {
 	char path[LS_PATH_MAX + 64];
-	int64_t last = 0;
+	struct lock_last last = {0, -1};
 	lock_path(st, name, path, sizeof path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	lock_file_read(fd, &last, NULL);
-	close(fd);
-	return last;
+	if (fd >= 0) {
+		lock_file_read(fd, &last, NULL);
+		close(fd);
+	}
+	if (seconds)
+		*seconds = last.seconds;
+	return last.at;
 }
 
 void ls_job_unlock(int fd)
 {
-	int64_t last;
+	struct lock_last last;
 	if (fd < 0)
 		return;
 	lock_file_read(fd, &last, NULL);
-	lock_file_write(fd, last, NULL);  /* no copy runs any more */
+	lock_file_write(fd, &last, NULL);  /* no copy runs any more */
 	close(fd);  /* closing drops the flock */
 }
 

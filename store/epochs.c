@@ -246,3 +246,53 @@ ls_status ls_epoch_published(ls_reader *rd, uint64_t epoch, const char *what,
 	err->block = w.close_block;
 	return LS_NOTFOUND;
 }
+
+/* The newest closed epoch, 0 when none (epoch 0 is never closed: the
+ * chain's clock starts past it). */
+uint64_t ls_last_closed_epoch(ls_store *st, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t found = 0;
+	if (mdb_cursor_open(txn, st->dbi[DB_EPOCHS], &cur) != 0)
+		return 0;
+	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0 && found == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+		struct epoch_rec ep;
+		if (k.mv_size == 8 && v.mv_size == sizeof ep) {
+			memcpy(&ep, v.mv_data, sizeof ep);
+			if (ep.state != EPOCH_ASSIGNED)
+				found = ls_from_be64(k.mv_data);
+		}
+	}
+	mdb_cursor_close(cur);
+	return found;
+}
+
+/* The last key of a database keyed by a be64 epoch, 0 for none. */
+static uint64_t last_epoch_key(ls_store *st, MDB_txn *txn, enum ls_db db)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t epoch = 0;
+	if (mdb_cursor_open(txn, st->dbi[db], &cur) != 0)
+		return 0;
+	if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
+		epoch = ls_from_be64(k.mv_data);
+	mdb_cursor_close(cur);
+	return epoch;
+}
+
+void ls_epoch_state_get(ls_reader *rd, int64_t now, struct ls_epoch_state *out)
+{
+	struct ls_clock c;
+	memset(out, 0, sizeof *out);
+	if (ls_clock_now(rd->st, rd->txn, now, &c) == LS_OK) {
+		out->anchored = true;
+		out->block = c.block;
+		out->epoch = c.epoch;
+	}
+	out->last_assigned = last_epoch_key(rd->st, rd->txn, DB_EPOCHS);
+	out->last_closed = ls_last_closed_epoch(rd->st, rd->txn);
+	out->last_bundled = last_epoch_key(rd->st, rd->txn, DB_BUNDLES);
+}

@@ -75,7 +75,12 @@ struct ls_store {
 	MDB_dbi replay_seen, replay_expiry, replay_meta;
 	int replay_lock_fd;    /* store_dir/replay.lock, held shared while open */
 	int64_t replay_floor;  /* signatures created before this are refused */
+	struct ls_meters_file *meters;  /* meters.c; NULL until attached */
 };
+void ls_meters_detach(ls_store *st);
+/* The newest epoch whose record is past "assigned" (closed or pruned), 0
+ * for none (epochs.c). */
+uint64_t ls_last_closed_epoch(ls_store *st, MDB_txn *txn);
 
 struct ls_reader {
 	ls_store *st;

@@ -164,11 +164,54 @@ struct ls_lock_holder {
 ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
                       struct ls_lock_holder *holder, ls_err *err) LS_WARN_UNUSED;
 void ls_job_unlock(int fd);
-/* Note in the job's lock file that it ran to the end at now. */
-void ls_job_succeeded(int fd, int64_t now);
+/* The lock names of the cron jobs (SPEC §10), leadgate-NAME each. */
+#define LS_JOBS 5
+extern const char *const ls_job_names[LS_JOBS];
+/* Note in the job's lock file that it ran to the end at now, taking
+ * seconds. */
+void ls_job_succeeded(int fd, int64_t now, double seconds);
 /* Unix time of the job's last complete run (ls_job_succeeded), 0 if none:
- * what GET /v1/healthz reports. */
-int64_t ls_job_last_run(const ls_store *st, const char *name);
+ * what GET /v1/healthz reports; *seconds (if not NULL) how long it took,
+ * -1 when the file does not say. */
+int64_t ls_job_last_run(const ls_store *st, const char *name, double *seconds);
+
+/* Request meters (meters.c): counters every worker of a store shares
+ * through store_dir/meters, for GET /v1/metrics.  A process that has not
+ * attached counts nothing.  Slots are the adapter's routes; statuses not
+ * in ls_meter_statuses count under its last entry (0, "other"); latency
+ * buckets are per bucket (not cumulative) up to ls_meter_bounds, the rest
+ * only in count. */
+#define LS_METER_ROUTES 64
+#define LS_METER_STATUSES 16
+#define LS_METER_BUCKETS 12
+#define LS_METER_AUTH_REASONS 12
+extern const int ls_meter_statuses[LS_METER_STATUSES];
+extern const double ls_meter_bounds[LS_METER_BUCKETS];
+/* the problem codes of a refused signature; the last is "other" */
+extern const char *const ls_meter_auth_reasons[LS_METER_AUTH_REASONS];
+struct ls_meter_route {
+	uint64_t status[LS_METER_STATUSES];
+	uint64_t bucket[LS_METER_BUCKETS];
+	uint64_t micros, count;  /* total latency in microseconds; requests */
+};
+struct ls_meters {
+	struct ls_meter_route route[LS_METER_ROUTES];
+	uint64_t auth[LS_METER_AUTH_REASONS];
+};
+ls_status ls_meters_attach(ls_store *st, ls_err *err) LS_WARN_UNUSED;
+void ls_meters_request(ls_store *st, unsigned slot, int status, double seconds);
+void ls_meters_auth_failure(ls_store *st, const char *code);
+/* false (and all zero) when this process has no meters */
+bool ls_meters_read(const ls_store *st, struct ls_meters *out);
+
+/* How full the store is: the map's size and the bytes in use, its limit
+ * (map_max); LMDB's reader slots held by processes now, the most ever
+ * taken (slots_used), and in all. */
+struct ls_store_usage {
+	uint64_t map_size, used, map_max;
+	unsigned readers, slots_used, max_readers;
+};
+void ls_store_usage(ls_store *st, struct ls_store_usage *out);
 
 /* ------------------------------------------------------------------ */
 /* Readers: one read transaction; borrowed bytes stay valid until end. */
@@ -919,5 +962,14 @@ struct ls_stats {
 ls_status ls_stats_get(ls_reader *rd, struct ls_stats *out);
 /* Unix time of the last successful import by leadgate-sync, 0 if never. */
 int64_t ls_last_sync(ls_reader *rd);
+
+/* Where the epoch pipeline stands: the chain's block and epoch (anchored
+ * false and both 0 before the first sync), and the newest epoch assigned,
+ * closed and bundled (0 for none). */
+struct ls_epoch_state {
+	bool anchored;
+	uint64_t block, epoch, last_assigned, last_closed, last_bundled;
+};
+void ls_epoch_state_get(ls_reader *rd, int64_t now, struct ls_epoch_state *out);
 
 #endif

@@ -98,28 +98,6 @@ static json_t *neuron_json(const struct ls_config *cfg, const struct ls_neuron *
 	                 n->validator_permit, "active", n->active);
 }
 
-/* The newest closed epoch, 0 when none (epoch 0 is never closed: the
- * chain's clock starts past it). */
-static uint64_t last_closed(ls_store *st, MDB_txn *txn)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	uint64_t found = 0;
-	if (mdb_cursor_open(txn, st->dbi[DB_EPOCHS], &cur) != 0)
-		return 0;
-	for (int rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0 && found == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-		struct epoch_rec ep;
-		if (k.mv_size == 8 && v.mv_size == sizeof ep) {
-			memcpy(&ep, v.mv_data, sizeof ep);
-			if (ep.state != EPOCH_ASSIGNED)
-				found = ls_from_be64(k.mv_data);
-		}
-	}
-	mdb_cursor_close(cur);
-	return found;
-}
-
 static int by_uid(const void *a, const void *b)
 {
 	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "uid"));
@@ -134,7 +112,7 @@ ls_status lt_participants_rebuild(struct ls_txn *t)
 	MDB_cursor *cur;
 	MDB_val k, v, anchor;
 	MDB_stat ms;
-	uint64_t closed = last_closed(t->st, t->txn), block = 0;
+	uint64_t closed = ls_last_closed_epoch(t->st, t->txn), block = 0;
 	size_t n = 0;
 	int rc = mdb_stat(t->txn, t->st->dbi[DB_NEURONS], &ms);
 	json_t **items = rc ? NULL : calloc(ms.ms_entries + 1, sizeof *items);

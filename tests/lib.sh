@@ -242,12 +242,8 @@ start_apache() {
 	export LEADGATE_PORT=$PORT LEADGATE_RUN="$T/run" LEADGATE_APACHE_USER=$user \
 		LEADGATE_APACHE_GROUP=$group LEADGATE_WWW="$T/www" LEADGATE_FCGI="$T/leadgate.fcgi"
 	if [ "$mode" = proxy ]; then
-		command -v spawn-fcgi >/dev/null || bail "spawn-fcgi is not installed"
-		local fport
-		fport=$(pick_port)
-		export LEADGATE_FCGI_ADDR="127.0.0.1:$fport" LEADGATE_SITE="$src/fcgi/apache-proxy-fcgi.conf"
-		spawn-fcgi -a 127.0.0.1 -p "$fport" -F 2 -P "$T/run/spawn-fcgi.pid" -- "$T/leadgate.fcgi" \
-			> /dev/null || bail "spawn-fcgi failed"
+		start_workers
+		export LEADGATE_FCGI_ADDR="127.0.0.1:$FCGI_PORT" LEADGATE_SITE="$src/fcgi/apache-proxy-fcgi.conf"
 		define=LEADGATE_PROXY
 	else
 		export LEADGATE_SITE="$src/fcgi/apache-fcgid.conf"
@@ -258,20 +254,70 @@ start_apache() {
 	wait_http "$BASE/" || bail "apache did not answer: $(cat "$T/run/apache-error.log" 2>/dev/null)"
 }
 
-# stop_apache: Apache and, in proxy mode, its spawn-fcgi workers
-stop_apache() {
+# start_workers: leadgate.fcgi workers on a loopback port ($FCGI_PORT),
+# started as fcgi/systemd/leadgate-fcgi.service starts them: spawn-fcgi
+# binds the socket and becomes multiwatch, which keeps ${WORKERS:-2}
+# workers alive on it.
+start_workers() {
+	local tool
+	for tool in spawn-fcgi multiwatch; do
+		command -v $tool > /dev/null || bail "$tool is not installed (run ./quickstart.sh test)"
+	done
+	mkdir -p "$T/run"
+	FCGI_PORT=$(pick_port)
+	spawn-fcgi -n -a 127.0.0.1 -p "$FCGI_PORT" -- "$(command -v multiwatch)" -f "${WORKERS:-2}" -- \
+		"$T/leadgate.fcgi" 2>> "$T/run/workers.stderr" &
+	echo $! > "$T/run/spawn-fcgi.pid"
+	for _ in $(seq 100); do
+		(exec 3<> "/dev/tcp/127.0.0.1/$FCGI_PORT") 2> /dev/null && return 0
+		sleep 0.05
+	done
+	bail "the workers did not listen on $FCGI_PORT: $(cat "$T/run/workers.stderr")"
+}
+
+# stop_pids FILE...: stop the processes each file names, waiting for them
+stop_pids() {
 	local f p
-	for f in "$T/run/apache.pid" "$T/run/spawn-fcgi.pid"; do
+	for f in "$@"; do
 		[ -f "$f" ] || continue
 		for p in $(cat "$f"); do
 			kill "$p" 2>/dev/null
 			for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 			kill -9 "$p" 2>/dev/null
 		done
-		rm -f "$f"  # only now: the old Apache removes its own on exit
+		rm -f "$f"  # only now: the old server removes its own on exit
 	done
 	sleep 0.2
 }
+
+# stop_apache: Apache and, in proxy mode, its workers
+stop_apache() { stop_pids "$T/run/apache.pid" "$T/run/spawn-fcgi.pid"; }
+
+# start_nginx SITE [SED...]: a private nginx (tests/nginx-main.conf) on
+# $PORT serving the shipped site file SITE, with its listen line made
+# 127.0.0.1:$PORT and the given sed edits for its paths and upstreams.
+start_nginx() {
+	local site=$1 user=
+	shift
+	command -v nginx > /dev/null || bail "nginx is not installed (run ./quickstart.sh test)"
+	mkdir -p "$T/run"
+	PORT=$(pick_port)
+	BASE="http://127.0.0.1:$PORT"
+	[ "$(id -u)" = 0 ] && user="user www-data;"  # its workers will not stay root
+	# a site's relative includes are found beside the main config, as
+	# in /etc/nginx
+	ln -sf /etc/nginx/fastcgi_params /etc/nginx/mime.types "$T/run/"
+	sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$PORT;|" "$@" "$site" > "$T/run/site.conf"
+	sed -e "s|@RUN@|$T/run|g" -e "s|@SITE@|$T/run/site.conf|" -e "s|@USER@|$user|" \
+		"$src/tests/nginx-main.conf" > "$T/run/nginx.conf"
+	nginx -p "$T/run" -e "$T/run/nginx-error.log" -c "$T/run/nginx.conf" -g 'daemon off;' \
+		2> "$T/run/nginx.stderr" &
+	NGINX_PID=$!
+	echo $NGINX_PID > "$T/run/nginx-master.pid"
+	wait_http "$BASE/" || bail "nginx did not start: $(cat "$T/run/nginx.stderr" "$T/run/nginx-error.log" 2>/dev/null)"
+}
+
+stop_nginx() { stop_pids "$T/run/nginx-master.pid"; }
 
 # A chain played by leadgate-sim in the directory $sim, against $BASE.
 at_block() {  # at_block N: the chain is at block N now

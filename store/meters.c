@@ -1,0 +1,163 @@
+/*
+ * meters.c — request counters shared by every worker of a store: a small
+ * file, store_dir/meters, that each worker maps and bumps with atomic adds.
+ * A scrape that reaches any one worker sees the requests all of them
+ * served, and counting a request never takes LMDB's write lock (a write
+ * transaction per request would queue every worker behind one another).
+ * The counters start at zero when the file is created or its layout
+ * changes, which Prometheus takes as a counter reset.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define METERS_MAGIC 0x6c676d6574657273ull /* "lgmeters" */
+#define METERS_LAYOUT 1u
+
+const int ls_meter_statuses[LS_METER_STATUSES] = {200, 202, 304, 400, 401, 403, 404, 405,
+                                                  409, 413, 422, 429, 500, 503, 507, 0};
+const double ls_meter_bounds[LS_METER_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                  0.05,   0.1,   0.25,   0.5,   1,    2.5};
+const char *const ls_meter_auth_reasons[LS_METER_AUTH_REASONS] = {
+	"bad_signature",   "unknown_alg",     "stale_signature", "expired_signature",
+	"bad_keyid",       "digest_missing",  "digest_malformed", "digest_mismatch",
+	"digest_unsupported", "not_registered", "replayed_nonce", "other"};
+
+struct ls_meters_file {
+	uint64_t magic;
+	uint32_t layout, size;
+	struct ls_meter_route route[LS_METER_ROUTES];
+	uint64_t auth[LS_METER_AUTH_REASONS];
+};
+
+static bool layout_ok(const struct ls_meters_file *m)
+{
+	return m->magic == METERS_MAGIC && m->layout == METERS_LAYOUT && m->size == sizeof *m;
+}
+
+/* The meters file open and locked, at its size: a file of another size
+ * (another layout) is unlinked, never shrunk, so that a worker of the old
+ * build still mapping it keeps its pages; fd is -1 when this must be
+ * tried again (the file was replaced while this process waited). */
+static int meters_open(const char *path)
+{
+	struct stat sb, now;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -2;
+	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &sb) != 0) {
+		close(fd);
+		return -2;
+	}
+	if (stat(path, &now) != 0 || now.st_ino != sb.st_ino || now.st_dev != sb.st_dev) {
+		close(fd);
+		return -1;
+	}
+	if (sb.st_size == 0 && ftruncate(fd, sizeof(struct ls_meters_file)) == 0)
+		return fd;
+	if (sb.st_size == sizeof(struct ls_meters_file))
+		return fd;
+	unlink(path);
+	close(fd);
+	return -1;
+}
+
+ls_status ls_meters_attach(ls_store *st, ls_err *err)
+{
+	char path[LS_PATH_MAX + 16];
+	int fd = -1;
+	snprintf(path, sizeof path, "%s/meters", st->cfg.store_dir);
+	for (int tries = 0; tries < 5 && fd == -1; tries++)
+		fd = meters_open(path);
+	if (fd < 0)
+		return ls_fail(err, LS_ERROR, "meters", NULL, "cannot open %s: %s", path,
+		               fd == -1 ? "it keeps being replaced" : strerror(errno));
+	struct ls_meters_file *m =
+		mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int saved = errno;
+	if (m != MAP_FAILED && !layout_ok(m)) {  /* new: lay it out under the lock */
+		memset(m, 0, sizeof *m);
+		m->layout = METERS_LAYOUT;
+		m->size = sizeof *m;
+		m->magic = METERS_MAGIC;
+	}
+	/* unlocked by hand: the map holds the open file, so closing the
+	 * descriptor would not drop the flock */
+	flock(fd, LOCK_UN);
+	close(fd);
+	if (m == MAP_FAILED)
+		return ls_fail(err, LS_ERROR, "meters", NULL, "cannot map %s: %s", path,
+		               strerror(saved));
+	st->meters = m;
+	return LS_OK;
+}
+
+void ls_meters_detach(ls_store *st)
+{
+	if (st->meters)
+		munmap(st->meters, sizeof *st->meters);
+	st->meters = NULL;
+}
+
+static void bump(uint64_t *counter, uint64_t by)
+{
+	__atomic_fetch_add(counter, by, __ATOMIC_RELAXED);
+}
+
+void ls_meters_request(ls_store *st, unsigned slot, int status, double seconds)
+{
+	if (st->meters == NULL || slot >= LS_METER_ROUTES)
+		return;
+	struct ls_meter_route *r = &st->meters->route[slot];
+	unsigned s = 0, b = 0;
+	while (s < LS_METER_STATUSES - 1 && ls_meter_statuses[s] != status)
+		s++;
+	while (b < LS_METER_BUCKETS && seconds > ls_meter_bounds[b])
+		b++;
+	bump(&r->status[s], 1);
+	if (b < LS_METER_BUCKETS)
+		bump(&r->bucket[b], 1);
+	bump(&r->micros, seconds > 0 ? (uint64_t)(seconds * 1e6 + 0.5) : 0);
+	bump(&r->count, 1);
+}
+
+void ls_meters_auth_failure(ls_store *st, const char *code)
+{
+	if (st->meters == NULL)
+		return;
+	unsigned i = 0;
+	while (i < LS_METER_AUTH_REASONS - 1 && strcmp(ls_meter_auth_reasons[i], code) != 0)
+		i++;
+	bump(&st->meters->auth[i], 1);
+}
+
+static uint64_t load(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+bool ls_meters_read(const ls_store *st, struct ls_meters *out)
+{
+	memset(out, 0, sizeof *out);
+	if (st->meters == NULL)
+		return false;
+	const struct ls_meters_file *m = st->meters;
+	for (unsigned i = 0; i < LS_METER_ROUTES; i++) {
+		const struct ls_meter_route *r = &m->route[i];
+		for (unsigned s = 0; s < LS_METER_STATUSES; s++)
+			out->route[i].status[s] = load(&r->status[s]);
+		for (unsigned b = 0; b < LS_METER_BUCKETS; b++)
+			out->route[i].bucket[b] = load(&r->bucket[b]);
+		out->route[i].micros = load(&r->micros);
+		out->route[i].count = load(&r->count);
+	}
+	for (unsigned i = 0; i < LS_METER_AUTH_REASONS; i++)
+		out->auth[i] = load(&m->auth[i]);
+	return true;
+}
