@@ -7,7 +7,9 @@
 #                           LEADGATE_MODE=first3 runs the first-three-validators mode
 #   ./quickstart.sh test    install what is missing, build with -Werror (and the
 #                           tests' fault injection) and run make check and make
-#                           distcheck, then build with clang, ASan+UBSan and the
+#                           distcheck, build the Debian package and check it
+#                           with lintian (tests/deb.sh; with CI=true it is also
+#                           installed and purged), then build with clang, ASan+UBSan and the
 #                           libFuzzer targets and run make check again (with
 #                           tests/fuzz.test: each target 15 s)
 #   ./quickstart.sh bench   install what is missing (wrk, Python's FastAPI for the
@@ -115,10 +117,13 @@ cmd_test() {
 	build werror "${werror_flags[@]}"
 	check _build/werror check -j2
 	check _build/werror distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror --enable-fault-injection"
+	# the Debian package from the distribution tarball; under CI=true also
+	# installed, checked and purged (tests/deb.sh)
+	bash tests/deb.sh _build/werror
 	build asan CC=clang --enable-werror --enable-fault-injection --enable-sanitizers --enable-fuzzing
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		check _build/asan check -j2
-	say "all tests passed: -Werror build, distcheck, and the clang ASan+UBSan build with its fuzz smoke run"
+	say "all tests passed: -Werror build, distcheck, the Debian package, and the clang ASan+UBSan build with its fuzz smoke run"
 }
 
 # The demo: a fast chain clock (2 s blocks, 30-block epochs: one epoch a
