@@ -95,5 +95,7 @@ const struct route *route_find(const char *method, const char *path, char *param
 size_t route_count(void);
 const struct route *route_at(size_t i);
 unsigned route_slot(const struct route *r);
+/* The slots' labels, for ls_meters_attach */
+uint64_t route_layout_id(void);
 
 #endif

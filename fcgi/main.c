@@ -42,7 +42,7 @@ int main(void)
 		return cgi ? cgi_failure(&err) : EXIT_FAILURE;
 	}
 	/* without meters the worker still serves; /v1/metrics says so */
-	if (ls_meters_attach(st, &err) != LS_OK)
+	if (ls_meters_attach(st, route_layout_id(), &err) != LS_OK)
 		fprintf(stderr, "leadgate.fcgi: request metrics are off: %s\n", err.detail);
 	if (cgi) {
 		struct http_io io = {NULL};

@@ -134,15 +134,17 @@ static void route_latency(FILE *f, size_t slot, const struct ls_meter_route *r)
 		route_labels(f, slot);
 		fprintf(f, ",le=\"%g\"} %llu\n", ls_meter_bounds[b], (unsigned long long)cumulative);
 	}
+	/* a request counted between the reads of its bucket and of count */
+	uint64_t count = r->count > cumulative ? r->count : cumulative;
 	fputs("leadgate_http_request_duration_seconds_bucket{", f);
 	route_labels(f, slot);
-	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)r->count);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)count);
 	fputs("leadgate_http_request_duration_seconds_sum{", f);
 	route_labels(f, slot);
 	fprintf(f, "} %.6f\n", (double)r->micros / 1e6);
 	fputs("leadgate_http_request_duration_seconds_count{", f);
 	route_labels(f, slot);
-	fprintf(f, "} %llu\n", (unsigned long long)r->count);
+	fprintf(f, "} %llu\n", (unsigned long long)count);
 }
 
 static void request_meters(FILE *f, const struct ls_meters *m)

@@ -74,6 +74,16 @@ unsigned route_slot(const struct route *r)
 	return r ? (unsigned)(r - routes) : ROUTE_SLOT_NONE;
 }
 
+uint64_t route_layout_id(void)
+{
+	uint64_t id = 0;
+	for (size_t i = 0; i < route_count(); i++) {
+		id = ls_meters_layout_add(id, routes[i].method);
+		id = ls_meters_layout_add(id, routes[i].pattern);
+	}
+	return id;
+}
+
 /* Segment-wise match; "{}" takes one non-empty segment (shorter than
  * size) into param. */
 static bool path_matches(const char *pattern, const char *path, char *param, size_t size)

@@ -312,10 +312,13 @@ static uint64_t env_map_size(MDB_env *env)
 
 uint64_t ls_map_size(ls_store *st) { return env_map_size(st->env); }
 
-/* mdb_reader_list's lines: a header, then one per slot a process holds */
+/* mdb_reader_list's lines: a header (or "(no active readers)"), then one
+ * per slot a process holds, starting with its pid */
 static int count_reader_line(const char *msg, void *ctx)
 {
-	if (strstr(msg, "txnid") == NULL)
+	while (*msg == ' ')
+		msg++;
+	if (*msg >= '0' && *msg <= '9')
 		(*(unsigned *)ctx)++;
 	return 0;
 }

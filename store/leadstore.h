@@ -198,7 +198,11 @@ struct ls_meters {
 	struct ls_meter_route route[LS_METER_ROUTES];
 	uint64_t auth[LS_METER_AUTH_REASONS];
 };
-ls_status ls_meters_attach(ls_store *st, ls_err *err) LS_WARN_UNUSED;
+/* routes_id names the adapter's slots and their labels (fold each label
+ * into it with ls_meters_layout_add, starting from 0): a file laid out for
+ * other routes or tables is replaced, not misread. */
+uint64_t ls_meters_layout_add(uint64_t id, const char *label);
+ls_status ls_meters_attach(ls_store *st, uint64_t routes_id, ls_err *err) LS_WARN_UNUSED;
 void ls_meters_request(ls_store *st, unsigned slot, int status, double seconds);
 void ls_meters_auth_failure(ls_store *st, const char *code);
 /* false (and all zero) when this process has no meters */

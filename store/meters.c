@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -32,20 +33,45 @@ const char *const ls_meter_auth_reasons[LS_METER_AUTH_REASONS] = {
 struct ls_meters_file {
 	uint64_t magic;
 	uint32_t layout, size;
+	uint64_t layout_id;  /* the adapter's routes and the tables above */
 	struct ls_meter_route route[LS_METER_ROUTES];
 	uint64_t auth[LS_METER_AUTH_REASONS];
 };
 
-static bool layout_ok(const struct ls_meters_file *m)
+/* FNV-1a, to tell one layout of slots and labels from another */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
-	return m->magic == METERS_MAGIC && m->layout == METERS_LAYOUT && m->size == sizeof *m;
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
 }
 
-/* The meters file open and locked, at its size: a file of another size
- * (another layout) is unlinked, never shrunk, so that a worker of the old
- * build still mapping it keeps its pages; fd is -1 when this must be
- * tried again (the file was replaced while this process waited). */
-static int meters_open(const char *path)
+static uint64_t tables_id(uint64_t routes_id)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ull, &routes_id, sizeof routes_id);
+	h = fnv1a(h, ls_meter_statuses, sizeof ls_meter_statuses);
+	h = fnv1a(h, ls_meter_bounds, sizeof ls_meter_bounds);
+	for (size_t i = 0; i < LS_METER_AUTH_REASONS; i++)
+		h = fnv1a(h, ls_meter_auth_reasons[i], strlen(ls_meter_auth_reasons[i]) + 1);
+	return h;
+}
+
+uint64_t ls_meters_layout_add(uint64_t id, const char *label)
+{
+	return fnv1a(id ? id : 0xcbf29ce484222325ull, label, strlen(label) + 1);
+}
+
+static bool layout_ok(const struct ls_meters_file *m, uint64_t id)
+{
+	return m->magic == METERS_MAGIC && m->layout == METERS_LAYOUT && m->size == sizeof *m &&
+	       m->layout_id == id;
+}
+
+/* The meters file open and locked; *fresh when this process made it (its
+ * blocks allocated, so that counting into it cannot meet a full disk as
+ * SIGBUS).  -1: try again (the file was replaced meanwhile); -2: errno. */
+static int meters_open(const char *path, bool *fresh)
 {
 	struct stat sb, now;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
@@ -59,43 +85,64 @@ static int meters_open(const char *path)
 		close(fd);
 		return -1;
 	}
-	if (sb.st_size == 0 && ftruncate(fd, sizeof(struct ls_meters_file)) == 0)
-		return fd;
-	if (sb.st_size == sizeof(struct ls_meters_file))
-		return fd;
-	unlink(path);
-	close(fd);
-	return -1;
+	*fresh = sb.st_size == 0;
+	if (*fresh) {
+		int rc = posix_fallocate(fd, 0, sizeof(struct ls_meters_file));
+		if (rc != 0) {
+			unlink(path);
+			close(fd);
+			errno = rc;
+			return -2;
+		}
+	}
+	return fd;
 }
 
-ls_status ls_meters_attach(ls_store *st, ls_err *err)
+/* Another build's file (another size or layout) is unlinked and made
+ * anew, never changed in place: a worker of that build still mapping it
+ * keeps its own pages and labels. */
+ls_status ls_meters_attach(ls_store *st, uint64_t routes_id, ls_err *err)
 {
 	char path[LS_PATH_MAX + 16];
-	int fd = -1;
+	uint64_t id = tables_id(routes_id);
 	snprintf(path, sizeof path, "%s/meters", st->cfg.store_dir);
-	for (int tries = 0; tries < 5 && fd == -1; tries++)
-		fd = meters_open(path);
-	if (fd < 0)
-		return ls_fail(err, LS_ERROR, "meters", NULL, "cannot open %s: %s", path,
-		               fd == -1 ? "it keeps being replaced" : strerror(errno));
-	struct ls_meters_file *m =
-		mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	int saved = errno;
-	if (m != MAP_FAILED && !layout_ok(m)) {  /* new: lay it out under the lock */
-		memset(m, 0, sizeof *m);
-		m->layout = METERS_LAYOUT;
-		m->size = sizeof *m;
-		m->magic = METERS_MAGIC;
+	for (int tries = 0; tries < 5; tries++) {
+		bool fresh = false;
+		int fd = meters_open(path, &fresh);
+		if (fd == -1)
+			continue;
+		if (fd < 0)
+			return ls_fail(err, LS_ERROR, "meters", NULL, "cannot make %s: %s", path,
+			               strerror(errno));
+		struct stat sb;
+		struct ls_meters_file *m = MAP_FAILED;
+		if (fstat(fd, &sb) == 0 && sb.st_size == sizeof *m)
+			m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		int saved = errno;
+		if (m != MAP_FAILED && fresh) {
+			m->layout = METERS_LAYOUT;
+			m->size = sizeof *m;
+			m->layout_id = id;
+			m->magic = METERS_MAGIC;
+		}
+		bool ours = m != MAP_FAILED && layout_ok(m, id);
+		if (!ours)
+			unlink(path);
+		/* unlocked by hand: the map holds the open file, so closing the
+		 * descriptor would not drop the flock */
+		flock(fd, LOCK_UN);
+		close(fd);
+		if (ours) {
+			st->meters = m;
+			return LS_OK;
+		}
+		if (m != MAP_FAILED)
+			munmap(m, sizeof *m);
+		else if (sb.st_size == sizeof *m)
+			return ls_fail(err, LS_ERROR, "meters", NULL, "cannot map %s: %s", path,
+			               strerror(saved));
 	}
-	/* unlocked by hand: the map holds the open file, so closing the
-	 * descriptor would not drop the flock */
-	flock(fd, LOCK_UN);
-	close(fd);
-	if (m == MAP_FAILED)
-		return ls_fail(err, LS_ERROR, "meters", NULL, "cannot map %s: %s", path,
-		               strerror(saved));
-	st->meters = m;
-	return LS_OK;
+	return ls_fail(err, LS_ERROR, "meters", NULL, "%s keeps being replaced", path);
 }
 
 void ls_meters_detach(ls_store *st)

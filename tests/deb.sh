@@ -97,11 +97,23 @@ grep -q '^Status: 200' "$T/cgi.out" && [ -e /var/lib/leadgate/meters ]
 rc=$?
 tap $rc "the installed worker, as leadgate, serves GET /v1/log from the new store (and makes its meters file)"
 [ $rc = 0 ] || head -5 "$T/cgi.out" | sed 's/^/#   /'
+# installed again over itself: the existing store is migrated (a no-op),
+# the key kept, nothing else touched
+key_before=$(sha256sum /etc/leadgate-gateway.key)
+chmod 0700 /var/lib/leadgate  # an operator's choice, to be kept
+DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall "$deb" > "$T/reinstall.out" 2>&1 &&
+	[ "$(sha256sum /etc/leadgate-gateway.key)" = "$key_before" ] &&
+	[ "$(stat -c %a /var/lib/leadgate)" = 700 ] &&
+	runuser -u leadgate -- env LEADGATE_CONF=/etc/leadgate.conf leadgate-admin status > "$T/status.out" 2>&1 &&
+	grep -q '^log_chain: ok (0 entries)' "$T/status.out"
+rc=$?
+tap $rc "apt-get install --reinstall: the store migrated in place (still verifies), the key and the store's mode kept"
+[ $rc = 0 ] || tail -10 "$T/reinstall.out" | sed 's/^/#   /'
 DEBIAN_FRONTEND=noninteractive apt-get purge -y leadgate > "$T/purge.out" 2>&1 &&
 	! dpkg -s leadgate > /dev/null 2>&1 && [ ! -e /usr/bin/leadgate.fcgi ] && [ ! -e /etc/leadgate.conf ] &&
-	[ -e /var/lib/leadgate/data.mdb ]
-tap $? "apt-get purge removes the programs and the configuration, and keeps the store"
-rm -rf /var/lib/leadgate
+	[ -e /var/lib/leadgate/data.mdb ] && [ -e /etc/leadgate-gateway.key ]
+tap $? "apt-get purge removes the programs and the configuration, and keeps the store and the gateway key"
+rm -rf /var/lib/leadgate /etc/leadgate-gateway.key
 [ $created_policy = yes ] && rm -f /usr/sbin/policy-rc.d
 echo "1..$n"
 [ $fails = 0 ]
