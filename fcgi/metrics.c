@@ -18,14 +18,27 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %.17g\n", name, value);
 }
 
+/* One histogram's samples; cumulative[i] counts the observations up to
+ * bounds[i]; labels ("" or 'k="v",') go before le. */
+static void histogram_samples(FILE *f, const char *name, const char *labels, const double *bounds,
+                              const uint64_t *cumulative, size_t n, uint64_t count, double sum)
+{
+	const char *comma = strrchr(labels, ',');
+	int bare = comma ? (int)(comma - labels) : 0;  /* the labels without their comma */
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s_bucket{%sle=\"%g\"} %llu\n", name, labels, bounds[i],
+		        (unsigned long long)cumulative[i]);
+	fprintf(f, "%s_bucket{%sle=\"+Inf\"} %llu\n", name, labels, (unsigned long long)count);
+	fprintf(f, bare ? "%s_sum{%.*s} %.17g\n" : "%s_sum%.*s %.17g\n", name, bare, labels, sum);
+	fprintf(f, bare ? "%s_count{%.*s} %llu\n" : "%s_count%.*s %llu\n", name, bare, labels,
+	        (unsigned long long)count);
+}
+
 static void histogram(FILE *f, const char *name, const char *help, const double *bounds,
                       const uint64_t *counts, size_t n, uint64_t count, double sum)
 {
 	family(f, name, "histogram", help);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i], (unsigned long long)counts[i]);
-	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.17g\n%s_count %llu\n", name,
-	        (unsigned long long)count, name, sum, name, (unsigned long long)count);
+	histogram_samples(f, name, "", bounds, counts, n, count, sum);
 }
 
 static void request_metrics(FILE *f, const struct ls_request_stats *s)
@@ -116,73 +129,64 @@ static void job_metrics(FILE *f, ls_store *st)
 			        seconds[i]);
 }
 
-/* "GET /v1/epoch/{}/leads" as labels; route="none" for no route */
-static void route_labels(FILE *f, size_t slot)
+/* 'method="GET",route="/v1/epoch/{}/leads",'; route="none" for no route */
+static void route_labels(size_t slot, char *out, size_t size)
 {
 	if (slot == ROUTE_SLOT_NONE)
-		fputs("method=\"\",route=\"none\"", f);
+		snprintf(out, size, "method=\"\",route=\"none\",");
 	else
-		fprintf(f, "method=\"%s\",route=\"%s\"", route_at(slot)->method, route_at(slot)->pattern);
+		snprintf(out, size, "method=\"%s\",route=\"%s\",", route_at(slot)->method,
+		         route_at(slot)->pattern);
 }
 
-static void route_latency(FILE *f, size_t slot, const struct ls_meter_route *r)
+static void route_latency(FILE *f, const char *labels, const struct ls_meter_route *r)
 {
-	uint64_t cumulative = 0;
-	for (size_t b = 0; b < LS_METER_BUCKETS; b++) {
-		cumulative += r->bucket[b];
-		fputs("leadgate_http_request_duration_seconds_bucket{", f);
-		route_labels(f, slot);
-		fprintf(f, ",le=\"%g\"} %llu\n", ls_meter_bounds[b], (unsigned long long)cumulative);
-	}
+	uint64_t cumulative[LS_METER_BUCKETS], sum = 0;
+	for (size_t b = 0; b < LS_METER_BUCKETS; b++)
+		cumulative[b] = sum += r->bucket[b];
 	/* a request counted between the reads of its bucket and of count */
-	uint64_t count = r->count > cumulative ? r->count : cumulative;
-	fputs("leadgate_http_request_duration_seconds_bucket{", f);
-	route_labels(f, slot);
-	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)count);
-	fputs("leadgate_http_request_duration_seconds_sum{", f);
-	route_labels(f, slot);
-	fprintf(f, "} %.6f\n", (double)r->micros / 1e6);
-	fputs("leadgate_http_request_duration_seconds_count{", f);
-	route_labels(f, slot);
-	fprintf(f, "} %llu\n", (unsigned long long)count);
+	uint64_t count = r->count > sum ? r->count : sum;
+	histogram_samples(f, "leadgate_http_request_duration_seconds", labels, ls_meter_bounds,
+	                  cumulative, LS_METER_BUCKETS, count, (double)r->micros / 1e6);
 }
 
 static void request_meters(FILE *f, const struct ls_meters *m)
 {
 	size_t slots[LS_METER_ROUTES], n = 0;
+	char labels[LS_METER_ROUTES][160];
 	for (size_t i = 0; i < route_count(); i++)
 		slots[n++] = i;
 	slots[n++] = ROUTE_SLOT_NONE;
+	for (size_t i = 0; i < n; i++)
+		route_labels(slots[i], labels[i], sizeof labels[i]);
 	family(f, "leadgate_http_requests_total", "counter",
 	       "Requests answered, by route and status, by every worker of this store.");
 	for (size_t i = 0; i < n; i++)
 		for (size_t s = 0; s < LS_METER_STATUSES; s++) {
 			uint64_t c = m->route[slots[i]].status[s];
-			if (c == 0)
-				continue;
-			fputs("leadgate_http_requests_total{", f);
-			route_labels(f, slots[i]);
-			if (ls_meter_statuses[s])
-				fprintf(f, ",status=\"%d\"} %llu\n", ls_meter_statuses[s], (unsigned long long)c);
-			else
-				fprintf(f, ",status=\"other\"} %llu\n", (unsigned long long)c);
+			if (c && ls_meter_statuses[s])
+				fprintf(f, "leadgate_http_requests_total{%sstatus=\"%d\"} %llu\n", labels[i],
+				        ls_meter_statuses[s], (unsigned long long)c);
+			else if (c)
+				fprintf(f, "leadgate_http_requests_total{%sstatus=\"other\"} %llu\n", labels[i],
+				        (unsigned long long)c);
 		}
 	family(f, "leadgate_http_request_duration_seconds", "histogram",
 	       "Seconds from a request's arrival at the worker to its last byte written.");
 	for (size_t i = 0; i < n; i++)
 		if (m->route[slots[i]].count)
-			route_latency(f, slots[i], &m->route[slots[i]]);
+			route_latency(f, labels[i], &m->route[slots[i]]);
 	family(f, "leadgate_signature_failures_total", "counter",
 	       "Signed requests refused, by the problem's code (replays are counted apart).");
-	for (size_t i = 0; i < LS_METER_AUTH_REASONS; i++)
-		if (strcmp(ls_meter_auth_reasons[i], "replayed_nonce") != 0)
-			fprintf(f, "leadgate_signature_failures_total{reason=\"%s\"} %llu\n",
-			        ls_meter_auth_reasons[i], (unsigned long long)m->auth[i]);
+	double replays = 0;
 	for (size_t i = 0; i < LS_METER_AUTH_REASONS; i++)
 		if (strcmp(ls_meter_auth_reasons[i], "replayed_nonce") == 0)
-			metric(f, "leadgate_replay_rejections_total", "counter",
-			       "Signed requests refused because their nonce was seen before.",
-			       (double)m->auth[i]);
+			replays = (double)m->auth[i];
+		else
+			fprintf(f, "leadgate_signature_failures_total{reason=\"%s\"} %llu\n",
+			        ls_meter_auth_reasons[i], (unsigned long long)m->auth[i]);
+	metric(f, "leadgate_replay_rejections_total", "counter",
+	       "Signed requests refused because their nonce was seen before.", replays);
 }
 
 void get_metrics(struct request *req, struct response *res)
