@@ -69,7 +69,7 @@ json_t *lead_new(const struct sim *s, const struct party *miner)
 	ls_hex(r, sizeof r, tag);
 	snprintf(business, sizeof business, "%s %s", stem, trades[t].suffix);
 	lowercase_alnum(business, domain, 40);
-	snprintf(domain + strlen(domain), sizeof domain - strlen(domain), "-%.4s.com", tag);
+	snprintf(domain + strlen(domain), sizeof domain - strlen(domain), "-%s.com", tag);  /* all 32 bits: emails practically never repeat */
 	lowercase_alnum(first, f, sizeof f);
 	lowercase_alnum(last, l, sizeof l);
 	snprintf(full, sizeof full, "%s %s", first, last);

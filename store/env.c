@@ -353,15 +353,21 @@ int ls_env_reserve(MDB_env *env)
 }
 
 /* Double the map, capped at map_max; false when already there or when the
- * disk cannot hold it. */
+ * disk cannot hold it.  A map the disk cannot hold goes back to its old
+ * size: LMDB has already extended the file to the new one with a hole,
+ * and the next write would fault in it. */
 static bool grow_map(MDB_env *env, uint64_t map_max)
 {
 	uint64_t cur = env_map_size(env);
 	if (cur >= map_max)
 		return false;
 	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
-	if (mdb_env_set_mapsize(env, next) != 0 || ls_env_reserve(env) != 0)
+	if (mdb_env_set_mapsize(env, next) != 0)
 		return false;
+	if (ls_env_reserve(env) != 0) {
+		mdb_env_set_mapsize(env, cur);
+		return false;
+	}
 	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n", (unsigned long long)next);
 	return true;
 }

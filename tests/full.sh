@@ -37,6 +37,15 @@ fill_until_full() {
 	rc=$?
 	[ $rc = 0 ] || cat "$T"/run/*.log "$T"/run/*.stderr 2>/dev/null | grep -h 'leadgate' | tail -n 5 | sed 's/^/# worker: /'
 	tap $rc "$1: after $accepted leads accepted, the next batch gets 507 store_full problem+json ($(jq -r .detail "$T/resp")) and changes nothing"
+	# retries while full (a client's, or the next miner's) are refused the
+	# same way: the refusal left nothing half-done for them to trip on
+	rc=0
+	for i in 1 2 3; do
+		req m1 POST /v1/leads "$T/batch.json"
+		problem_is 507 store_full || rc=1
+	done
+	[ $rc = 0 ] && [ "$(store_state)" = "$before" ]
+	tap $? "$1: the same batch three times more while full: 507 each time, nothing changed"
 }
 
 # consistent WHEN: leads, pending, LEAD_SUBMITTED entries and the chain agree

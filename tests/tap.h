@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tempdir.h"
 
 static int tap_count, tap_failures;
 
@@ -38,12 +39,15 @@ __attribute__((format(printf, 4, 5))) static int tap_ok(int cond, const char *fi
 static inline _Noreturn void tap_bail(const char *why)
 {
 	printf("Bail out! %s\n", why);
+	tempdirs_keep(stdout);
 	exit(99);
 }
 
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_count);
+	if (tap_failures)
+		tempdirs_keep(stdout);
 	return tap_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -57,14 +61,13 @@ static inline const char *tap_vector_path(const char *file)
 	return path;
 }
 
-/* A fresh temporary directory for a test's store. */
-static inline char *tap_tempdir(void)
+/* A fresh temporary directory for a test's store, removed at exit when
+ * every check passed. */
+static inline const char *tap_tempdir(void)
 {
-	static char path[256];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(path, sizeof path, "%s/leadgate-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(path) == NULL)
-		tap_bail("mkdtemp failed");
+	const char *path = tempdir_make(NULL, "leadgate-test");
+	if (path == NULL)
+		tap_bail("cannot make a temporary directory");
 	return path;
 }
 

@@ -45,6 +45,7 @@ static ls_store *open_store(char *dir_out, size_t dir_len)
 	ls_err err = {0};
 	ls_config_defaults(&cfg);
 	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	cfg.map_size = 1 << 20;  /* reserved on disk; grown on demand */
 	snprintf(dir_out, dir_len, "%s", cfg.store_dir);
 	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
 		tap_bail(err.detail);

@@ -19,6 +19,7 @@ static ls_store *open_store(void)
 	ls_err err = {0};
 	ls_config_defaults(&cfg);
 	cfg.submit_cooldown = 0;
+	cfg.map_size = 1 << 20;  /* reserved on disk; grown on demand */
 	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
 	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
 		tap_bail(err.detail);

@@ -24,6 +24,7 @@ static ls_store *open_store(void)
 	ls_err err = {0};
 	ls_config_defaults(&cfg);
 	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", dir);
+	cfg.map_size = 1 << 20;  /* reserved on disk */
 	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
 		tap_bail(err.detail);
 	return st;

@@ -22,6 +22,7 @@ static ls_store *open_store(unsigned mode)
 	struct ls_sync_report rep;
 	ls_config_defaults(&cfg);
 	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	cfg.map_size = 1 << 20;  /* reserved on disk; grown on demand */
 	cfg.submit_cooldown = 0;
 	cfg.consensus_mode = mode;
 	cfg.pull_timeout = 60;

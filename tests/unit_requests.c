@@ -23,6 +23,7 @@ static ls_store *open_store(void)
 	struct ls_sync_report rep;
 	ls_config_defaults(&cfg);
 	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	cfg.map_size = 1 << 20;  /* reserved on disk; grown on demand */
 	cfg.submit_cooldown = 0;
 	cfg.consensus_mode = LS_MODE_FIRST3;
 	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)

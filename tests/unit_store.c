@@ -437,6 +437,7 @@ static void reader_slot_tests(void)
 	pid_t kids[SLOTS + 1];
 	ls_config_defaults(&cfg);
 	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	cfg.map_size = 1 << 20;  /* reserved on disk */
 	cfg.max_readers = SLOTS;
 	/* creating writes: this process has no reader slot yet, like a worker
 	 * that opened the store and has not served a read */

@@ -1,28 +1,12 @@
 /* fuzz_world.c — the store and the in-memory FastCGI request that the
  * fuzz targets share (fuzz.h). */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "fuzz.h"
-
-/* the stores' directories, removed at exit */
-static char temp_dirs[2][256];
-
-static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static void remove_temp_dirs(void)
-{
-	for (size_t i = 0; i < sizeof temp_dirs / sizeof temp_dirs[0]; i++)
-		if (temp_dirs[i][0])
-			nftw(temp_dirs[i], remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+#include "../tempdir.h"
 
 static void fail(const char *what, const ls_err *err)
 {
@@ -32,23 +16,17 @@ static void fail(const char *what, const ls_err *err)
 
 /* Under FUZZ_STORE_DIR (tests/fuzz.test's, removed even after a crash),
  * else /dev/shm when there is one: the targets write, and fsync there is
- * free. */
+ * free.  Removed at exit. */
 static const char *make_temp_dir(void)
 {
-	static size_t made;
-	const char *tmp = getenv("TMPDIR");
+	const char *parent = NULL;  /* $TMPDIR or /tmp */
 	if (access("/dev/shm", W_OK) == 0)
-		tmp = "/dev/shm";
+		parent = "/dev/shm";
 	if (getenv("FUZZ_STORE_DIR") && *getenv("FUZZ_STORE_DIR"))
-		tmp = getenv("FUZZ_STORE_DIR");
-	if (made == sizeof temp_dirs / sizeof temp_dirs[0])
-		fail("too many stores", NULL);
-	char *path = temp_dirs[made];
-	snprintf(path, sizeof temp_dirs[0], "%s/leadgate-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(path) == NULL)
+		parent = getenv("FUZZ_STORE_DIR");
+	const char *path = tempdir_make(parent, "leadgate-fuzz");
+	if (path == NULL)
 		fail("mkdtemp", NULL);
-	if (made++ == 0)
-		atexit(remove_temp_dirs);
 	return path;
 }
 
