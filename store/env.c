@@ -70,6 +70,96 @@ ls_status ls_mdb_fail(ls_err *err, int rc, const char *what)
 	return ls_fail(err, LS_ERROR, "store_error", NULL, "the store failed to %s", what);
 }
 
+/* An MDB_WRITEMAP environment (the replay store) writes through its map,
+ * and LMDB sets the data file's length to the map's size each time it
+ * maps it: at open and at every resize.  A file shorter than another
+ * process's map leaves that map hanging past its end, and a file longer
+ * than its reserved blocks has a hole; a write into either is SIGBUS, not
+ * an error.  So such a map is only ever set under DIR/map.lock held
+ * exclusive, never below the file's length (which then only grows, and
+ * every process's map lies within it), and past it only once
+ * posix_fallocate has extended the file with its blocks: LMDB's own
+ * ftruncate is then no change, and a full disk is ENOSPC here. */
+static bool writemap(MDB_env *env)
+{
+	unsigned flags = 0;
+	return mdb_env_get_flags(env, &flags) == 0 && (flags & MDB_WRITEMAP);
+}
+
+static const char *dir_file(char path[LS_PATH_MAX + 16], const char *dir, const char *name)
+{
+	snprintf(path, LS_PATH_MAX + 16, "%s/%s", dir, name);
+	return path;
+}
+
+/* DIR/map.lock held exclusive (its descriptor, or -errno), and the length
+ * of DIR/data.mdb (0 when there is none yet). */
+static int map_lock(const char *dir, uint64_t *len)
+{
+	char path[LS_PATH_MAX + 16];
+	struct stat sb;
+	int fd = open(dir_file(path, dir, "map.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	*len = stat(dir_file(path, dir, "data.mdb"), &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	return fd;
+}
+
+/* DIR/data.mdb's blocks from 0 to size (0, or an errno such as ENOSPC). */
+static int reserve_file(const char *dir, uint64_t size)
+{
+	char path[LS_PATH_MAX + 16];
+	int fd = open(dir_file(path, dir, "data.mdb"), O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	int rc = posix_fallocate(fd, 0, (off_t)size);
+	close(fd);
+	return rc;
+}
+
+int ls_env_open_writemap(MDB_env *env, const char *dir, unsigned flags, uint64_t size)
+{
+	uint64_t len;
+	int lock = map_lock(dir, &len);
+	if (lock < 0)
+		return -lock;
+	uint64_t map = size > len ? size : len;
+	int rc = len > 0 ? reserve_file(dir, map) : 0;
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(env, map);
+	if (rc == 0)
+		rc = mdb_env_open(env, dir, flags | MDB_WRITEMAP, 0640);
+	if (rc == 0 && len == 0) {  /* a new file, made by LMDB as a hole */
+		char path[LS_PATH_MAX + 16];
+		rc = reserve_file(dir, map);
+		if (rc != 0 && truncate(dir_file(path, dir, "data.mdb"), 0) != 0)  /* made anew next time */
+			fprintf(stderr, "leadgate: store: %s: %s\n", path, strerror(errno));
+	}
+	close(lock);
+	return rc;
+}
+
+/* Set env's map to size, or to the file's length if another process has
+ * grown it further; false when the disk cannot hold it (the map as it was). */
+static bool set_writemap(MDB_env *env, uint64_t size)
+{
+	const char *dir;
+	uint64_t len;
+	if (mdb_env_get_path(env, &dir) != 0)
+		return false;
+	int lock = map_lock(dir, &len);
+	if (lock < 0)
+		return false;
+	uint64_t map = size > len ? size : len;
+	bool ok = reserve_file(dir, map) == 0 && mdb_env_set_mapsize(env, map) == 0;
+	close(lock);
+	return ok;
+}
+
 /* Begin a transaction, handling a map grown by another process and a
  * reader table full of dead processes' slots. */
 static int txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
@@ -77,8 +167,11 @@ static int txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 	int rc;
 	for (int i = 0; i < LS_MAX_RETRIES; i++) {
 		rc = mdb_txn_begin(env, NULL, flags, txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(env, 0);
+		if (rc == MDB_MAP_RESIZED) {  /* another process grew it: its size */
+			if (writemap(env))
+				set_writemap(env, 0);
+			else
+				mdb_env_set_mapsize(env, 0);
 			continue;
 		}
 		if (rc == MDB_READERS_FULL) {
@@ -338,37 +431,18 @@ void ls_store_usage(ls_store *st, struct ls_store_usage *out)
 	mdb_reader_list(st->env, count_reader_line, &out->readers);
 }
 
-/* With MDB_WRITEMAP, LMDB extends its file with a hole and writes into it
- * through the map: on a full disk that is SIGBUS, not an error.  Blocks
- * reserved for the whole map turn a full disk into ENOSPC here instead. */
-int ls_env_reserve(MDB_env *env)
-{
-	unsigned flags = 0;
-	mdb_filehandle_t fd;
-	if (mdb_env_get_flags(env, &flags) != 0 || !(flags & MDB_WRITEMAP))
-		return 0;
-	if (mdb_env_get_fd(env, &fd) != 0)
-		return EINVAL;
-	return posix_fallocate(fd, 0, (off_t)env_map_size(env));
-}
-
 /* Double the map, capped at map_max; false when already there or when the
- * disk cannot hold it.  A map the disk cannot hold goes back to its old
- * size: LMDB has already extended the file to the new one with a hole,
- * and the next write would fault in it. */
+ * disk cannot hold it. */
 static bool grow_map(MDB_env *env, uint64_t map_max)
 {
 	uint64_t cur = env_map_size(env);
 	if (cur >= map_max)
 		return false;
 	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
-	if (mdb_env_set_mapsize(env, next) != 0)
+	if (!(writemap(env) ? set_writemap(env, next) : mdb_env_set_mapsize(env, next) == 0))
 		return false;
-	if (ls_env_reserve(env) != 0) {
-		mdb_env_set_mapsize(env, cur);
-		return false;
-	}
-	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n", (unsigned long long)next);
+	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n",
+	        (unsigned long long)env_map_size(env));
 	return true;
 }
 

@@ -113,9 +113,11 @@ typedef ls_status (*ls_write_fn)(struct ls_txn *t, void *ctx);
 ls_status ls_write(ls_store *st, ls_write_fn fn, void *ctx, ls_err *err);
 /* The same in another environment of the store (the replay store). */
 ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls_err *err);
-/* Reserve disk blocks for an MDB_WRITEMAP environment's whole map (0, or
- * an errno such as ENOSPC); a no-op for other environments. */
-int ls_env_reserve(MDB_env *env);
+/* Open env in dir with MDB_WRITEMAP and flags, its map at least size
+ * bytes (the data file's length if longer), all reserved on disk (0, or an
+ * errno such as ENOSPC, or an LMDB error).  Every later resize keeps to
+ * the same rules (env.c). */
+int ls_env_open_writemap(MDB_env *env, const char *dir, unsigned flags, uint64_t size);
 /* A read transaction in env, with the same retries as every other. */
 ls_status ls_env_read(MDB_env *env, MDB_txn **txn, ls_err *err);
 /* An LMDB failure as a store error: LS_FULL with "store_full", or LS_ERROR

@@ -7,7 +7,7 @@
  * flush nor a system call, so a signed read does not wait for the disk (a
  * synced commit per request held signed reads to a third of their budget,
  * a write per page cost a tenth; see bench/).  The map's blocks are
- * reserved on disk (ls_env_reserve), so a full disk is an error, not a
+ * reserved on disk (ls_env_open_writemap), so a full disk is an error, not a
  * SIGBUS.  Its write lock is its own too, so jobs writing the main store
  * never hold up a signed read.
  *
@@ -115,7 +115,7 @@ static void take_after(const char *path, const struct stat *like)
 /* The replay directory takes after store_dir, its files after data.mdb. */
 static void match_main_store(const ls_store *st, const char *dir)
 {
-	static const char *const files[] = {"/data.mdb", "/lock.mdb", "/boot"};
+	static const char *const files[] = {"/data.mdb", "/lock.mdb", "/map.lock", "/boot"};
 	struct stat sd, sf;
 	char path[LS_PATH_MAX + 40];
 	snprintf(path, sizeof path, "%s/data.mdb", st->cfg.store_dir);
@@ -139,11 +139,7 @@ static ls_status env_open(ls_store *st, const char *dir, ls_err *err)
 	if (rc == 0)
 		rc = mdb_env_set_maxreaders(st->replay_env, st->cfg.max_readers);
 	if (rc == 0)
-		rc = mdb_env_set_mapsize(st->replay_env, st->cfg.map_size);
-	if (rc == 0)
-		rc = mdb_env_open(st->replay_env, dir, MDB_WRITEMAP | MDB_NOSYNC, 0640);
-	if (rc == 0)
-		rc = ls_env_reserve(st->replay_env);
+		rc = ls_env_open_writemap(st->replay_env, dir, MDB_NOSYNC, st->cfg.map_size);
 	if (rc == 0) {
 		int dead = 0;
 		mdb_reader_check(st->replay_env, &dead);

@@ -198,6 +198,93 @@ static void full_disk_tests(const uint8_t a[32], int64_t now)
 	   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* A store in `where` whose replay store starts with a 128 KiB map. */
+static ls_store *open_small(const char *where, unsigned flags)
+{
+	struct ls_config cfg;
+	ls_store *st = NULL;
+	ls_err err = {0};
+	ls_config_defaults(&cfg);
+	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", where);
+	cfg.map_size = 128 << 10;
+	cfg.clock_skew = 60;
+	return ls_open(&st, &cfg, flags, &err) == LS_OK ? st : NULL;
+}
+
+static uint64_t replay_map(ls_store *st)
+{
+	MDB_envinfo info;
+	return st->replay_env && mdb_env_info(st->replay_env, &info) == 0 ? info.me_mapsize : 0;
+}
+
+/* The process that grew the replay map, in a child: grow it to 512 KiB,
+ * say so on `ready`, wait for `go` (another process opens the store
+ * meanwhile), then find the file still as long as its map and write on. */
+static _Noreturn void grower(const char *here, const uint8_t a[32], int ready, int go)
+{
+	char nonce[40], data[300], byte = 0;
+	ls_err err = {0};
+	struct stat sb;
+	ls_store *st = open_small(here, LS_OPEN_CREATE);
+	int64_t now = (int64_t)time(NULL);
+	for (int i = 0; st && replay_map(st) < 512 << 10 && i < 100000; i++) {
+		snprintf(nonce, sizeof nonce, "grown-nonce-%08d", i);
+		if (ls_replay_record(st, a, nonce, now, now, &err) != LS_OK)
+			_exit(3);
+	}
+	if (st == NULL || write(ready, &byte, 1) != 1 || read(go, &byte, 1) != 1)
+		_exit(3);
+	snprintf(data, sizeof data, "%s/replay/data.mdb", here);
+	if (stat(data, &sb) != 0 || (uint64_t)sb.st_size < replay_map(st)) {
+		fprintf(stderr, "# the file is %lld bytes under a map of %llu\n", (long long)sb.st_size,
+		        (unsigned long long)replay_map(st));
+		_exit(6);
+	}
+	for (int i = 0; i < 2000; i++) {
+		snprintf(nonce, sizeof nonce, "after-nonce-%08d", i);
+		ls_status s = ls_replay_record(st, a, nonce, now, now, &err);
+		if (s != LS_OK && s != LS_FULL)
+			_exit(5);
+	}
+	_exit(0);
+}
+
+/* Every process that opens the replay store, or adopts a map another grew,
+ * sets its map to at least the data file's length: LMDB sets the file's
+ * length to the map's, and a shorter file would leave another process's
+ * map hanging past its end (SIGBUS on its next write). */
+static void shared_map_tests(const uint8_t a[32])
+{
+	char here[256], byte = 1;
+	int ready[2], go[2], status = 0, late_status = 0;
+	snprintf(here, sizeof here, "%s", tap_tempdir());
+	if (pipe(ready) != 0 || pipe(go) != 0)
+		tap_bail("pipe");
+	pid_t grown = fork();
+	if (grown == 0)
+		grower(here, a, ready[1], go[0]);
+	if (read(ready[0], &byte, 1) != 1)
+		tap_bail("the grower stopped before its map grew");
+	pid_t late = fork();
+	if (late == 0) {  /* a worker started now: 128 KiB configured */
+		ls_err err = {0};
+		ls_store *st = open_small(here, 0);
+		int64_t now = (int64_t)time(NULL);
+		_exit(st && ls_replay_record(st, a, "late-nonce-0000000000", now, now, &err) == LS_OK ? 0 : 3);
+	}
+	waitpid(late, &late_status, 0);
+	if (write(go[1], &byte, 1) != 1)
+		tap_bail("pipe");
+	waitpid(grown, &status, 0);
+	ok(WIFEXITED(late_status) && WEXITSTATUS(late_status) == 0 && WIFEXITED(status) &&
+	           WEXITSTATUS(status) == 0,
+	   "a process opening the replay store with a 128 KiB map while another has grown it to 512 KiB "
+	   "leaves the file as long as that map, and the other writes 2000 more nonces (%s %d)",
+	   WIFSIGNALED(status) ? "signal" : "exit",
+	   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+}
+
 /* A store as schema 2 left it: the nonces database in the main store. */
 static void migrate_tests(void)
 {
@@ -257,6 +344,7 @@ int main(void)
 	reboot_tests(a, now);
 	in_use_tests(a, now);
 	full_disk_tests(a, now);
+	shared_map_tests(a);
 	migrate_tests();
 	return tap_done();
 }
