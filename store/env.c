@@ -70,6 +70,13 @@ ls_status ls_mdb_fail(ls_err *err, int rc, const char *what)
 	return ls_fail(err, LS_ERROR, "store_error", NULL, "the store failed to %s", what);
 }
 
+static uint64_t env_map_size(MDB_env *env)
+{
+	MDB_envinfo info;
+	mdb_env_info(env, &info);
+	return info.me_mapsize;
+}
+
 /* An MDB_WRITEMAP environment (the replay store) writes through its map,
  * and LMDB sets the data file's length to the map's size each time it
  * maps it: at open and at every resize.  A file shorter than another
@@ -98,15 +105,17 @@ static int map_lock(const char *dir, uint64_t *len)
 {
 	char path[LS_PATH_MAX + 16];
 	struct stat sb;
-	int fd = open(dir_file(path, dir, "map.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return -e;
+	int fd = open(dir_file(path, dir, "map.lock"), O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (fd >= 0 && flock(fd, LOCK_EX) == 0) {
+		if (stat(dir_file(path, dir, "data.mdb"), &sb) == 0 || errno == ENOENT) {
+			*len = errno == ENOENT ? 0 : (uint64_t)sb.st_size;
+			return fd;
+		}
 	}
-	*len = stat(dir_file(path, dir, "data.mdb"), &sb) == 0 ? (uint64_t)sb.st_size : 0;
-	return fd;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	return -e;
 }
 
 /* DIR/data.mdb's blocks from 0 to size (0, or an errno such as ENOSPC). */
@@ -133,18 +142,38 @@ int ls_env_open_writemap(MDB_env *env, const char *dir, unsigned flags, uint64_t
 		rc = mdb_env_set_mapsize(env, map);
 	if (rc == 0)
 		rc = mdb_env_open(env, dir, flags | MDB_WRITEMAP, 0640);
-	if (rc == 0 && len == 0) {  /* a new file, made by LMDB as a hole */
+	/* a new file LMDB made as a hole, or a map it rounded up to the pages
+	 * in use (a file an older version cut short) */
+	if (rc == 0 && (len == 0 || env_map_size(env) > map)) {
 		char path[LS_PATH_MAX + 16];
-		rc = reserve_file(dir, map);
-		if (rc != 0 && truncate(dir_file(path, dir, "data.mdb"), 0) != 0)  /* made anew next time */
-			fprintf(stderr, "leadgate: store: %s: %s\n", path, strerror(errno));
+		rc = reserve_file(dir, env_map_size(env));
+		if (rc != 0 && len == 0 && truncate(dir_file(path, dir, "data.mdb"), 0) != 0)
+			fprintf(stderr, "leadgate: store: %s: %s\n", path, strerror(errno));  /* else made anew next time */
 	}
 	close(lock);
 	return rc;
 }
 
+/* An environment whose remap failed: LMDB unmapped the old map first, so
+ * it must never be used again (the next transaction would read unmapped
+ * meta pages).  Marked through its user context. */
+static char env_broken_mark;
+
+bool ls_env_broken(MDB_env *env) { return mdb_env_get_userctx(env) == &env_broken_mark; }
+
+static bool set_mapsize(MDB_env *env, uint64_t size)
+{
+	if (mdb_env_set_mapsize(env, size) == 0)
+		return true;
+	fprintf(stderr, "leadgate: store: cannot map %llu bytes; this environment is closed\n",
+	        (unsigned long long)size);
+	mdb_env_set_userctx(env, &env_broken_mark);
+	return false;
+}
+
 /* Set env's map to size, or to the file's length if another process has
- * grown it further; false when the disk cannot hold it (the map as it was). */
+ * grown it further; false when the disk cannot hold it (the map as it
+ * was) or the remap failed (broken). */
 static bool set_writemap(MDB_env *env, uint64_t size)
 {
 	const char *dir;
@@ -155,7 +184,7 @@ static bool set_writemap(MDB_env *env, uint64_t size)
 	if (lock < 0)
 		return false;
 	uint64_t map = size > len ? size : len;
-	bool ok = reserve_file(dir, map) == 0 && mdb_env_set_mapsize(env, map) == 0;
+	bool ok = reserve_file(dir, map) == 0 && set_mapsize(env, map);
 	close(lock);
 	return ok;
 }
@@ -164,14 +193,14 @@ static bool set_writemap(MDB_env *env, uint64_t size)
  * reader table full of dead processes' slots. */
 static int txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 {
-	int rc;
-	for (int i = 0; i < LS_MAX_RETRIES; i++) {
+	int rc = EIO;
+	for (int i = 0; i < LS_MAX_RETRIES && !ls_env_broken(env); i++) {
 		rc = mdb_txn_begin(env, NULL, flags, txn);
 		if (rc == MDB_MAP_RESIZED) {  /* another process grew it: its size */
 			if (writemap(env))
 				set_writemap(env, 0);
 			else
-				mdb_env_set_mapsize(env, 0);
+				set_mapsize(env, 0);
 			continue;
 		}
 		if (rc == MDB_READERS_FULL) {
@@ -396,13 +425,6 @@ void ls_close(ls_store *st)
 
 const struct ls_config *ls_store_config(const ls_store *st) { return &st->cfg; }
 
-static uint64_t env_map_size(MDB_env *env)
-{
-	MDB_envinfo info;
-	mdb_env_info(env, &info);
-	return info.me_mapsize;
-}
-
 uint64_t ls_map_size(ls_store *st) { return env_map_size(st->env); }
 
 /* mdb_reader_list's lines: a header (or "(no active readers)"), then one
@@ -439,7 +461,7 @@ static bool grow_map(MDB_env *env, uint64_t map_max)
 	if (cur >= map_max)
 		return false;
 	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
-	if (!(writemap(env) ? set_writemap(env, next) : mdb_env_set_mapsize(env, next) == 0))
+	if (!(writemap(env) ? set_writemap(env, next) : set_mapsize(env, next)))
 		return false;
 	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n",
 	        (unsigned long long)env_map_size(env));
@@ -557,7 +579,7 @@ void ls_reader_pause(ls_reader *rd)
 
 ls_status ls_reader_resume(ls_reader *rd, ls_err *err)
 {
-	if (mdb_txn_renew(rd->txn) == 0)
+	if (!ls_env_broken(rd->st->env) && mdb_txn_renew(rd->txn) == 0)
 		return LS_OK;
 	/* e.g. the map grew meanwhile: a new transaction handles that */
 	mdb_txn_abort(rd->txn);

@@ -118,6 +118,8 @@ ls_status ls_env_write(ls_store *st, MDB_env *env, ls_write_fn fn, void *ctx, ls
  * errno such as ENOSPC, or an LMDB error).  Every later resize keeps to
  * the same rules (env.c). */
 int ls_env_open_writemap(MDB_env *env, const char *dir, unsigned flags, uint64_t size);
+/* True once a remap of env failed: it must be closed, never used again. */
+bool ls_env_broken(MDB_env *env);
 /* A read transaction in env, with the same retries as every other. */
 ls_status ls_env_read(MDB_env *env, MDB_txn **txn, ls_err *err);
 /* An LMDB failure as a store error: LS_FULL with "store_full", or LS_ERROR

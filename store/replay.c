@@ -130,9 +130,28 @@ static void match_main_store(const ls_store *st, const char *dir)
 	take_after(path, &sf);
 }
 
+/* replay/map.lock (env.c) made the first time with the main store's owner
+ * and mode, whichever user opens the replay store first. */
+static void make_map_lock(const ls_store *st, const char *dir)
+{
+	char path[LS_PATH_MAX + 40];
+	struct stat like;
+	snprintf(path, sizeof path, "%s/map.lock", dir);
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return;  /* there already, or env.c says why it cannot be */
+	close(fd);
+	snprintf(path, sizeof path, "%s/data.mdb", st->cfg.store_dir);
+	if (stat(path, &like) == 0) {
+		snprintf(path, sizeof path, "%s/map.lock", dir);
+		take_after(path, &like);
+	}
+}
+
 static ls_status env_open(ls_store *st, const char *dir, ls_err *err)
 {
 	MDB_txn *txn;
+	make_map_lock(st, dir);
 	int rc = mdb_env_create(&st->replay_env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(st->replay_env, 3);
@@ -191,6 +210,8 @@ static ls_status remake_if_stale(ls_store *st, const char *dir, const char *boot
 ls_status ls_replay_open(ls_store *st, bool fresh, ls_err *err)
 {
 	char dir[LS_PATH_MAX + 16], lock[LS_PATH_MAX + 24], boot[64], marker[LS_PATH_MAX + 24];
+	if (st->replay_env && ls_env_broken(st->replay_env))  /* a remap failed: open it anew */
+		ls_replay_close(st);
 	if (st->replay_env)
 		return LS_OK;
 	if (st->readonly)

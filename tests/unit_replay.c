@@ -198,6 +198,32 @@ static void full_disk_tests(const uint8_t a[32], int64_t now)
 	   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* replay/map.lock, made by whichever user opens the replay store first
+ * (after an upgrade, root running leadgate-admin, say), takes the main
+ * store's owner and mode, so the workers' user can lock it too. */
+static void map_lock_owner_tests(const uint8_t a[32])
+{
+	char main_data[300], lock[300];
+	struct stat sm, sl;
+	ls_err err = {0};
+	ls_store *st = open_or_bail(0);
+	int64_t now = (int64_t)time(NULL) + 120;  /* past any floor a remake sets (now + 60) */
+	snprintf(main_data, sizeof main_data, "%s/data.mdb", dir);
+	snprintf(lock, sizeof lock, "%s/replay/map.lock", dir);
+	gid_t gid = geteuid() == 0 ? 4242 : getegid();
+	if (chmod(main_data, 0660) != 0 || chown(main_data, (uid_t)-1, gid) != 0)
+		tap_bail("cannot change the main store's mode");
+	ls_replay_close(st);
+	unlink(lock);
+	ls_status s = ls_replay_record(st, a, "map-lock-nonce-000000", now, now, &err);
+	memset(&sl, 0, sizeof sl);
+	bool both = stat(main_data, &sm) == 0 && stat(lock, &sl) == 0;
+	ok(s == LS_OK && both && (sl.st_mode & 07777) == 0660 && sl.st_gid == sm.st_gid && sl.st_uid == sm.st_uid,
+	   "replay/map.lock made by a later open takes the main store's owner, group and mode "
+	   "(%o, gid %u)", (unsigned)(sl.st_mode & 07777), (unsigned)sl.st_gid);
+	ls_close(st);
+}
+
 /* A store in `where` whose replay store starts with a 128 KiB map. */
 static ls_store *open_small(const char *where, unsigned flags)
 {
@@ -279,7 +305,10 @@ static void shared_map_tests(const uint8_t a[32])
 	ok(WIFEXITED(late_status) && WEXITSTATUS(late_status) == 0 && WIFEXITED(status) &&
 	           WEXITSTATUS(status) == 0,
 	   "a process opening the replay store with a 128 KiB map while another has grown it to 512 KiB "
-	   "leaves the file as long as that map, and the other writes 2000 more nonces (%s %d)",
+	   "leaves the file as long as that map, and the other writes 2000 more nonces (late: %s %d; "
+	   "grower: %s %d)",
+	   WIFSIGNALED(late_status) ? "signal" : "exit",
+	   WIFSIGNALED(late_status) ? WTERMSIG(late_status) : WEXITSTATUS(late_status),
 	   WIFSIGNALED(status) ? "signal" : "exit",
 	   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
@@ -345,6 +374,7 @@ int main(void)
 	in_use_tests(a, now);
 	full_disk_tests(a, now);
 	shared_map_tests(a);
+	map_lock_owner_tests(a);
 	migrate_tests();
 	return tap_done();
 }
