@@ -73,8 +73,7 @@ ls_status ls_mdb_fail(ls_err *err, int rc, const char *what)
 static uint64_t env_map_size(MDB_env *env)
 {
 	MDB_envinfo info;
-	mdb_env_info(env, &info);
-	return info.me_mapsize;
+	return ls_env_broken(env) || mdb_env_info(env, &info) != 0 ? 0 : info.me_mapsize;
 }
 
 /* An MDB_WRITEMAP environment (the replay store) writes through its map,
@@ -107,8 +106,9 @@ static int map_lock(const char *dir, uint64_t *len)
 	struct stat sb;
 	int fd = open(dir_file(path, dir, "map.lock"), O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
 	if (fd >= 0 && flock(fd, LOCK_EX) == 0) {
-		if (stat(dir_file(path, dir, "data.mdb"), &sb) == 0 || errno == ENOENT) {
-			*len = errno == ENOENT ? 0 : (uint64_t)sb.st_size;
+		int found = stat(dir_file(path, dir, "data.mdb"), &sb);
+		if (found == 0 || errno == ENOENT) {
+			*len = found == 0 ? (uint64_t)sb.st_size : 0;
 			return fd;
 		}
 	}
@@ -443,7 +443,8 @@ void ls_store_usage(ls_store *st, struct ls_store_usage *out)
 	MDB_envinfo info;
 	MDB_stat ms;
 	memset(out, 0, sizeof *out);
-	if (mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &ms) != 0)
+	if (ls_env_broken(st->env) || mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0)
 		return;
 	out->map_size = info.me_mapsize;
 	out->used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
@@ -458,7 +459,7 @@ void ls_store_usage(ls_store *st, struct ls_store_usage *out)
 static bool grow_map(MDB_env *env, uint64_t map_max)
 {
 	uint64_t cur = env_map_size(env);
-	if (cur >= map_max)
+	if (ls_env_broken(env) || cur >= map_max)
 		return false;
 	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
 	if (!(writemap(env) ? set_writemap(env, next) : set_mapsize(env, next)))
@@ -635,7 +636,7 @@ ls_status ls_cache_get(ls_reader *rd, const char *name, struct ls_body *out)
 
 ls_status ls_backup(ls_store *st, const char *dir, ls_err *err)
 {
-	int rc = mdb_env_copy2(st->env, dir, MDB_CP_COMPACT);
+	int rc = ls_env_broken(st->env) ? EIO : mdb_env_copy2(st->env, dir, MDB_CP_COMPACT);
 	if (rc)
 		return ls_fail(err, LS_ERROR, "backup", NULL, "backup to %s failed: %s", dir,
 		               mdb_strerror(rc));

@@ -130,22 +130,29 @@ static void match_main_store(const ls_store *st, const char *dir)
 	take_after(path, &sf);
 }
 
-/* replay/map.lock (env.c) made the first time with the main store's owner
- * and mode, whichever user opens the replay store first. */
+/* replay/map.lock (env.c), made the first time with the main store's
+ * owner and mode whichever user opens the replay store first: made under
+ * a name of this process's, then linked into place, so that no other
+ * process ever finds it with the wrong owner. */
 static void make_map_lock(const ls_store *st, const char *dir)
 {
-	char path[LS_PATH_MAX + 40];
+	char lock[LS_PATH_MAX + 40], mine[LS_PATH_MAX + 64];
 	struct stat like;
-	snprintf(path, sizeof path, "%s/map.lock", dir);
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	snprintf(lock, sizeof lock, "%s/map.lock", dir);
+	if (access(lock, F_OK) == 0)
+		return;
+	snprintf(mine, sizeof mine, "%s/map.lock.%ld", dir, (long)getpid());
+	int fd = open(mine, O_RDONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return;  /* there already, or env.c says why it cannot be */
+		return;  /* env.c makes it as it can and says why it cannot */
 	close(fd);
-	snprintf(path, sizeof path, "%s/data.mdb", st->cfg.store_dir);
-	if (stat(path, &like) == 0) {
-		snprintf(path, sizeof path, "%s/map.lock", dir);
-		take_after(path, &like);
-	}
+	snprintf(lock, sizeof lock, "%s/data.mdb", st->cfg.store_dir);
+	if (stat(lock, &like) == 0)
+		take_after(mine, &like);
+	snprintf(lock, sizeof lock, "%s/map.lock", dir);
+	if (link(mine, lock) != 0 && errno != EEXIST)
+		fprintf(stderr, "leadgate: %s: %s\n", lock, strerror(errno));
+	unlink(mine);
 }
 
 static ls_status env_open(ls_store *st, const char *dir, ls_err *err)

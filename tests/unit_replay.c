@@ -210,10 +210,16 @@ static void map_lock_owner_tests(const uint8_t a[32])
 	int64_t now = (int64_t)time(NULL) + 120;  /* past any floor a remake sets (now + 60) */
 	snprintf(main_data, sizeof main_data, "%s/data.mdb", dir);
 	snprintf(lock, sizeof lock, "%s/replay/map.lock", dir);
-	gid_t gid = geteuid() == 0 ? 4242 : getegid();
-	if (chmod(main_data, 0660) != 0 || chown(main_data, (uid_t)-1, gid) != 0)
-		tap_bail("cannot change the main store's mode");
+	/* first on this boot (an earlier test left another's marker): the open
+	 * below then finds it current, with no remake to fix owners after it */
+	if (ls_replay_record(st, a, "map-lock-warm-up-00000", now, now, &err) != LS_OK)
+		tap_bail(err.detail);
 	ls_replay_close(st);
+	if (chmod(main_data, 0660) != 0)
+		tap_bail("cannot change the main store's mode");
+	if ((geteuid() != 0 || chown(main_data, (uid_t)-1, 4242) != 0) &&  /* 4242: root, if mapped */
+	    chown(main_data, (uid_t)-1, getegid()) != 0)
+		tap_bail("cannot change the main store's group");
 	unlink(lock);
 	ls_status s = ls_replay_record(st, a, "map-lock-nonce-000000", now, now, &err);
 	memset(&sl, 0, sizeof sl);
