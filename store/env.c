@@ -189,6 +189,12 @@ static bool set_writemap(MDB_env *env, uint64_t size)
 	return ok;
 }
 
+/* Any environment's map to size (0: the size another process grew it to). */
+static bool resize_map(MDB_env *env, uint64_t size)
+{
+	return writemap(env) ? set_writemap(env, size) : set_mapsize(env, size);
+}
+
 /* Begin a transaction, handling a map grown by another process and a
  * reader table full of dead processes' slots. */
 static int txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
@@ -197,10 +203,7 @@ static int txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 	for (int i = 0; i < LS_MAX_RETRIES && !ls_env_broken(env); i++) {
 		rc = mdb_txn_begin(env, NULL, flags, txn);
 		if (rc == MDB_MAP_RESIZED) {  /* another process grew it: its size */
-			if (writemap(env))
-				set_writemap(env, 0);
-			else
-				set_mapsize(env, 0);
+			resize_map(env, 0);
 			continue;
 		}
 		if (rc == MDB_READERS_FULL) {
@@ -462,7 +465,7 @@ static bool grow_map(MDB_env *env, uint64_t map_max)
 	if (ls_env_broken(env) || cur >= map_max)
 		return false;
 	uint64_t next = cur * 2 > map_max ? map_max : cur * 2;
-	if (!(writemap(env) ? set_writemap(env, next) : set_mapsize(env, next)))
+	if (!resize_map(env, next))
 		return false;
 	fprintf(stderr, "leadgate: store: map grown to %llu bytes\n",
 	        (unsigned long long)env_map_size(env));

@@ -16,16 +16,20 @@
 
 static char dir[256];
 
-static ls_store *open_store(unsigned flags, ls_err *err)
+/* A store in `where` with a map of map_size to start (the replay store's
+ * too) and a clock_skew of 60 s. */
+static ls_store *open_in(const char *where, size_t map_size, unsigned flags, ls_err *err)
 {
 	struct ls_config cfg;
 	ls_store *st = NULL;
 	ls_config_defaults(&cfg);
-	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", dir);
-	cfg.map_size = 1 << 20;
+	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", where);
+	cfg.map_size = map_size;
 	cfg.clock_skew = 60;
 	return ls_open(&st, &cfg, flags, err) == LS_OK ? st : NULL;
 }
+
+static ls_store *open_store(unsigned flags, ls_err *err) { return open_in(dir, 1 << 20, flags, err); }
 
 static ls_store *open_or_bail(unsigned flags)
 {
@@ -142,7 +146,6 @@ static void full_disk_tests(const uint8_t a[32], int64_t now)
 	snprintf(here, sizeof here, "%s", tap_tempdir());
 	pid_t child = fork();
 	if (child == 0) {
-		struct ls_config cfg;
 		ls_store *st;
 		ls_err err = {0};
 		ls_status s = LS_OK;
@@ -150,10 +153,7 @@ static void full_disk_tests(const uint8_t a[32], int64_t now)
 		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 		    mount("tmpfs", here, "tmpfs", 0, "size=1m") != 0)
 			_exit(77);
-		ls_config_defaults(&cfg);
-		snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", here);
-		cfg.map_size = 128 << 10;
-		if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
+		if ((st = open_in(here, 128 << 10, LS_OPEN_CREATE, &err)) == NULL)
 			_exit(3);
 		now = (int64_t)time(NULL);  /* this store's floor is its creation */
 		for (int i = 0; i < 200000 && s == LS_OK; i++) {
@@ -230,19 +230,6 @@ static void map_lock_owner_tests(const uint8_t a[32])
 	ls_close(st);
 }
 
-/* A store in `where` whose replay store starts with a 128 KiB map. */
-static ls_store *open_small(const char *where, unsigned flags)
-{
-	struct ls_config cfg;
-	ls_store *st = NULL;
-	ls_err err = {0};
-	ls_config_defaults(&cfg);
-	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", where);
-	cfg.map_size = 128 << 10;
-	cfg.clock_skew = 60;
-	return ls_open(&st, &cfg, flags, &err) == LS_OK ? st : NULL;
-}
-
 static uint64_t replay_map(ls_store *st)
 {
 	MDB_envinfo info;
@@ -257,7 +244,7 @@ static _Noreturn void grower(const char *here, const uint8_t a[32], int ready, i
 	char nonce[40], data[300], byte = 0;
 	ls_err err = {0};
 	struct stat sb;
-	ls_store *st = open_small(here, LS_OPEN_CREATE);
+	ls_store *st = open_in(here, 128 << 10, LS_OPEN_CREATE, &err);
 	int64_t now = (int64_t)time(NULL);
 	for (int i = 0; st && replay_map(st) < 512 << 10 && i < 100000; i++) {
 		snprintf(nonce, sizeof nonce, "grown-nonce-%08d", i);
@@ -300,7 +287,7 @@ static void shared_map_tests(const uint8_t a[32])
 	pid_t late = fork();
 	if (late == 0) {  /* a worker started now: 128 KiB configured */
 		ls_err err = {0};
-		ls_store *st = open_small(here, 0);
+		ls_store *st = open_in(here, 128 << 10, 0, &err);
 		int64_t now = (int64_t)time(NULL);
 		_exit(st && ls_replay_record(st, a, "late-nonce-0000000000", now, now, &err) == LS_OK ? 0 : 3);
 	}
