@@ -292,7 +292,8 @@ static void write_active(ls_store *st, int64_t now, const char *path)
 
 /* One signed result POST per validator per submission, validators
  * interleaved. */
-static void write_result_pool(const struct party *v, int nv, json_t *subs, const char *path)
+static void write_result_pool(const struct party *v, int nv, json_t *subs, const char *path,
+                              int64_t now)
 {
 	FILE *f = fopen(path, "w");
 	json_t *s;
@@ -307,7 +308,7 @@ static void write_result_pool(const struct party *v, int nv, json_t *subs, const
 			snprintf(body, sizeof body, "{\"submission_id\":\"%s\",\"score\":0.%04d}",
 			         json_string_value(json_array_get(s, 1)), (int)(1000 + (i * 37 + (size_t)k) % 9000));
 			struct ls_sign_request r = {.method = "POST", .url = url, .body = (uint8_t *)body,
-			                            .body_len = strlen(body), .created = (int64_t)time(NULL),
+			                            .body_len = strlen(body), .created = now,
 			                            .expires = -1};
 			struct ls_signed_headers h;
 			ls_err err = {0};
@@ -323,7 +324,7 @@ static void write_result_pool(const struct party *v, int nv, json_t *subs, const
 static void fill_challenges(ls_store *st, const struct party *v, int nv, const struct party *m,
                             uint64_t n, const char *body_path, const char *pool_path)
 {
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = ls_now(ls_store_config(st));
 	json_t *subs = json_array();
 	load_challenges(st, n, now);
 	for (uint64_t i = 0; i < n; i++)
@@ -342,7 +343,7 @@ static void fill_challenges(ls_store *st, const struct party *v, int nv, const s
 			free(answer);
 		}
 	write_active(st, now, body_path);
-	write_result_pool(v, nv, subs, pool_path);
+	write_result_pool(v, nv, subs, pool_path, now);
 	printf("challenges: %llu open, %zu submissions, %zu signed results pooled\n",
 	       (unsigned long long)n, json_array_size(subs), json_array_size(subs) * (size_t)nv);
 	json_decref(subs);
@@ -378,7 +379,7 @@ static void fill_epoch(ls_store *st, struct party *v, int nv, struct party *m, u
 		       (unsigned long long)nv, tc, tr);
 		now_block = (epoch + 1) * L + cfg->reveal_end + 1;  /* the reveal window is over */
 	}
-	import_anchor(st, v, nv, m, now_block, (int64_t)time(NULL));
+	import_anchor(st, v, nv, m, now_block, ls_now(ls_store_config(st)));
 	if (body_path)
 		write_body(st, epoch, body_path);
 	printf("epoch %llu ready; the chain is at block %llu\n", (unsigned long long)epoch,
@@ -414,7 +415,7 @@ int main(int argc, char **argv)
 
 	/* the chain in FIRST_EPOCH's prefetch window: leads in, then assigned */
 	uint64_t block_a = FIRST_EPOCH * cfg.epoch_length + cfg.prefetch_start;
-	int64_t t_a = (int64_t)time(NULL);
+	int64_t t_a = ls_now(&cfg);
 	import_anchor(st, v, (int)nv, m, block_a, t_a);
 	if (challenges)
 		fill_challenges(st, v, (int)nv, m, leads, argv[5], argv[6]);

@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "leadstore.h"
 
@@ -25,7 +25,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "presign: %s\n", err.detail);
 		return EXIT_FAILURE;
 	}
-	struct ls_sign_request r = {.method = "GET", .url = argv[3], .created = (int64_t)time(NULL),
+	/* created: the store's clock when LEADGATE_CONF names the gateway's store */
+	struct ls_config cfg;
+	ls_config_defaults(&cfg);
+	if (access(ls_config_path(), R_OK) == 0 && ls_config_load(&cfg, ls_config_path(), &err) != LS_OK) {
+		fprintf(stderr, "presign: %s\n", err.detail);
+		return EXIT_FAILURE;
+	}
+	struct ls_sign_request r = {.method = "GET", .url = argv[3], .created = ls_now(&cfg),
 	                            .expires = -1};
 	struct ls_signed_headers h;
 	for (uint64_t i = 0; i < count; i++) {

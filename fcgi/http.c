@@ -387,7 +387,7 @@ static double seconds_since(const struct timespec *start)
 
 void http_serve(struct http_io *io, ls_store *st)
 {
-	struct request req = {.io = io, .st = st, .now = (int64_t)time(NULL)};
+	struct request req = {.io = io, .st = st, .now = ls_now(ls_store_config(st))};
 	struct response res = {.status = 500, .fd = -1};
 	const struct route *r = NULL;
 	struct timespec start;

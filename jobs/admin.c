@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "admin.h"
@@ -40,7 +39,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: leadgate-admin init | status | migrate | backup DIR\n"
+	        "usage: leadgate-admin init | status | migrate | backup DIR | now [--block N]\n"
 	        "       leadgate-admin keygen [--sr25519] FILE | keygen --gateway | address FILE\n"
 	        "       leadgate-admin sign --key FILE [--created T] [--expires T] [--nonce N]\n"
 	        "                           [--label L] METHOD URL [BODYFILE]\n"
@@ -114,7 +113,7 @@ static int cmd_address(const char *path)
 
 struct sign_options {
 	const char *key, *nonce, *label;
-	int64_t created, expires;  /* expires < 0: none */
+	int64_t created, expires;  /* created < 0: the store's now; expires < 0: none */
 };
 
 static bool parse_sign_options(int argc, char **argv, struct sign_options *o)
@@ -125,7 +124,7 @@ static bool parse_sign_options(int argc, char **argv, struct sign_options *o)
 		{"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
 	uint64_t v;
 	int c;
-	*o = (struct sign_options){.label = "sig1", .created = (int64_t)time(NULL), .expires = -1};
+	*o = (struct sign_options){.label = "sig1", .created = -1, .expires = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'k') o->key = optarg;
 		else if (c == 'n') o->nonce = optarg;
@@ -152,6 +151,8 @@ static int cmd_sign(int argc, char **argv)
 		return usage();
 	const char *method = argv[optind], *url = argv[optind + 1], *bodyfile = argv[optind + 2];
 	load_config(&cfg);
+	if (o.created < 0)
+		o.created = ls_now(&cfg);
 	if (sodium_init() < 0 || !read_key(o.key, &kp))
 		return EXIT_FAILURE;
 	if (bodyfile && (body = (uint8_t *)job_read_file(bodyfile, 1u << 30, &body_len)) == NULL) {
@@ -193,9 +194,9 @@ static void print_clock(ls_store *st, ls_reader *rd)
 		printf("anchored: no\n");
 		return;
 	}
-	ls_clock_at(ls_store_config(st), &a, (int64_t)time(NULL), &c);
-	printf("anchored: yes\nblock: %llu\nepoch: %llu\noffset: %u\n", (unsigned long long)c.block,
-	       (unsigned long long)c.epoch, c.offset);
+	ls_clock_at(ls_store_config(st), &a, ls_now(ls_store_config(st)), &c);
+	printf("anchored: yes\nnow: %lld\nblock: %llu\nepoch: %llu\noffset: %u\n", (long long)c.now,
+	       (unsigned long long)c.block, (unsigned long long)c.epoch, c.offset);
 }
 
 static int cmd_status(void)
@@ -286,6 +287,43 @@ static int cmd_published(const char *epoch_text, const char *what)
 	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* The store's time (ls_now) in unix seconds, what every program of this
+ * configuration takes as now; with a block number, the time at which that
+ * block begins by the stored anchor (SPEC §2). */
+static int cmd_now(const char *block_arg)
+{
+	struct ls_config cfg;
+	uint64_t block;
+	if (block_arg == NULL) {
+		load_config(&cfg);
+		printf("%lld\n", (long long)ls_now(&cfg));
+		return EXIT_SUCCESS;
+	}
+	if (!ls_parse_u64(block_arg, UINT64_MAX >> 8, &block))
+		return usage();
+	struct job job;
+	ls_reader *rd;
+	struct ls_anchor a;
+	struct ls_clock c;
+	ls_err err = {0};
+	job_start(&job, "leadgate-admin", NULL, 0);
+	ls_status s = ls_reader_begin(job.st, &rd, &err);
+	if (s == LS_OK) {
+		s = ls_anchor_get(rd, &a);
+		ls_reader_end(rd);
+		if (s != LS_OK)
+			ls_fail(&err, s, "clock_not_anchored", NULL, "the store has no chain anchor yet");
+	}
+	if (s == LS_OK) {
+		ls_clock_at(ls_store_config(job.st), &a, ls_now(ls_store_config(job.st)), &c);
+		printf("%lld\n", (long long)ls_block_time(ls_store_config(job.st), &c, block));
+	} else {
+		job_error(&job, &err);
+	}
+	job_finish(&job);
+	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 static int cmd_verify_signed(const char *path, const char *address)
 {
 	struct ls_config cfg;
@@ -317,6 +355,10 @@ int main(int argc, char **argv)
 		return cmd_init();
 	if (strcmp(cmd, "status") == 0 && argc == 2)
 		return cmd_status();
+	if (strcmp(cmd, "now") == 0 && argc == 2)
+		return cmd_now(NULL);
+	if (strcmp(cmd, "now") == 0 && argc == 4 && strcmp(argv[2], "--block") == 0)
+		return cmd_now(argv[3]);
 	if (strcmp(cmd, "migrate") == 0 && argc == 2)
 		return cmd_migrate();
 	if (strcmp(cmd, "backup") == 0 && argc == 3)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "admin.h"
 #include "job.h"
 
@@ -23,7 +22,7 @@ static int challenges_load(const char *path)
 		return EXIT_FAILURE;
 	}
 	job_start(&job, "leadgate-admin", NULL, 0);
-	ls_status s = ls_challenges_load(job.st, text, len, (int64_t)time(NULL), &r, &err);
+	ls_status s = ls_challenges_load(job.st, text, len, ls_now(ls_store_config(job.st)), &r, &err);
 	if (s != LS_OK)
 		fprintf(stderr, "leadgate-admin: %s: %s; nothing was changed\n", path, err.detail);
 	else
@@ -46,7 +45,7 @@ static int challenges_list(void)
 	job_start(&job, "leadgate-admin", NULL, LS_OPEN_READONLY);
 	ls_status s = ls_reader_begin(job.st, &rd, &err);
 	if (s == LS_OK)
-		s = ls_challenges_list(rd, (int64_t)time(NULL), &list, &err);
+		s = ls_challenges_list(rd, ls_now(ls_store_config(job.st)), &list, &err);
 	if (s != LS_OK)
 		job_error(&job, &err);
 	json_array_foreach(list, i, c)

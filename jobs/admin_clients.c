@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sodium.h>
 #include "admin.h"
 #include "job.h"
@@ -18,7 +17,7 @@ static int clients_add(const char *name)
 	char key[LS_CLIENT_KEY_LEN + 1];
 	ls_err err = {0};
 	job_start(&job, "leadgate-admin", NULL, 0);
-	ls_status s = ls_client_add(job.st, name, (int64_t)time(NULL), key, &err);
+	ls_status s = ls_client_add(job.st, name, ls_now(ls_store_config(job.st)), key, &err);
 	if (s != LS_OK) {
 		job_error(&job, &err);
 	} else {
@@ -37,7 +36,7 @@ static int clients_revoke(const char *name)
 	bool changed;
 	ls_err err = {0};
 	job_start(&job, "leadgate-admin", NULL, 0);
-	ls_status s = ls_client_revoke(job.st, name, (int64_t)time(NULL), &changed, &err);
+	ls_status s = ls_client_revoke(job.st, name, ls_now(ls_store_config(job.st)), &changed, &err);
 	if (s != LS_OK)
 		job_error(&job, &err);
 	else

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <sodium.h>
 #include "job.h"
 
@@ -26,7 +25,7 @@ int main(int argc, char **argv)
 		job_finish(&job);
 		return EXIT_FAILURE;
 	}
-	ls_status s = ls_bundles_write(job.st, gw.sk, (int64_t)time(NULL), &r, &err);
+	ls_status s = ls_bundles_write(job.st, gw.sk, ls_now(ls_store_config(job.st)), &r, &err);
 	sodium_memzero(&gw, sizeof gw);
 	if (r.written)
 		printf("leadgate-bundle: %zu bundle(s) written up to epoch %llu: %llu items, %llu bytes\n",

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <sodium.h>
 #include "job.h"
 
@@ -26,7 +25,7 @@ int main(int argc, char **argv)
 		job_finish(&job);
 		return EXIT_FAILURE;
 	}
-	ls_status s = ls_epochs_close(job.st, (int64_t)time(NULL), gw.sk, &r, &err);
+	ls_status s = ls_epochs_close(job.st, ls_now(ls_store_config(job.st)), gw.sk, &r, &err);
 	sodium_memzero(&gw, sizeof gw);
 	if (r.closed)
 		printf("leadgate-close: %zu epoch(s) closed up to %llu: %zu approved, %zu denied, %zu requeued\n",

@@ -40,7 +40,6 @@ void job_start(struct job *job, const char *prog, const char *lock, unsigned ope
 {
 	struct ls_config cfg;
 	struct ls_lock_holder holder;
-	int64_t now = (int64_t)time(NULL);
 	ls_err err = {0};
 	job->prog = prog;
 	job->st = NULL;
@@ -51,6 +50,7 @@ void job_start(struct job *job, const char *prog, const char *lock, unsigned ope
 		fprintf(stderr, "%s: %s\n", prog, err.detail);
 		exit(EXIT_FAILURE);
 	}
+	int64_t now = ls_now(&cfg);
 	if (lock && ls_job_lock(job->st, lock, now, &job->lock_fd, &holder, &err) != LS_OK) {
 		bool stuck = err.status == LS_CONFLICT && lock_stuck(job, lock, &holder, now);
 		if (err.status != LS_CONFLICT)
@@ -68,7 +68,7 @@ void job_succeeded(struct job *job)
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	double seconds = (double)(end.tv_sec - job->started.tv_sec) +
 	                 (double)(end.tv_nsec - job->started.tv_nsec) / 1e9;
-	ls_job_succeeded(job->lock_fd, (int64_t)time(NULL), seconds);
+	ls_job_succeeded(job->lock_fd, ls_now(ls_store_config(job->st)), seconds);
 }
 
 void job_finish(struct job *job)

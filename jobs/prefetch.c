@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "job.h"
 
 int main(int argc, char **argv)
@@ -19,7 +18,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	job_start(&job, "leadgate-prefetch", "prefetch", 0);
-	ls_status s = ls_epoch_prefetch(job.st, (int64_t)time(NULL), &r, &err);
+	ls_status s = ls_epoch_prefetch(job.st, ls_now(ls_store_config(job.st)), &r, &err);
 	if (s != LS_OK)
 		job_error(&job, &err);
 	else if (r.assigned)

@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "job.h"
 
 int main(int argc, char **argv)
@@ -20,7 +19,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	job_start(&job, "leadgate-prune", "prune", 0);
-	ls_status s = ls_prune(job.st, (int64_t)time(NULL), &r, &err);
+	ls_status s = ls_prune(job.st, ls_now(ls_store_config(job.st)), &r, &err);
 	if (s != LS_OK)
 		job_error(&job, &err);
 	else if (r.nonces + r.votes + r.caches + r.assignments + r.history + r.requests)

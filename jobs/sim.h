@@ -51,6 +51,7 @@ struct sim {
 	unsigned requests, unexpected;
 	json_t *outcomes;       /* "who action status" -> count, for the summary */
 	char client_key[LS_CLIENT_KEY_LEN + 1]; /* DIR/client.key, "" when none */
+	struct ls_config cfg;   /* LEADGATE_CONF when readable: the store's clock */
 };
 
 /* sim_play.c: everything due at the gateway's current block, once; returns

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "sim.h"
 
 #define ANSWER_MAX (16u << 20)
@@ -68,7 +67,7 @@ static struct curl_slist *signed_headers(const struct sim *s, const struct party
 	ls_err err = {0};
 	struct ls_sign_request r = {.method = method, .url = url, .body = (const uint8_t *)body,
 	                            .body_len = body ? strlen(body) : 0,
-	                            .created = (int64_t)time(NULL), .expires = -1};
+	                            .created = ls_now(&s->cfg), .expires = -1};
 	if (ls_request_sign(&r, &who->key, s->ss58_prefix, &h, &err) != LS_OK) {
 		fprintf(stderr, "leadgate-sim: sign: %s\n", err.detail);
 		return list;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "job.h"
 
 #define SNAPSHOT_MAX (64u << 20)
@@ -31,7 +30,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "leadgate-sync: %s: %s\n", path, strerror(errno));
 		goto cleanup;
 	}
-	if (ls_metagraph_import(job.st, text, len, (int64_t)time(NULL), &report, &err) != LS_OK) {
+	if (ls_metagraph_import(job.st, text, len, ls_now(ls_store_config(job.st)), &report, &err) != LS_OK) {
 		job_error(&job, &err);
 		goto cleanup;
 	}

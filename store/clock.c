@@ -1,6 +1,18 @@
 /* clock.c — the chain clock and epoch windows (SPEC §2), in one place. */
 #include <string.h>
+#include <time.h>
 #include "internal.h"
+
+int64_t ls_now(const struct ls_config *cfg)
+{
+	int64_t wall = (int64_t)time(NULL);
+#ifdef LS_FAULT_INJECTION
+	return ls_fault_clock(cfg->store_dir, wall);
+#else
+	(void)cfg;
+	return wall;
+#endif
+}
 
 static ls_status anchor_read(ls_store *st, MDB_txn *txn, struct ls_anchor *out)
 {

@@ -354,6 +354,9 @@ char *ls_challenge_json(const json_t *v);
  * with it; other builds have no such file read at all. */
 #ifdef LS_FAULT_INJECTION
 bool ls_fault(const ls_store *st, const char *name, long *arg);
+/* The time of the store at store_dir given the wall clock: "clock=T" in
+ * its faults file sets it to T, else "clock_offset=S" to wall + S. */
+int64_t ls_fault_clock(const char *store_dir, int64_t wall);
 #else
 static inline bool ls_fault(const ls_store *st, const char *name, long *arg)
 {

@@ -259,6 +259,14 @@ struct ls_clock {
 	int64_t block_started; /* unix time at which `block` began */
 };
 
+/* Now, in unix seconds: the one time every program of the store uses
+ * (requests, signatures, the replay store, limits, windows, deadlines,
+ * job locks).  The wall clock; in builds made with ./configure
+ * --enable-fault-injection (tests only), a line "clock=T" in
+ * store_dir/faults makes it T and a line "clock_offset=S" the wall clock
+ * plus S, for every process of that store at once (SPEC §2). */
+int64_t ls_now(const struct ls_config *cfg);
+
 /* The anchor stored by the last sync; LS_UNAVAILABLE when none yet. */
 ls_status ls_anchor_get(ls_reader *rd, struct ls_anchor *out);
 /* block = anchor.block + floor((now - anchor.time) / block_seconds), never

@@ -204,7 +204,7 @@ static ls_status remake_if_stale(ls_store *st, const char *dir, const char *boot
 	unlink(path);
 	/* a new store has accepted nothing; otherwise the lost pairs may carry
 	 * a created up to clock_skew ahead of now */
-	st->replay_floor = (int64_t)time(NULL) + (fresh ? 0 : st->cfg.clock_skew);
+	st->replay_floor = ls_now(&st->cfg) + (fresh ? 0 : st->cfg.clock_skew);
 	ls_status s = env_open(st, dir, err);
 	if (s == LS_OK && (mdb_env_sync(st->replay_env, 1) != 0 ||
 	                   !marker_write(marker, boot, st->replay_floor)))
@@ -301,7 +301,8 @@ struct replay_put {
 	int64_t created, now;
 };
 
-/* The time of this write: the latest of the caller's now, the clock, and
+/* The time of this write: the latest of the caller's now, the store's
+ * clock (ls_now), and
  * every earlier write's.  Read under the write lock, it only moves
  * forward: once a pair was dropped as expired, no process can take its
  * signature as fresh again, however long ago its own request began and
@@ -310,7 +311,7 @@ static ls_status write_time(struct ls_txn *t, int64_t now, int64_t *out)
 {
 	MDB_val k = {5, "clock"}, v;
 	uint8_t be[8];
-	int64_t wall = (int64_t)time(NULL);
+	int64_t wall = ls_now(&t->st->cfg);
 	*out = now > wall ? now : wall;
 	int rc = mdb_get(t->txn, t->st->replay_meta, &k, &v);
 	if (rc == 0 && v.mv_size == 8 && (int64_t)ls_from_be64(v.mv_data) > *out)

@@ -76,7 +76,9 @@ pick_port() {
 }
 
 # gateway_setup: config, store, hotkeys v1 (validator), m1..m5 (miners),
-# u1 (not registered), metagraph anchored now.  Extra config lines on stdin.
+# u1 (not registered), metagraph anchored now; in a build with fault
+# injection the clock is set to $clock_start and stays there until the
+# test moves it.  Extra config lines on stdin.
 # v1, m3 and m5 are sr25519 keys (the Bittensor default), the rest ed25519.
 gateway_setup() {
 	mkdir -p "$T/run" "$T/keys" "$T/www"
@@ -90,12 +92,12 @@ gateway_setup() {
 		cat
 	} > "$T/leadgate.conf"
 	export LEADGATE_CONF="$T/leadgate.conf"
-	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
+	store_init
 	for k in v1 m1 m2 m3 m4 m5 u1; do
 		keygen "$k" $(case $k in v1 | m3 | m5) echo --sr25519 ;; esac)
 	done
 	cat > "$T/snapshot.json" <<-JSON
-	{"block": 7200, "block_time": $(date +%s), "netuid": 71, "neurons": [
+	{"block": 7200, "block_time": $(clock_now), "netuid": 71, "neurons": [
 	  {"uid": 0, "hotkey": "$(addr v1)", "stake": 5000, "validator_trust": 0.95, "validator_permit": true},
 	  {"uid": 1, "hotkey": "$(addr m1)", "stake": 10, "validator_trust": 0, "validator_permit": false},
 	  {"uid": 2, "hotkey": "$(addr m2)", "stake": 10, "validator_trust": 0, "validator_permit": false},
@@ -171,6 +173,9 @@ sig_edit() {
 req() {
 	sign "$@" && send "$2" "$3" "${4:-}"
 }
+
+# retry_after: the seconds of the last answer's Retry-After header
+retry_after() { sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$T/hdr"; }
 
 # problem_is STATUS CODE: last answer was that status as RFC 9457 problem.
 problem_is() {
@@ -320,11 +325,6 @@ start_nginx() {
 stop_nginx() { stop_pids "$T/run/nginx-master.pid"; }
 
 # A chain played by leadgate-sim in the directory $sim, against $BASE.
-at_block() {  # at_block N: the chain is at block N now
-	jq --argjson b "$1" --argjson t "$(date +%s)" '.block = $b | .block_time = $t' \
-		"$sim/snapshot.json" > "$T/snap.json"
-	"$bin/leadgate-sync" "$T/snap.json" > /dev/null || bail "leadgate-sync at block $1"
-}
 # tick NAME: one tick; its output in $T/NAME.out, its exit status in $rc
 tick() {
 	"$bin/leadgate-sim" tick "$sim" "$BASE" > "$T/$1.out" 2>&1
@@ -332,4 +332,71 @@ tick() {
 }
 said() {  # said NAME PATTERN: the tick's report has a line like this
 	grep -qE "$2" "$T/$1.out"
+}
+
+# ---- Faults and the test clock (SPEC §2, README "How tests control time") --
+# store_dir/faults of the store LEADGATE_CONF names is read by every
+# process of that store at each use (builds with --enable-fault-injection):
+# lines NAME or NAME=VALUE.  The line clock=T is the time of every program
+# at once, workers, jobs, leadgate-admin and leadgate-sim alike; a test
+# moves it to the second it needs instead of sleeping.
+
+# Where the tests' time starts: Monday 2026-01-05 10:00:00 UTC, fourteen
+# hours from a UTC midnight (the daily quotas' edge), whenever they run.
+clock_start=1767607200
+
+# needs_clock: skip the whole test in a build without fault injection.
+needs_clock() {
+	[ "$have_faults" = yes ] && return 0
+	echo "1..0 # SKIP this test moves the store's clock: configure with --enable-fault-injection"
+	exit 0
+}
+
+faults_file() {
+	local dir
+	dir=$(sed -n 's/^ *store_dir *= *//p' "${LEADGATE_CONF:?}" | tail -n 1)
+	echo "${dir:-/var/lib/leadgate}/faults"
+}
+
+# fault_set NAME [VALUE]: the line NAME (or NAME=VALUE) in place of any
+# NAME line, the others kept; the file is replaced whole, so a reader
+# sees either the old or the new one.
+fault_set() {
+	local f
+	f=$(faults_file)
+	{ grep -v -E "^$1(=|\$)" "$f" 2>/dev/null; echo "$1${2:+=$2}"; } > "$f.new" && mv "$f.new" "$f" ||
+		bail "cannot write $f"
+}
+
+# fault_clear NAME: no NAME line any more.
+fault_clear() {
+	local f
+	f=$(faults_file)
+	[ -f "$f" ] || return 0
+	{ grep -v -E "^$1(=|\$)" "$f"; true; } > "$f.new" && mv "$f.new" "$f" || bail "cannot write $f"
+}
+
+# store_init [T]: the store LEADGATE_CONF names, made with the clock set
+# to T (default $clock_start) from its first moment: the replay store
+# takes no signature created before it was made (SPEC §3), so the clock
+# is set first and moves only forwards.
+store_init() {
+	if [ "$have_faults" = yes ]; then
+		mkdir -p "$(dirname "$(faults_file)")"
+		clock_set "${1:-$clock_start}"
+	fi
+	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
+}
+
+# clock_set T: the store's time is the unix second T for every process.
+clock_set() { fault_set clock "$1"; }
+# clock_now: the store's time, as its programs take it.
+clock_now() { "$bin/leadgate-admin" now; }
+# clock_advance S: S seconds later.
+clock_advance() { clock_set $(($(clock_now) + $1)); }
+# at_block N: the first second of block N by the stored anchor.
+at_block() {
+	local t
+	t=$("$bin/leadgate-admin" now --block "$1") || bail "at_block $1: no anchor"
+	clock_set "$t"
 }

@@ -1,6 +1,62 @@
-/* The chain clock and epoch windows of SPEC §2, and UUIDv7 lead ids. */
+/* The chain clock and epoch windows of SPEC §2, the store's time (ls_now
+ * and the test clock of store_dir/faults), and UUIDv7 lead ids. */
+#include <time.h>
 #include "tap.h"
 #include "leadstore.h"
+
+/* Replace store_dir/faults with text, as a test script does (a new file
+ * renamed into place, so that a reader sees the old or the new one). */
+static void faults_write(const char *dir, const char *text)
+{
+	char path[300], tmp[310];
+	snprintf(path, sizeof path, "%s/faults", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		tap_bail("cannot write the faults file");
+}
+
+/* Whether t is the wall clock (read around it, so a second boundary
+ * between the reads does not fail the check). */
+static bool is_wall(int64_t before, int64_t t)
+{
+	return t >= before && t <= (int64_t)time(NULL);
+}
+
+static void now_tests(void)
+{
+	struct ls_config cfg;
+	ls_config_defaults(&cfg);
+	const char *dir = tempdir_make(NULL, "leadgate-clock");
+	if (dir == NULL)
+		tap_bail("mkdtemp");
+	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", dir);
+	int64_t before = (int64_t)time(NULL);
+	ok(is_wall(before, ls_now(&cfg)), "without a faults file, now is the wall clock");
+	faults_write(dir, "clock=1700000000\n");
+	int64_t set = ls_now(&cfg);
+#ifdef LS_FAULT_INJECTION
+	ok(set == 1700000000, "clock=1700000000 in store_dir/faults: now is 1700000000 (%lld)",
+	   (long long)set);
+	faults_write(dir, "challenges_build_hold\nclock=1700000001\n");
+	ok(ls_now(&cfg) == 1700000001, "moved one second on, among other faults: 1700000001");
+	faults_write(dir, "clock_offset=-3600\n");
+	before = (int64_t)time(NULL);
+	int64_t back = ls_now(&cfg);
+	ok(back >= before - 3600 && back <= (int64_t)time(NULL) - 3600,
+	   "clock_offset=-3600: an hour behind the wall clock");
+	faults_write(dir, "clock_offset=86400\nclock=1700000002\n");
+	ok(ls_now(&cfg) == 1700000002, "clock= wins over clock_offset= whatever their order");
+	faults_write(dir, "clock=17000x\n");
+	before = (int64_t)time(NULL);
+	ok(is_wall(before, ls_now(&cfg)), "a clock line that is not a whole number is ignored: wall clock");
+	faults_write(dir, "clockwork=5\nclock_offsets=5\n");
+	before = (int64_t)time(NULL);
+	ok(is_wall(before, ls_now(&cfg)), "lines that only begin with clock are other faults: wall clock");
+#else
+	ok(is_wall(before, set), "a build without fault injection reads no faults file: wall clock");
+#endif
+}
 
 static void clock_tests(void)
 {
@@ -80,6 +136,7 @@ static void uuid_tests(void)
 int main(void)
 {
 	clock_tests();
+	now_tests();
 	uuid_tests();
 	return tap_done();
 }

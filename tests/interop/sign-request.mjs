@@ -53,7 +53,12 @@ const signed = await httpbis.signMessage({
   key: { id: keyid, alg, sign: signBytes },
   fields,
   params: ['created', 'nonce', 'keyid', 'alg'],
-  paramValues: { nonce: randomBytes(18).toString('base64url') },
+  // SIGN_CREATED: the gateway's clock (unix seconds) when a test has moved
+  // it (SPEC §2); else this machine's, as the library takes it
+  paramValues: {
+    nonce: randomBytes(18).toString('base64url'),
+    ...(process.env.SIGN_CREATED ? { created: new Date(Number(process.env.SIGN_CREATED) * 1000) } : {}),
+  },
 }, { method, url, headers });
 
 const res = await fetch(url, { method, headers: signed.headers, body });
