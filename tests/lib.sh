@@ -394,6 +394,12 @@ clock_set() { fault_set clock "$1"; }
 clock_now() { "$bin/leadgate-admin" now; }
 # clock_advance S: S seconds later.
 clock_advance() { clock_set $(($(clock_now) + $1)); }
+# before_block N: the last second before block N begins.
+before_block() {
+	local t
+	t=$("$bin/leadgate-admin" now --block "$1") || bail "before_block $1: no anchor"
+	clock_set $((t - 1))
+}
 # at_block N: the first second of block N by the stored anchor.
 at_block() {
 	local t
