@@ -33,7 +33,7 @@ async function devtoolsPort() {
       const port = readFileSync(file, 'utf8').split('\n')[0];
       if (port) return port;
     }
-    await sleep(100);
+    await sleep(100);  // a bounded poll: until Chromium writes its port
   }
   throw new Error(`Chromium did not open its DevTools port: ${chromeLog.slice(-500)}`);
 }
@@ -82,7 +82,7 @@ async function main() {
     for (let i = 0; i < seconds * 5; i++) {
       const v = await evaluate(expr);
       if (v) return v;
-      await sleep(200);
+      await sleep(200);  // a bounded poll: until the page shows it
     }
     report(false, `${what} (waited ${seconds} s)`);
     return null;
@@ -120,7 +120,9 @@ async function main() {
   report(shot.data.length > 1000, `screenshot saved: ${join(outDir, 'dashboard.png')}`);
   // a phone: 390 CSS pixels wide, no sideways scrolling
   await cdp.send('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
-  await sleep(500);
+  await waitFor('the page laid out at 390 pixels', `document.documentElement.clientWidth === 390`, 10);
+  // the charts redraw on the resize event: two frames later they have
+  await evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`);
   const overflow = await evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
   if (overflow > 0)
     console.log(await evaluate(`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.parentElement.getBoundingClientRect().right <= document.documentElement.clientWidth + 1).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')`));
@@ -137,7 +139,7 @@ async function main() {
 main().catch((e) => report(false, `the browser run: ${e.message}`)).finally(async () => {
   const gone = new Promise((resolve) => chrome.once('exit', resolve));
   chrome.kill('SIGKILL');
-  await Promise.race([gone, sleep(5000)]);
+  await Promise.race([gone, sleep(5000)]);  // a bounded wait for Chromium to exit
   try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch (e) {
     console.log(`(the browser profile ${profile} was left behind: ${e.message})`);
   }
