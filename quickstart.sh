@@ -94,10 +94,11 @@ check() {
 # The browser the dashboard test drives (headless, over DevTools); clang
 # with libFuzzer for the sanitizer build, which also fuzzes; nginx and
 # multiwatch (the workers' systemd unit) for the nginx and cache tests;
+# libfaketime, which moves the cache test's nginx clock with the store's;
 # the Prometheus parser for the metrics test; systemd-analyze, man and
 # mandoc for the units and man pages; and what builds and checks the
 # Debian package.
-test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch python3 python3-prometheus-client
+test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime python3 python3-prometheus-client
 	systemd man-db mandoc dpkg-dev debhelper fakeroot lintian)
 
 # The benchmark's load generator and the design it compares against.

@@ -301,6 +301,10 @@ stop_apache() { stop_pids "$T/run/apache.pid" "$T/run/spawn-fcgi.pid"; }
 # start_nginx SITE [SED...]: a private nginx (tests/nginx-main.conf) on
 # $PORT serving the shipped site file SITE, with its listen line made
 # 127.0.0.1:$PORT and the given sed edits for its paths and upstreams.
+# With NGINX_FAKETIME=yes nginx runs under libfaketime, its wall clock
+# stopped at the store's time and moved with it by clock_set (its timers
+# keep the real monotonic clock), so that a cache's max-age passes when
+# the test says.
 start_nginx() {
 	local site=$1 user=
 	shift
@@ -315,7 +319,14 @@ start_nginx() {
 	sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$PORT;|" "$@" "$site" > "$T/run/site.conf"
 	sed -e "s|@RUN@|$T/run|g" -e "s|@SITE@|$T/run/site.conf|" -e "s|@USER@|$user|" \
 		"$src/tests/nginx-main.conf" > "$T/run/nginx.conf"
-	nginx -p "$T/run" -e "$T/run/nginx-error.log" -c "$T/run/nginx.conf" -g 'daemon off;' \
+	local preload=()
+	if [ "${NGINX_FAKETIME:-no}" = yes ]; then
+		preload=(env LD_PRELOAD="$(faketime_library)" FAKETIME_TIMESTAMP_FILE="$T/run/nginx-clock"
+			FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 TZ=UTC)
+		NGINX_CLOCK=$T/run/nginx-clock
+		clock_set "$(clock_now)"   # writes nginx's clock too
+	fi
+	"${preload[@]}" nginx -p "$T/run" -e "$T/run/nginx-error.log" -c "$T/run/nginx.conf" -g 'daemon off;' \
 		2> "$T/run/nginx.stderr" &
 	NGINX_PID=$!
 	echo $NGINX_PID > "$T/run/nginx-master.pid"
@@ -388,8 +399,22 @@ store_init() {
 	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
 }
 
-# clock_set T: the store's time is the unix second T for every process.
-clock_set() { fault_set clock "$1"; }
+# clock_set T: the store's time is the unix second T for every process,
+# and nginx's too when it runs under libfaketime (start_nginx).
+clock_set() {
+	fault_set clock "$1"
+	if [ -n "${NGINX_CLOCK:-}" ]; then
+		date -u -d "@$1" '+%Y-%m-%d %H:%M:%S' > "$NGINX_CLOCK.new" && mv "$NGINX_CLOCK.new" "$NGINX_CLOCK" ||
+			bail "cannot write $NGINX_CLOCK"
+	fi
+}
+# faketime_library: the path of Debian's libfaketime
+faketime_library() {
+	local lib
+	lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+	[ -n "$lib" ] || bail "libfaketime is not installed (run ./quickstart.sh test)"
+	echo "$lib"
+}
 # clock_now: the store's time, as its programs take it.
 clock_now() { "$bin/leadgate-admin" now; }
 # clock_advance S: S seconds later.
