@@ -46,13 +46,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/leadgate-it-XXXXXX") || bail "mktemp"
 chmod 755 "$T"
 pids=()
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	local p stopped=()
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null && stopped+=("$p"); done
 	for f in "$T"/run*/*.pid; do
 		[ -f "$f" ] || continue
-		for p in $(cat "$f" 2>/dev/null); do kill "$p" 2>/dev/null; done  # lighttpd may be removing it
+		for p in $(cat "$f" 2>/dev/null); do kill "$p" 2>/dev/null && stopped+=("$p"); done  # lighttpd may be removing it
 	done
-	sleep 0.2
+	wait_gone "${stopped[@]}"
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -200,11 +200,20 @@ no_sanitizer_reports() {
 }
 
 wait_http() {  # wait_http URL: until the server answers
-	for _ in $(seq 100); do
+	for _ in $(seq 100); do   # a bounded poll: 100 tries
 		curl -s -o /dev/null --max-time 1 "$1" && return 0
-		sleep 0.1
+		sleep 0.1  # a bounded poll
 	done
 	return 1
+}
+
+# wait_gone PID...: until those processes have exited (a bounded poll,
+# five seconds at most each)
+wait_gone() {
+	local p
+	for p in "$@"; do
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done  # a bounded poll
+	done
 }
 
 # start_lighttpd: lighttpd on a free port ($BASE) with its workers;
@@ -273,9 +282,9 @@ start_workers() {
 	spawn-fcgi -n -a 127.0.0.1 -p "$FCGI_PORT" -- "$(command -v multiwatch)" -f "${WORKERS:-2}" -- \
 		"$T/leadgate.fcgi" 2>> "$T/run/workers.stderr" &
 	echo $! > "$T/run/spawn-fcgi.pid"
-	for _ in $(seq 100); do
+	for _ in $(seq 100); do   # a bounded poll: until they listen
 		(exec 3<> "/dev/tcp/127.0.0.1/$FCGI_PORT") 2> /dev/null && return 0
-		sleep 0.05
+		sleep 0.05  # a bounded poll
 	done
 	bail "the workers did not listen on $FCGI_PORT: $(cat "$T/run/workers.stderr")"
 }
@@ -287,12 +296,11 @@ stop_pids() {
 		[ -f "$f" ] || continue
 		for p in $(cat "$f"); do
 			kill "$p" 2>/dev/null
-			for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+			wait_gone "$p"
 			kill -9 "$p" 2>/dev/null
 		done
 		rm -f "$f"  # only now: the old server removes its own on exit
 	done
-	sleep 0.2
 }
 
 # stop_apache: Apache and, in proxy mode, its workers
