@@ -271,6 +271,13 @@ static void intake_tests(ls_store *st)
 	submit_one(st, json_pack("[o]", lead(32)), r, &s, &err);
 	ok(s == LS_RATE_LIMITED && strcmp(err.code, "cooldown") == 0 && err.retry_after == 20,
 	   "a second request at once is refused: 429 cooldown, Retry-After 20");
+	now += 19;
+	submit_one(st, json_pack("[o]", lead(32)), r, &s, &err);
+	ok(s == LS_RATE_LIMITED && strcmp(err.code, "cooldown") == 0 && err.retry_after == 1,
+	   "19 s on, the cooldown's last second: still 429, Retry-After 1");
+	now += 1;
+	submit_one(st, json_pack("[o]", lead(32)), r, &s, &err);
+	ok(s == LS_OK && r[0].err.status == LS_OK, "20 s on, the cooldown is over: the lead goes in");
 	st->cfg.submit_cooldown = 0;
 
 	/* A denied lead's keys may be used again (SPEC §4). */
