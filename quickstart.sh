@@ -7,9 +7,9 @@
 #                           LEADGATE_MODE=first3 runs the first-three-validators mode
 #   ./quickstart.sh test    install what is missing, build with -Werror (and the
 #                           tests' fault injection) and run make check and make
-#                           distcheck (its make check with two CPU-bound
-#                           processes competing, to show the suite passes on a
-#                           busy machine), build the Debian package and check it
+#                           distcheck (its make check with a CPU-bound process
+#                           a core competing, at least two, to show the suite
+#                           passes on a busy machine), build the Debian package and check it
 #                           with lintian (tests/deb.sh; with CI=true it is also
 #                           installed and purged), then build with clang, ASan+UBSan and the
 #                           libFuzzer targets and run make check again (with
@@ -113,58 +113,60 @@ cmd_bench() {
 	bench/run.sh _build/werror
 }
 
-# timed NAME COMMAND...: run it and say how long it took
-timed() {
-	local name=$1 t0=$SECONDS rc=0
-	shift
-	"$@" || rc=$?
-	say "$name: $((SECONDS - t0)) s$([ $rc = 0 ] || echo ", failed ($rc)")"
-	return $rc
+# stage NAME: say how long the stage begun at the last stage call took
+# (a failing stage stops the script before, as set -e says)
+stage_began=$SECONDS
+stage() {
+	say "$1: $((SECONDS - stage_began)) s"
+	stage_began=$SECONDS
 }
 
-# Two CPU-bound processes (shell loops) competing with whatever runs
-# meanwhile, stopped by PID: the tests move the store's clock instead of
-# waiting for it, so a busy machine must not change a single result.
+# CPU-bound processes (shell loops, one a core and at least two)
+# competing with whatever runs meanwhile, stopped by PID, and each ending
+# by itself should this script be killed: the tests move the store's
+# clock instead of waiting for it, so a busy machine must not change a
+# single result.
 load_pids=()
 cpu_load_start() {
-	local i
-	for i in 1 2; do
-		(while :; do :; done) &
+	local i n
+	n=$(nproc)
+	[ "$n" -ge 2 ] || n=2
+	for i in $(seq "$n"); do
+		(while kill -0 $$ 2> /dev/null; do :; done) < /dev/null > /dev/null 2>&1 &
 		load_pids+=($!)
 	done
-	say "two CPU-bound processes compete with the suite: ${load_pids[*]}"
+	say "$n CPU-bound processes compete with the suite: ${load_pids[*]}"
 }
 cpu_load_stop() {
-	[ ${#load_pids[@]} -eq 0 ] && return
-	kill "${load_pids[@]}" 2> /dev/null
-	wait "${load_pids[@]}" 2> /dev/null
+	[ ${#load_pids[@]} -eq 0 ] && return 0
+	kill "${load_pids[@]}" 2> /dev/null || true
+	wait "${load_pids[@]}" 2> /dev/null || true
 	load_pids=()
-}
-
-# distcheck under load: its make check runs beside the two loops
-distcheck_loaded() {
-	cpu_load_start
-	local rc=0
-	check _build/werror distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror --enable-fault-injection" || rc=$?
-	cpu_load_stop
-	return $rc
 }
 
 cmd_test() {
 	deb_packages+=("${test_packages[@]}")
 	trap cpu_load_stop EXIT
-	timed "installing what is missing" install_packages
+	install_packages
 	install_interop_client
-	timed "the -Werror build" build werror "${werror_flags[@]}"
-	timed "make check (-Werror build)" check _build/werror check -j2
-	timed "make distcheck, with two CPU-bound processes beside it" distcheck_loaded
+	stage "installing what is missing"
+	build werror "${werror_flags[@]}"
+	stage "the -Werror build"
+	check _build/werror check -j2
+	stage "make check (-Werror build)"
+	cpu_load_start
+	check _build/werror distcheck DISTCHECK_CONFIGURE_FLAGS="--enable-werror --enable-fault-injection"
+	cpu_load_stop
+	stage "make distcheck, its make check beside the CPU-bound processes"
 	# the Debian package from the distribution tarball; under CI=true also
 	# installed, checked and purged (tests/deb.sh)
-	timed "the Debian package (tests/deb.sh)" bash tests/deb.sh _build/werror
-	timed "the clang ASan+UBSan build" \
-		build asan CC=clang --enable-werror --enable-fault-injection --enable-sanitizers --enable-fuzzing
+	bash tests/deb.sh _build/werror
+	stage "the Debian package (tests/deb.sh)"
+	build asan CC=clang --enable-werror --enable-fault-injection --enable-sanitizers --enable-fuzzing
+	stage "the clang ASan+UBSan build"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-		timed "make check (ASan+UBSan build, with the fuzz smoke run)" check _build/asan check -j2
+		check _build/asan check -j2
+	stage "make check (ASan+UBSan build, with the fuzz smoke run)"
 	say "all tests passed in $SECONDS s: -Werror build, distcheck under CPU load, the Debian package, and the clang ASan+UBSan build with its fuzz smoke run"
 }
 

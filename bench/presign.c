@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <sodium.h>
 #include "leadstore.h"
 
@@ -27,8 +26,7 @@ int main(int argc, char **argv)
 	}
 	/* created: the store's clock when LEADGATE_CONF names the gateway's store */
 	struct ls_config cfg;
-	ls_config_defaults(&cfg);
-	if (access(ls_config_path(), R_OK) == 0 && ls_config_load(&cfg, ls_config_path(), &err) != LS_OK) {
+	if (ls_config_load_if_present(&cfg, &err) != LS_OK) {
 		fprintf(stderr, "presign: %s\n", err.detail);
 		return EXIT_FAILURE;
 	}

@@ -32,7 +32,7 @@ static int validator(const char *url, const char *keydir, int i, double until, i
 	ls_err err = {0};
 	snprintf(path, sizeof path, "%s/validator-%d", keydir, i);
 	snprintf(p.name, sizeof p.name, "validator-%d", i);
-	if (ls_keyfile_load(path, &p.key, &err) != LS_OK ||
+	if (!sim_config_load(&s) || ls_keyfile_load(path, &p.key, &err) != LS_OK ||
 	    ls_ss58_encode(p.key.pk, 42, p.ss58) != LS_OK || !sim_http_init(&s)) {
 		fprintf(stderr, "queue-load: %s: %s\n", path, err.detail);
 		return 1;

@@ -52,12 +52,12 @@ static int usage(void)
 	return EXIT_FAILURE;
 }
 
-/* Only the SS58 prefix matters outside a store: config if present. */
+/* Outside a store only the SS58 prefix and the clock matter: the
+ * configuration if present. */
 static void load_config(struct ls_config *cfg)
 {
 	ls_err err;
-	ls_config_defaults(cfg);
-	if (access(ls_config_path(), R_OK) == 0 && ls_config_load(cfg, ls_config_path(), &err) != LS_OK) {
+	if (ls_config_load_if_present(cfg, &err) != LS_OK) {
 		fprintf(stderr, "leadgate-admin: %s\n", err.detail);
 		exit(EXIT_FAILURE);
 	}

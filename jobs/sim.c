@@ -244,22 +244,6 @@ static bool save_state(const struct sim *s)
 	return write_json(s, "state.json", s->state);
 }
 
-/* The gateway's configuration when this machine has it (LEADGATE_CONF
- * or the default path): the simulator then signs and anchors with the
- * store's clock (ls_now), as the gateway's own programs do.  Elsewhere
- * the defaults: the wall clock. */
-static bool load_config(struct sim *s)
-{
-	ls_err err = {0};
-	ls_config_defaults(&s->cfg);
-	if (access(ls_config_path(), R_OK) == 0 &&
-	    ls_config_load(&s->cfg, ls_config_path(), &err) != LS_OK) {
-		fprintf(stderr, "leadgate-sim: %s\n", err.detail);
-		return false;
-	}
-	return true;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -334,7 +318,7 @@ int main(int argc, char **argv)
 	bool init = strcmp(cmd, "init") == 0;
 	if (!(init && left == 2) && !((strcmp(cmd, "tick") == 0 || strcmp(cmd, "run") == 0) && left == 3))
 		return usage();
-	if (sodium_init() < 0 || strlen(argv[optind + 1]) >= sizeof s.dir || !load_config(&s))
+	if (sodium_init() < 0 || strlen(argv[optind + 1]) >= sizeof s.dir || !sim_config_load(&s))
 		return 2;
 	snprintf(s.dir, sizeof s.dir, "%s", argv[optind + 1]);
 	if (init)

@@ -72,6 +72,11 @@ void sim_requests_tick(struct sim *s);
 void sim_remember_approved(struct sim *s, json_t *results);
 
 /* sim_http.c */
+/* The gateway's configuration when this machine has it (LEADGATE_CONF or
+ * the default path): the simulator then signs with the store's clock
+ * (ls_now), as the gateway's own programs do; elsewhere with the wall
+ * clock.  False after saying why on stderr. */
+bool sim_config_load(struct sim *s);
 bool sim_http_init(struct sim *s);
 void sim_http_free(struct sim *s);
 /* Send METHOD path (with a JSON body when body is not NULL), signed by who

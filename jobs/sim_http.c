@@ -57,6 +57,15 @@ void answer_free(struct answer *a)
 	a->json = NULL;
 }
 
+bool sim_config_load(struct sim *s)
+{
+	ls_err err = {0};
+	if (ls_config_load_if_present(&s->cfg, &err) == LS_OK)
+		return true;
+	fprintf(stderr, "leadgate-sim: %s\n", err.detail);
+	return false;
+}
+
 /* Signed headers for one request (SPEC §3), appended to list. */
 static struct curl_slist *signed_headers(const struct sim *s, const struct party *who,
                                          const char *method, const char *url, const char *body,

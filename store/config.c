@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
 
 #ifndef LEADGATE_SYSCONFDIR
@@ -200,6 +201,12 @@ static ls_status check_windows(const struct ls_config *c, const char *path, ls_e
 		return ls_fail(err, LS_INVALID, "config", "map_max",
 		               "%s: map_max must be at least map_size", path);
 	return LS_OK;
+}
+
+ls_status ls_config_load_if_present(struct ls_config *cfg, ls_err *err)
+{
+	ls_config_defaults(cfg);
+	return access(ls_config_path(), R_OK) == 0 ? ls_config_load(cfg, ls_config_path(), err) : LS_OK;
 }
 
 ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)

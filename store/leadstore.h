@@ -126,6 +126,10 @@ const char *ls_config_path(void);
  * fail with "path:line: ..." in err->detail. */
 ls_status ls_config_load(struct ls_config *cfg, const char *path, ls_err *err)
 	LS_WARN_UNUSED;
+/* The defaults, then ls_config_path() over them when that file is
+ * readable here: for the tools that also run away from a gateway (they
+ * need the SS58 prefix, and store_dir for the store's clock, ls_now). */
+ls_status ls_config_load_if_present(struct ls_config *cfg, ls_err *err) LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
 /* The store handle                                                    */

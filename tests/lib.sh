@@ -53,6 +53,7 @@ cleanup() {
 		for p in $(cat "$f" 2>/dev/null); do kill "$p" 2>/dev/null && stopped+=("$p"); done  # lighttpd may be removing it
 	done
 	wait_gone "${stopped[@]}"
+	for p in "${stopped[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -208,11 +209,11 @@ wait_http() {  # wait_http URL: until the server answers
 }
 
 # wait_gone PID...: until those processes have exited (a bounded poll,
-# five seconds at most each)
+# ten seconds at most each)
 wait_gone() {
 	local p
 	for p in "$@"; do
-		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done  # a bounded poll
+		for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done  # a bounded poll
 	done
 }
 
@@ -341,7 +342,10 @@ start_nginx() {
 	wait_http "$BASE/" || bail "nginx did not start: $(cat "$T/run/nginx.stderr" "$T/run/nginx-error.log" 2>/dev/null)"
 }
 
-stop_nginx() { stop_pids "$T/run/nginx-master.pid"; }
+stop_nginx() {
+	stop_pids "$T/run/nginx-master.pid"
+	NGINX_CLOCK=
+}
 
 # A chain played by leadgate-sim in the directory $sim, against $BASE.
 # tick NAME: one tick; its output in $T/NAME.out, its exit status in $rc
@@ -371,29 +375,31 @@ needs_clock() {
 	exit 0
 }
 
-faults_file() {
+faults_file() {  # store_dir as leadgate.conf(5) reads it: '#' comments, blanks trimmed
 	local dir
-	dir=$(sed -n 's/^ *store_dir *= *//p' "${LEADGATE_CONF:?}" | tail -n 1)
+	dir=$(awk '{ sub(/#.*/, "") } /^[ \t]*store_dir[ \t]*=/ { sub(/^[^=]*=[ \t]*/, ""); sub(/[ \t]+$/, ""); d = $0 }
+		END { print d }' "${LEADGATE_CONF:?}")
 	echo "${dir:-/var/lib/leadgate}/faults"
+}
+
+# faults_rewrite NAME [LINE]: the faults file without its NAME lines (the
+# name compared whole, not as a pattern), and LINE added; a new file
+# renamed into place.
+faults_rewrite() {
+	local f tmp
+	f=$(faults_file)
+	tmp=$(mktemp "$f.XXXXXX") || bail "cannot write beside $f"
+	{ [ -f "$f" ] && awk -v n="$1" '{ k = $0; sub(/=.*/, "", k) } k != n' "$f"; [ $# -lt 2 ] || echo "$2"; } > "$tmp" &&
+		chmod 644 "$tmp" && mv "$tmp" "$f" || bail "cannot write $f"
 }
 
 # fault_set NAME [VALUE]: the line NAME (or NAME=VALUE) in place of any
 # NAME line, the others kept; the file is replaced whole, so a reader
 # sees either the old or the new one.
-fault_set() {
-	local f
-	f=$(faults_file)
-	{ grep -v -E "^$1(=|\$)" "$f" 2>/dev/null; echo "$1${2:+=$2}"; } > "$f.new" && mv "$f.new" "$f" ||
-		bail "cannot write $f"
-}
+fault_set() { faults_rewrite "$1" "$1${2:+=$2}"; }
 
 # fault_clear NAME: no NAME line any more.
-fault_clear() {
-	local f
-	f=$(faults_file)
-	[ -f "$f" ] || return 0
-	{ grep -v -E "^$1(=|\$)" "$f"; true; } > "$f.new" && mv "$f.new" "$f" || bail "cannot write $f"
-}
+fault_clear() { faults_rewrite "$1"; }
 
 # store_init [T]: the store LEADGATE_CONF names, made with the clock set
 # to T (default $clock_start) from its first moment: the replay store
@@ -401,7 +407,7 @@ fault_clear() {
 # is set first and moves only forwards.
 store_init() {
 	if [ "$have_faults" = yes ]; then
-		mkdir -p "$(dirname "$(faults_file)")"
+		mkdir -p -m 0750 "$(dirname "$(faults_file)")"   # the mode init gives it
 		clock_set "${1:-$clock_start}"
 	fi
 	"$bin/leadgate-admin" init > /dev/null || bail "leadgate-admin init failed"
@@ -410,6 +416,7 @@ store_init() {
 # clock_set T: the store's time is the unix second T for every process,
 # and nginx's too when it runs under libfaketime (start_nginx).
 clock_set() {
+	[[ ${1:-} =~ ^[0-9]+$ ]] || bail "clock_set: '${1:-}' is not a unix time"
 	fault_set clock "$1"
 	if [ -n "${NGINX_CLOCK:-}" ]; then
 		date -u -d "@$1" '+%Y-%m-%d %H:%M:%S' > "$NGINX_CLOCK.new" && mv "$NGINX_CLOCK.new" "$NGINX_CLOCK" ||
@@ -424,9 +431,17 @@ faketime_library() {
 	echo "$lib"
 }
 # clock_now: the store's time, as its programs take it.
-clock_now() { "$bin/leadgate-admin" now; }
+clock_now() {
+	local t
+	t=$("$bin/leadgate-admin" now) && [ -n "$t" ] || bail "leadgate-admin now failed"
+	echo "$t"
+}
 # clock_advance S: S seconds later.
-clock_advance() { clock_set $(($(clock_now) + $1)); }
+clock_advance() {
+	local t
+	t=$("$bin/leadgate-admin" now) && [ -n "$t" ] || bail "leadgate-admin now failed"
+	clock_set $((t + $1))
+}
 # before_block N: the last second before block N begins.
 before_block() {
 	local t

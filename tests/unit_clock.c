@@ -53,6 +53,19 @@ static void now_tests(void)
 	faults_write(dir, "clockwork=5\nclock_offsets=5\n");
 	before = (int64_t)time(NULL);
 	ok(is_wall(before, ls_now(&cfg)), "lines that only begin with clock are other faults: wall clock");
+	faults_write(dir, "clock\n");
+	before = (int64_t)time(NULL);
+	ok(is_wall(before, ls_now(&cfg)), "a clock line without a value is ignored (not 1970): wall clock");
+	faults_write(dir, "clock_offset=1099511627776\n");
+	before = (int64_t)time(NULL);
+	ok(is_wall(before, ls_now(&cfg)), "an offset of 2^40 s is out of bounds and ignored: wall clock");
+	/* 127 characters, then "clock=...": a reader of 128-byte pieces would
+	 * take that tail for a line of its own */
+	char text[300];
+	memset(text, 'x', 127);
+	snprintf(text + 127, sizeof text - 127, "clock=1700000009\nclock=1700000003\n");
+	faults_write(dir, text);
+	ok(ls_now(&cfg) == 1700000003, "a long line is read whole: the clock= inside it is no line of its own");
 #else
 	ok(is_wall(before, set), "a build without fault injection reads no faults file: wall clock");
 #endif
