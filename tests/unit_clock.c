@@ -23,6 +23,16 @@ static bool is_wall(int64_t before, int64_t t)
 	return t >= before && t <= (int64_t)time(NULL);
 }
 
+#ifdef LS_FAULT_INJECTION
+/* Whether, with faults holding text, now is the wall clock. */
+static bool wall_with(const char *dir, const struct ls_config *cfg, const char *text)
+{
+	faults_write(dir, text);
+	int64_t before = (int64_t)time(NULL);
+	return is_wall(before, ls_now(cfg));
+}
+#endif
+
 static void now_tests(void)
 {
 	struct ls_config cfg;
@@ -47,18 +57,13 @@ static void now_tests(void)
 	   "clock_offset=-3600: an hour behind the wall clock");
 	faults_write(dir, "clock_offset=86400\nclock=1700000002\n");
 	ok(ls_now(&cfg) == 1700000002, "clock= wins over clock_offset= whatever their order");
-	faults_write(dir, "clock=17000x\n");
-	before = (int64_t)time(NULL);
-	ok(is_wall(before, ls_now(&cfg)), "a clock line that is not a whole number is ignored: wall clock");
-	faults_write(dir, "clockwork=5\nclock_offsets=5\n");
-	before = (int64_t)time(NULL);
-	ok(is_wall(before, ls_now(&cfg)), "lines that only begin with clock are other faults: wall clock");
-	faults_write(dir, "clock\n");
-	before = (int64_t)time(NULL);
-	ok(is_wall(before, ls_now(&cfg)), "a clock line without a value is ignored (not 1970): wall clock");
-	faults_write(dir, "clock_offset=1099511627776\n");
-	before = (int64_t)time(NULL);
-	ok(is_wall(before, ls_now(&cfg)), "an offset of 2^40 s is out of bounds and ignored: wall clock");
+	ok(wall_with(dir, &cfg, "clock=17000x\n"),
+	   "a clock line that is not a whole number is ignored: wall clock");
+	ok(wall_with(dir, &cfg, "clockwork=5\nclock_offsets=5\n"),
+	   "lines that only begin with clock are other faults: wall clock");
+	ok(wall_with(dir, &cfg, "clock\n"), "a clock line without a value is ignored (not 1970): wall clock");
+	ok(wall_with(dir, &cfg, "clock_offset=1099511627776\n"),
+	   "an offset of 2^40 s is out of bounds and ignored: wall clock");
 	/* 127 characters, then "clock=...": a reader of 128-byte pieces would
 	 * take that tail for a line of its own */
 	char text[300];
