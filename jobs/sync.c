@@ -2,7 +2,8 @@
  * leadgate-sync [FILE|-] — import a metagraph snapshot and its chain anchor
  * (SPEC §10).  One write transaction with a METAGRAPH_SYNCED log entry; a
  * malformed snapshot changes nothing and exits 1 with the reason; the same
- * snapshot again changes nothing.
+ * snapshot again changes nothing; one older than the anchor is logged and
+ * changes nothing else (the clock never runs backwards).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +35,10 @@ int main(int argc, char **argv)
 		job_error(&job, &err);
 		goto cleanup;
 	}
-	if (report.changed)
+	if (report.stale)
+		printf("leadgate-sync: snapshot older than the anchor: anchor and metagraph kept "
+		       "(log seq %llu)\n", (unsigned long long)report.seq);
+	else if (report.changed)
 		printf("leadgate-sync: imported %zu neurons (log seq %llu)\n", report.neurons,
 		       (unsigned long long)report.seq);
 	else

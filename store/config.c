@@ -45,6 +45,7 @@ void ls_config_defaults(struct ls_config *cfg)
 	snprintf(cfg->gateway_key, sizeof cfg->gateway_key, "%s", LEADGATE_SYSCONFDIR "/leadgate-gateway.key");
 	cfg->min_reveals = 1;
 	cfg->eligibility_percent = 10;
+	cfg->burn_uid = LS_UID_NONE;
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;
@@ -101,6 +102,7 @@ static const struct key_def keys[] = {
 	{"bundle_dir", K_PATH, offsetof(struct ls_config, bundle_dir), 1, LS_PATH_MAX - 1},
 	U32(min_reveals, 1, 100000),
 	U32(eligibility_percent, 0, 100),
+	U32(burn_uid, 0, 65535),
 	U32(keep_vote_epochs, 1, 1000),
 	{"consensus_mode", K_MODE, offsetof(struct ls_config, consensus_mode), 0, 0},
 	U32(pull_timeout, 1, 86400),

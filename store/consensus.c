@@ -69,10 +69,13 @@ static int read_validator(void *vctx, const uint8_t *rest, size_t rl, const MDB_
 	if (tv == NULL)
 		return ENOMEM;
 	memcpy(tv->hotkey, rest, 32);
+	/* the snapshot of the epoch's start decides who counts and how much,
+	 * whatever happened to the hotkey since (SPEC §6) */
 	const struct ls_neuron *n = ls_metagraph_find(r->mg, rest);
 	tv->uid = n ? n->uid : 0;
 	tv->known = n != NULL;
-	tv->weight = n ? n->stake * n->validator_trust : 0;
+	tv->weight = n && n->validator_permit ? ls_neuron_weight(n) : 0;
+	tv->counts = tv->weight > 0;
 	ls_be64(r->t->epoch, key);
 	memcpy(key + 8, rest, 32);
 	int rc = ls_get(r->st, r->txn, DB_REVEALS, key, 40, &rv);
@@ -84,14 +87,65 @@ static int read_validator(void *vctx, const uint8_t *rest, size_t rl, const MDB_
 	return 0;
 }
 
-/* Fill t from the store as of txn: the epoch's assigned leads and its
- * reveals, or in the first3 mode its decided leads and their votes
- * (*votes then holds the votes, to free after the tally). */
-static ls_status read_epoch(ls_store *st, MDB_txn *txn, struct tally *t, struct ls_metagraph *mg,
-                            uint8_t **votes)
+/* The newest closed epoch before t's, and its weights to each hotkey
+ * (the weights body's hotkeys; a body without them gives nothing). */
+static ls_status read_previous_weights(ls_reader *rd, struct tally *t)
 {
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[8];
+	char name[40];
+	struct ls_body body;
+	ls_be64(t->epoch, key);
+	k = (MDB_val){8, key};
+	if (mdb_cursor_open(rd->txn, rd->st->dbi[DB_EPOCHS], &cur))
+		return LS_ERROR;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	while (rc == 0 && (k.mv_size != 8 || v.mv_size != sizeof(struct epoch_rec) ||
+	                   ((uint8_t *)v.mv_data)[1] == EPOCH_ASSIGNED ||
+	                   ls_from_be64(k.mv_data) >= t->epoch))
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	uint64_t prev = rc == 0 ? ls_from_be64(k.mv_data) : 0;
+	mdb_cursor_close(cur);
+	if (rc)
+		return rc == MDB_NOTFOUND ? LS_OK : LS_ERROR;
+	ls_epoch_cache_name(name, "weights", prev);
+	if (ls_cache_get(rd, name, &body) != LS_OK)
+		return LS_OK;  /* pruned */
+	json_t *w = json_loadb((const char *)body.data, body.len, 0, NULL);
+	json_t *hotkeys = json_object_get(w, "hotkeys"), *u16 = json_object_get(w, "weights_u16");
+	size_t n = json_array_size(hotkeys);
+	t->prev = n == json_array_size(u16) && n > 0 ? calloc(n, sizeof *t->prev) : NULL;
+	for (size_t i = 0; t->prev && i < n; i++) {
+		const char *hk = json_string_value(json_array_get(hotkeys, i));
+		json_int_t x = json_integer_value(json_array_get(u16, i));
+		ls_err kerr;
+		if (hk && x > 0 && x <= 65535 &&
+		    ls_ss58_decode(hk, rd->st->cfg.ss58_prefix, t->prev[t->nprev].hotkey, &kerr) == LS_OK)
+			t->prev[t->nprev++].u16 = (uint32_t)x;
+	}
+	t->prev_epoch = prev;
+	json_decref(w);
+	return LS_OK;
+}
+
+/* Fill t from the store as of rd: the epoch's assigned leads and its
+ * reveals, or in the first3 mode its decided leads and their votes
+ * (*votes then holds the votes, to free after the tally).  mg is the
+ * metagraph of the epoch's start (who counts), at_close the newest (who
+ * holds which uid now), and the previous weights the fallback. */
+static ls_status read_epoch(ls_reader *rd, struct tally *t, struct ls_metagraph *mg,
+                            struct ls_metagraph *at_close, uint8_t **votes)
+{
+	ls_store *st = rd->st;
+	MDB_txn *txn = rd->txn;
 	struct reading r = {st, txn, t, mg};
 	ls_status s = ls_metagraph_at(st, txn, t->epoch * st->cfg.epoch_length, mg);
+	if (s == LS_OK)
+		s = ls_metagraph_at(st, txn, UINT64_MAX, at_close);
+	if (s == LS_OK)
+		s = read_previous_weights(rd, t);
 	if (s != LS_OK)
 		return s;
 	t->metagraph_block = mg->from_block;
@@ -204,7 +258,7 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 	for (int attempt = 0; attempt < 3; attempt++) {
 		ls_reader *rd;
 		struct epoch_rec ep;
-		struct ls_metagraph mg = {0};
+		struct ls_metagraph mg = {0}, at_close = {0};
 		struct tally t;
 		tally_init(&t, epoch, &st->cfg);
 		ls_status s = ls_reader_begin(st, &rd, err);
@@ -214,7 +268,7 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 		bool first3 = st->cfg.consensus_mode == LS_MODE_FIRST3;
 		s = ls_epoch_read(st, rd->txn, epoch, &ep);
 		if (s == LS_OK && ep.state == EPOCH_ASSIGNED)
-			s = read_epoch(st, rd->txn, &t, &mg, &votes);
+			s = read_epoch(rd, &t, &mg, &at_close, &votes);
 		struct close_ctx c = {.epoch = epoch, .now = now, .reveals_seen = ep.reveals, .t = &t,
 		                      .first3 = first3};
 		char *results = NULL, *weights = NULL;
@@ -223,14 +277,15 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 				tally_judge(&t);
 			else
 				tally_decide(&t);
-			s = tally_bodies(&t, &mg, sk, &results, &c.results_len, &weights, &c.weights_len,
-			                 &c.weights_log);
-			c.nparts = tally_participants(&t, &mg, &c.parts);
+			s = tally_bodies(&t, &at_close, sk, &results, &c.results_len, &weights,
+			                 &c.weights_len, &c.weights_log);
+			c.nparts = tally_participants(&t, &at_close, &c.parts);
 			if (s == LS_OK && c.nparts == SIZE_MAX)
 				s = ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 		}
 		ls_reader_end(rd);  /* the tally keeps no pointer into the map past here */
 		ls_metagraph_free(&mg);
+		ls_metagraph_free(&at_close);
 		c.results = results;
 		c.weights = weights;
 		if (s == LS_OK && ep.state == EPOCH_ASSIGNED)

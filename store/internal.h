@@ -11,6 +11,7 @@
 
 /* Every value starts with this format byte (SPEC §4). */
 #define LS_FMT1 1
+#define LS_FMT2 2
 
 /* The named databases, opened once from one table (env.c). */
 enum ls_db {

@@ -67,6 +67,7 @@ const char *ls_status_title(ls_status status);
 
 #define LS_PATH_MAX 1024
 
+#define LS_UID_NONE 65536u
 struct ls_config {
 	char store_dir[LS_PATH_MAX];
 	uint64_t map_size;           /* initial LMDB map, bytes */
@@ -96,6 +97,8 @@ struct ls_config {
 	char bundle_dir[LS_PATH_MAX];  /* ANS-104 bundles; "" = store_dir/bundles */
 	unsigned min_reveals;        /* reveals a lead needs to be approved (1) */
 	unsigned eligibility_percent;/* agreement a validator needs (10) */
+	unsigned burn_uid;           /* the uid that gets all weight of an epoch
+	                              * with no miner to reward; LS_UID_NONE: unset */
 	unsigned keep_vote_epochs;   /* epochs of votes kept by prune (2) */
 	unsigned consensus_mode;     /* LS_MODE_EPOCH (default) or LS_MODE_FIRST3 */
 	unsigned pull_timeout;       /* first3: seconds a pulled lead waits for its vote */
@@ -434,15 +437,28 @@ ls_status ls_request_sign(const struct ls_sign_request *r, const struct ls_keypa
                           unsigned ss58_prefix, struct ls_signed_headers *out, ls_err *err)
 	LS_WARN_UNUSED;
 
-/* A neuron of the metagraph (SPEC §3). */
+/* A neuron of the metagraph (SPEC §3), in the chain's own integers so
+ * that consensus is exact (SPEC §6): stake in rao (10^-9 TAO), at most
+ * LS_STAKE_RAO_MAX, and validator trust as the chain's u16 (1.0 = 65535). */
+#define LS_STAKE_RAO_MAX 1000000000000000000ULL  /* 10^9 TAO: 2^60 > it */
 struct ls_neuron {
 	uint8_t hotkey[32];
 	uint16_t uid;
-	double stake;
-	double validator_trust;
+	uint16_t validator_trust_u16;
+	uint64_t stake_rao;
 	bool validator_permit;
 	bool active;
 };
+/* A validator's consensus weight, stake_rao × validator_trust_u16: below
+ * 2^76, so 2^52 of them sum without overflow in 128 bits. */
+__extension__ typedef unsigned __int128 ls_weight;
+static inline ls_weight ls_neuron_weight(const struct ls_neuron *n)
+{
+	return (ls_weight)n->stake_rao * n->validator_trust_u16;
+}
+/* A weight in decimal (signed bodies carry weights as exact strings). */
+#define LS_WEIGHT_DIGITS 40
+const char *ls_weight_format(ls_weight w, char out[LS_WEIGHT_DIGITS]);
 
 /* An authenticated caller. */
 struct ls_identity {
@@ -470,6 +486,7 @@ ls_status ls_nonces_prune(ls_store *st, int64_t now, uint64_t *removed,
 
 struct ls_sync_report {
 	bool changed;
+	bool stale;          /* older than the anchor: anchor and metagraph kept */
 	size_t neurons;
 	uint64_t seq;        /* the METAGRAPH_SYNCED entry, when changed */
 };

@@ -10,6 +10,22 @@
 
 #define MAX_NEURONS 65536
 
+/* TAO as a JSON number to rao, rounded to the nearest: one IEEE multiply
+ * and llround, the same bits on every machine.  Exact below 2^53 rao
+ * (9 007 199 TAO); "stake_rao" carries larger stakes exactly.  The caller
+ * has checked 0 <= tao <= LS_STAKE_RAO_MAX / 10^9. */
+static uint64_t stake_to_rao(double tao)
+{
+	return tao > 0 ? (uint64_t)llround(tao * 1e9) : 0;
+}
+
+/* The chain keeps validator trust as a u16 and bittensor shows it as
+ * u16 / 65535: rounding back gives the chain's value. */
+static uint16_t trust_to_u16(double trust)
+{
+	return trust > 0 ? (uint16_t)lround(trust * 65535.0) : 0;
+}
+
 struct snapshot {
 	uint64_t block;
 	int64_t block_time;
@@ -18,26 +34,38 @@ struct snapshot {
 	uint8_t hash[32];
 };
 
+/* A neuron record: fmt ‖ uid u16 ‖ then, in LS_FMT2, stake_rao u64 ‖
+ * trust u16 ‖ 6 zero bytes; in LS_FMT1 (older stores) stake and trust as
+ * doubles, converted the way a snapshot's numbers are ‖ permit ‖ active. */
 void ls_neuron_decode(const MDB_val *v, const uint8_t hotkey[32], struct ls_neuron *out)
 {
 	const uint8_t *p = v->mv_data;
 	memset(out, 0, sizeof *out);
 	memcpy(out->hotkey, hotkey, 32);
-	if (v->mv_size != NEURON_REC_LEN || p[0] != LS_FMT1)
+	if (v->mv_size != NEURON_REC_LEN || (p[0] != LS_FMT1 && p[0] != LS_FMT2))
 		return;
 	memcpy(&out->uid, p + 1, 2);
-	memcpy(&out->stake, p + 3, 8);
-	memcpy(&out->validator_trust, p + 11, 8);
+	if (p[0] == LS_FMT2) {
+		memcpy(&out->stake_rao, p + 3, 8);
+		memcpy(&out->validator_trust_u16, p + 11, 2);
+	} else {
+		double stake, trust;
+		memcpy(&stake, p + 3, 8);
+		memcpy(&trust, p + 11, 8);
+		out->stake_rao = stake_to_rao(stake);
+		out->validator_trust_u16 = trust_to_u16(trust);
+	}
 	out->validator_permit = p[19];
 	out->active = p[20];
 }
 
 static void neuron_encode(const struct ls_neuron *n, uint8_t out[NEURON_REC_LEN])
 {
-	out[0] = LS_FMT1;
+	memset(out, 0, NEURON_REC_LEN);
+	out[0] = LS_FMT2;
 	memcpy(out + 1, &n->uid, 2);
-	memcpy(out + 3, &n->stake, 8);
-	memcpy(out + 11, &n->validator_trust, 8);
+	memcpy(out + 3, &n->stake_rao, 8);
+	memcpy(out + 11, &n->validator_trust_u16, 2);
 	out[19] = n->validator_permit;
 	out[20] = n->active;
 }
@@ -52,35 +80,62 @@ ls_status ls_neuron_get(ls_reader *rd, const uint8_t hotkey[32], struct ls_neuro
 	return LS_OK;
 }
 
+/* The neuron's stake: "stake" in TAO (a number) or "stake_rao" (an
+ * integer), exactly one of them, within 0..LS_STAKE_RAO_MAX rao. */
+static ls_status stake_parse(json_t *stake, json_t *stake_rao, const char *field,
+                             struct ls_neuron *out, ls_err *err)
+{
+	char name[80];
+	if ((stake == NULL) == (stake_rao == NULL))
+		return ls_fail(err, LS_INVALID, "bad_snapshot", field,
+		               "%s: give stake (TAO) or stake_rao, exactly one", field);
+	snprintf(name, sizeof name, "%s.%s", field, stake ? "stake" : "stake_rao");
+	if (stake_rao) {
+		json_int_t rao = json_is_integer(stake_rao) ? json_integer_value(stake_rao) : -1;
+		if (rao < 0 || (uint64_t)rao > LS_STAKE_RAO_MAX)
+			return ls_fail(err, LS_INVALID, "bad_snapshot", name,
+			               "%s must be an integer within 0..%llu", name,
+			               (unsigned long long)LS_STAKE_RAO_MAX);
+		out->stake_rao = (uint64_t)rao;
+		return LS_OK;
+	}
+	double tao = json_is_number(stake) ? json_number_value(stake) : -1;
+	if (!(tao >= 0 && tao <= (double)(LS_STAKE_RAO_MAX / 1000000000)))
+		return ls_fail(err, LS_INVALID, "bad_snapshot", name,
+		               "%s must be a number of TAO within 0..%llu", name,
+		               (unsigned long long)(LS_STAKE_RAO_MAX / 1000000000));
+	out->stake_rao = stake_to_rao(tao);
+	return LS_OK;
+}
+
 static ls_status neuron_parse(const struct ls_config *cfg, json_t *obj, size_t i,
                               struct ls_neuron *out, ls_err *err)
 {
 	json_error_t je;
 	json_int_t uid;
 	const char *hotkey;
-	json_t *stake, *trust;
+	json_t *stake = NULL, *stake_rao = NULL, *trust;
 	int permit, active = 1;
 	char field[64];
 	snprintf(field, sizeof field, "neurons[%zu]", i);
-	if (json_unpack_ex(obj, &je, JSON_STRICT, "{s:I, s:s, s:o, s:o, s:b, s?b}", "uid", &uid,
-	                   "hotkey", &hotkey, "stake", &stake, "validator_trust", &trust,
-	                   "validator_permit", &permit, "active", &active) != 0)
+	if (json_unpack_ex(obj, &je, JSON_STRICT, "{s:I, s:s, s?o, s?o, s:o, s:b, s?b}", "uid", &uid,
+	                   "hotkey", &hotkey, "stake", &stake, "stake_rao", &stake_rao,
+	                   "validator_trust", &trust, "validator_permit", &permit, "active",
+	                   &active) != 0)
 		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s: %s", field, je.text);
 	if (uid < 0 || uid > 65535)
 		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s.uid must be 0..65535", field);
-	if (!json_is_number(stake) || !json_is_number(trust))
-		return ls_fail(err, LS_INVALID, "bad_snapshot", field,
-		               "%s: stake and validator_trust must be numbers", field);
 	out->uid = (uint16_t)uid;
-	out->stake = json_number_value(stake);
-	out->validator_trust = json_number_value(trust);
 	out->validator_permit = permit;
 	out->active = active;
-	if (!isfinite(out->stake) || out->stake < 0)
-		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s.stake must be >= 0", field);
-	if (!(out->validator_trust >= 0 && out->validator_trust <= 1))
+	ls_status s = stake_parse(stake, stake_rao, field, out, err);
+	if (s != LS_OK)
+		return s;
+	double t = json_is_number(trust) ? json_number_value(trust) : -1;
+	if (!(t >= 0 && t <= 1))
 		return ls_fail(err, LS_INVALID, "bad_snapshot", field,
-		               "%s.validator_trust must be within 0..1", field);
+		               "%s.validator_trust must be a number within 0..1", field);
+	out->validator_trust_u16 = trust_to_u16(t);
 	ls_err kerr;
 	if (ls_ss58_decode(hotkey, cfg->ss58_prefix, out->hotkey, &kerr) != LS_OK)
 		return ls_fail(err, LS_INVALID, "bad_snapshot", field, "%s.hotkey: %s", field,
@@ -186,9 +241,9 @@ static uint8_t *history_pack(const struct snapshot *s, size_t *len)
 	return buf;
 }
 
-/* Record the neurons as a new history version from the snapshot's block,
+/* Record the neurons as a new history version in force from from_block,
  * unless they equal the newest version (most syncs only move the clock). */
-static ls_status history_add(struct ls_txn *t, const struct snapshot *s)
+static ls_status history_add(struct ls_txn *t, const struct snapshot *s, uint64_t from_block)
 {
 	size_t len;
 	uint8_t *packed = history_pack(s, &len), key[8];
@@ -203,7 +258,7 @@ static ls_status history_add(struct ls_txn *t, const struct snapshot *s)
 		       memcmp(v.mv_data, packed, len) == 0;
 		mdb_cursor_close(cur);
 	}
-	ls_be64(s->block, key);
+	ls_be64(from_block, key);
 	ls_status st = rc ? lt_fail_mdb(t, rc, "read the metagraph history")
 	               : same ? LS_OK : lt_put(t, DB_MGHIST, key, 8, packed, len, 0);
 	free(packed);
@@ -301,16 +356,36 @@ struct import_ctx {
 	struct ls_sync_report *report;
 };
 
-static ls_status import_write(struct ls_txn *t, void *vctx)
+/* Where the chain clock stands before this snapshot (SPEC §2): a snapshot
+ * older than the anchor keeps the anchor (the clock never runs
+ * backwards) and changes no metagraph, and a version takes effect no
+ * earlier than the block after the clock's now, so an epoch that has
+ * begun keeps the version it began with. */
+struct import_plan {
+	bool stale;                 /* block < the anchor's: only logged */
+	uint64_t anchor_block;      /* the anchor kept, when stale */
+	uint64_t from_block;        /* the history version's key */
+};
+
+static void import_plan(struct ls_txn *t, const struct snapshot *s, int64_t now,
+                        struct import_plan *p)
 {
-	struct import_ctx *c = vctx;
-	struct snapshot *s = c->s;
+	struct ls_clock clk;
+	*p = (struct import_plan){false, 0, s->block};
+	if (ls_clock_now(t->st, t->txn, now, &clk) != LS_OK)
+		return;  /* the first snapshot */
 	MDB_val v;
-	c->report->changed = false;
-	c->report->neurons = s->n;
-	if (lt_get(t, DB_META, META_SNAPSHOT, strlen(META_SNAPSHOT), &v) == LS_OK &&
-	    v.mv_size == 32 && memcmp(v.mv_data, s->hash, 32) == 0)
-		return LS_OK;  /* the same snapshot again: nothing changes */
+	uint64_t anchor_block = 0;
+	if (lt_get(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), &v) == LS_OK && v.mv_size == 17)
+		memcpy(&anchor_block, (uint8_t *)v.mv_data + 1, 8);
+	p->stale = s->block < anchor_block;
+	p->anchor_block = anchor_block;
+	if (clk.block + 1 > p->from_block)
+		p->from_block = clk.block + 1;
+}
+
+static ls_status neurons_replace(struct ls_txn *t, const struct snapshot *s)
+{
 	int rc = mdb_drop(t->txn, t->st->dbi[DB_NEURONS], 0);
 	if (rc)
 		return lt_fail_mdb(t, rc, "clear the metagraph");
@@ -320,18 +395,35 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 		neuron_encode(&s->neurons[i], rec);
 		st = lt_put(t, DB_NEURONS, s->neurons[i].hotkey, 32, rec, sizeof rec, 0);
 	}
+	return st;
+}
+
+static ls_status import_write(struct ls_txn *t, void *vctx)
+{
+	struct import_ctx *c = vctx;
+	struct snapshot *s = c->s;
+	struct import_plan plan;
+	MDB_val v;
+	c->report->changed = false;
+	c->report->neurons = s->n;
+	if (lt_get(t, DB_META, META_SNAPSHOT, strlen(META_SNAPSHOT), &v) == LS_OK &&
+	    v.mv_size == 32 && memcmp(v.mv_data, s->hash, 32) == 0)
+		return LS_OK;  /* the same snapshot again: nothing changes */
+	import_plan(t, s, c->now, &plan);
+	c->report->stale = plan.stale;
 	uint8_t anchor[17] = {LS_FMT1};
 	memcpy(anchor + 1, &s->block, 8);
 	memcpy(anchor + 9, &s->block_time, 8);
-	if (st == LS_OK)
-		st = history_add(t, s);
-	if (st == LS_OK)
+	ls_status st = plan.stale ? LS_OK : neurons_replace(t, s);
+	if (st == LS_OK && !plan.stale)
+		st = history_add(t, s, plan.from_block);
+	if (st == LS_OK && !plan.stale)
 		st = lt_put(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), anchor, sizeof anchor, 0);
-	if (st == LS_OK)
+	if (st == LS_OK)  /* a stale one too: the same file again is then unchanged */
 		st = lt_put(t, DB_META, META_SNAPSHOT, strlen(META_SNAPSHOT), s->hash, 32, 0);
 	if (st == LS_OK)
 		st = lt_put(t, DB_META, META_LAST_SYNC, strlen(META_LAST_SYNC), &c->now, 8, 0);
-	if (st == LS_OK)
+	if (st == LS_OK && !plan.stale)
 		st = lt_participants_rebuild(t);
 	if (st != LS_OK)
 		return st;
@@ -341,11 +433,18 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	                            (json_int_t)s->block, "block_time", (json_int_t)s->block_time,
 	                            "neurons", (json_int_t)s->n, "validators",
 	                            (json_int_t)s->validators);
+	if (plan.stale) {  /* logged, so that the gap is on record */
+		json_object_set_new(payload, "anchor_kept", json_true());
+		json_object_set_new(payload, "anchor_block", json_integer((json_int_t)plan.anchor_block));
+	} else {
+		json_object_set_new(payload, "in_force_from_block",
+		                    json_integer((json_int_t)plan.from_block));
+	}
 	st = ls_log_append(t, s->block / t->st->cfg.epoch_length, "METAGRAPH_SYNCED", payload,
 	                   &c->report->seq);
 	json_decref(payload);
 	if (st == LS_OK)
-		c->report->changed = true;
+		c->report->changed = !plan.stale;
 	return st;
 }
 

@@ -92,9 +92,12 @@ static json_t *neuron_json(const struct ls_config *cfg, const struct ls_neuron *
 	char ss58[LS_SS58_MAX];
 	if (ls_ss58_encode(n->hotkey, cfg->ss58_prefix, ss58) != LS_OK)
 		return NULL;
-	return json_pack("{s:s, s:i, s:s, s:f, s:f, s:b, s:b}", "hotkey", ss58, "uid", (int)n->uid,
-	                 "role", n->validator_permit ? "validator" : "miner", "stake", n->stake,
-	                 "validator_trust", n->validator_trust, "validator_permit",
+	/* the integers are exact; stake and validator_trust present them */
+	return json_pack("{s:s, s:i, s:s, s:f, s:I, s:f, s:i, s:b, s:b}", "hotkey", ss58, "uid",
+	                 (int)n->uid, "role", n->validator_permit ? "validator" : "miner", "stake",
+	                 (double)n->stake_rao / 1e9, "stake_rao", (json_int_t)n->stake_rao,
+	                 "validator_trust", n->validator_trust_u16 / 65535.0,
+	                 "validator_trust_u16", (int)n->validator_trust_u16, "validator_permit",
 	                 n->validator_permit, "active", n->active);
 }
 

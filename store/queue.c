@@ -616,7 +616,8 @@ static struct tally_validator *first3_validator(struct tally *t, const uint8_t h
 	const struct ls_neuron *nr = ls_metagraph_find(mg, hotkey);
 	tv->uid = nr ? nr->uid : 0;
 	tv->known = nr != NULL;
-	tv->weight = nr ? nr->stake * nr->validator_trust : 0;
+	tv->weight = nr ? ls_neuron_weight(nr) : 0;
+	tv->counts = true;  /* first3 decides by votes, not by weight */
 	return tv;
 }
 

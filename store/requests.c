@@ -38,8 +38,18 @@ struct ranking_rec {
 	uint16_t n;
 	uint32_t pad2;
 	int64_t received_at;
-	double trust;              /* the validator's when it ranked */
+	union {
+		uint64_t u16;          /* LS_FMT2: the validator's trust as the chain's u16 */
+		double real;           /* LS_FMT1 (older stores): the same as a double */
+	} trust;                   /* when it ranked */
 };
+
+static uint16_t ranking_trust(const struct ranking_rec *h)
+{
+	if (h->fmt == LS_FMT2)
+		return (uint16_t)(h->trust.u16 > 65535 ? 65535 : h->trust.u16);
+	return h->trust.real > 0 ? (uint16_t)lround(h->trust.real * 65535.0) : 0;
+}
 #define RANK_ITEM 52
 
 const double ls_response_bounds[LS_RESPONSE_BUCKETS] = {1, 2, 5, 10, 20, 30, 60, 90, 120};
@@ -521,8 +531,8 @@ static ls_status rank_store(struct ls_txn *t, struct rank_ctx *c)
 	uint8_t key[48];
 	memcpy(key, c->id, 16);
 	memcpy(key + 16, c->v->hotkey, 32);
-	struct ranking_rec head = {.fmt = LS_FMT1, .n = (uint16_t)c->n, .received_at = c->now,
-	                           .trust = c->v->neuron.validator_trust};
+	struct ranking_rec head = {.fmt = LS_FMT2, .n = (uint16_t)c->n, .received_at = c->now,
+	                           .trust.u16 = c->v->neuron.validator_trust_u16};
 	MDB_val k = {sizeof key, key}, v = {sizeof head + c->n * RANK_ITEM, NULL};
 	int rc = mdb_put(t->txn, t->st->dbi[DB_RANKINGS], &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
@@ -631,7 +641,7 @@ ls_status ls_request_rank(ls_store *st, const struct ls_identity *validator, con
 /* One ranked lead of one validator, for the aggregation. */
 struct vote {
 	uint8_t hash[32], id[16];
-	double weighted;            /* score × the validator's trust */
+	uint64_t weighted;          /* score_e4 × the validator's trust_u16 */
 	uint16_t score_e4, rank;
 };
 
@@ -639,13 +649,13 @@ struct vote {
 struct candidate {
 	uint8_t hash[32], id[16];
 	bool has_id;
-	double score;
+	uint64_t score;             /* Σ score_e4 × trust_u16: below 2^46 */
 	uint32_t validators;
 	uint16_t rank;              /* the single validator's, in the fallback */
 };
 
 struct ranker {
-	double trust;
+	uint16_t trust;             /* u16 */
 	int64_t response;           /* seconds after the request was made */
 };
 
@@ -691,7 +701,8 @@ static ls_status read_rankings(ls_store *st, MDB_txn *txn, const uint8_t id[16],
 			rc = v.mv_size != sizeof head + (size_t)head.n * RANK_ITEM ? MDB_CORRUPTED : ENOMEM;
 			break;
 		}
-		o->rankers[o->nrankers++] = (struct ranker){head.trust, head.received_at - r->created_at};
+		o->rankers[o->nrankers++] =
+			(struct ranker){ranking_trust(&head), head.received_at - r->created_at};
 		const uint8_t *p = (const uint8_t *)v.mv_data + sizeof head;
 		for (uint16_t i = 0; i < head.n; i++, p += RANK_ITEM) {
 			struct vote *vt = &o->votes[o->nvotes++];
@@ -699,7 +710,7 @@ static ls_status read_rankings(ls_store *st, MDB_txn *txn, const uint8_t id[16],
 			memcpy(vt->id, p + 32, 16);
 			memcpy(&vt->score_e4, p + 48, 2);
 			memcpy(&vt->rank, p + 50, 2);
-			vt->weighted = vt->score_e4 / 10000.0 * head.trust;
+			vt->weighted = (uint64_t)vt->score_e4 * ranking_trust(&head);
 		}
 	}
 	if (cur)
@@ -741,8 +752,9 @@ static int by_rank(const void *pa, const void *pb)
 	return a->rank != b->rank ? (a->rank < b->rank ? -1 : 1) : tie_order(a, b);
 }
 
-/* S_lead = Σ S_v × V_v over the validators that ranked it (SPEC §6); with
- * one active validator, its ranking as it is. */
+/* S_lead = Σ S_v × V_v over the validators that ranked it (SPEC §6), in
+ * integers (score_e4 × trust_u16), ties by lead id; with one active
+ * validator, its ranking as it is. */
 static ls_status aggregate(const struct request_rec *r, struct outcome *o, ls_err *err)
 {
 	qsort(o->votes, o->nvotes, sizeof *o->votes, vote_by_hash);
@@ -763,7 +775,7 @@ static ls_status aggregate(const struct request_rec *r, struct outcome *o, ls_er
 			memcpy(c->id, vt->id, 16);
 			c->has_id = true;
 		}
-		c->score += single ? vt->score_e4 / 10000.0 : vt->weighted;
+		c->score += single ? (uint64_t)vt->score_e4 * 65535 : vt->weighted;
 		c->validators++;
 		c->rank = vt->rank;
 	}
@@ -806,7 +818,7 @@ static json_t *metrics_json(const struct request_rec *r, const struct outcome *o
 	int64_t *times = calloc(o->nrankers ? o->nrankers : 1, sizeof *times);
 	json_t *trusts = json_array();
 	for (size_t i = 0; i < o->nrankers; i++) {
-		double t = o->rankers[i].trust;
+		double t = o->rankers[i].trust / 65535.0;  /* presentation */
 		tmin = i == 0 || t < tmin ? t : tmin;
 		tmax = i == 0 || t > tmax ? t : tmax;
 		tsum += t;
@@ -855,13 +867,15 @@ static void stats_add(struct stats_rec *st, const struct request_rec *r, const s
 	st->s.validators_timed_out += o->nrankers < r->active ? r->active - o->nrankers : 0;
 	st->s.leads_selected += selected;
 	for (size_t i = 0; i < o->nrankers; i++) {
-		double secs = (double)o->rankers[i].response, t = o->rankers[i].trust;
+		double secs = (double)o->rankers[i].response;
+		uint16_t t = o->rankers[i].trust;
 		st->s.response_sum += secs;
-		st->s.trust_sum += t;
+		st->s.trust_sum += t / 65535.0;
 		for (int b = 0; b < LS_RESPONSE_BUCKETS; b++)
 			st->s.response[b] += secs <= ls_response_bounds[b];
+		/* bucket le=0.1 holds the u16 that 0.1 rounds to (6554), and so on */
 		for (int b = 0; b < LS_TRUST_BUCKETS; b++)
-			st->s.trust[b] += t <= (b + 1) / 10.0 + 1e-9;
+			st->s.trust[b] += t <= (uint16_t)lround((b + 1) * 6553.5);
 	}
 }
 
@@ -907,7 +921,7 @@ static char *completed_body(struct ls_txn *t, const struct finish_ctx *c,
 		json_array_append_new(leads, json_pack("{s:I, s:s?, s:s, s:f, s:I, s:o}", "position",
 		                                       (json_int_t)(i + 1), "lead_id",
 		                                       cd->has_id ? id : NULL, "content_hash", hash,
-		                                       "score", round(cd->score * 1e6) / 1e6,
+		                                       "score", round(cd->score / 655.35) / 1e6,
 		                                       "validators", (json_int_t)cd->validators, "lead",
 		                                       lead));
 	}

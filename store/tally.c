@@ -1,7 +1,8 @@
 /* tally.c — SPEC §6 in one place: weighted decisions, validator agreement
  * and eligibility, miner weights by largest remainder, and the signed
- * bodies that publish them. */
-#include <math.h>
+ * bodies that publish them.  Everything that decides is integer
+ * arithmetic (weights are ls_weight, 128 bits), so every machine computes
+ * the same bytes; floats only present integers (by_hotkey). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ void tally_free(struct tally *t)
 {
 	free(t->leads);
 	free(t->validators);
+	free(t->prev);
 	memset(t, 0, sizeof *t);
 }
 
@@ -95,7 +97,8 @@ static int deny_reason_cmp(const void *a, const void *b)
 	return strncmp(x->reason, y->reason, 32);
 }
 
-/* Sum each lead's revealing, approving and score weights; collect the
+/* Sum each lead's revealing, approving and score weights over the
+ * validators that count (weight in the epoch's snapshot); collect their
  * deny reasons (*reasons is new). */
 static size_t sum_votes(struct tally *t, struct deny_reason **reasons)
 {
@@ -103,7 +106,7 @@ static size_t sum_votes(struct tally *t, struct deny_reason **reasons)
 	*reasons = NULL;
 	for (size_t v = 0; v < t->nvalidators; v++) {
 		const struct tally_validator *tv = &t->validators[v];
-		for (uint32_t i = 0; tv->revealed && i < tv->n; i++) {
+		for (uint32_t i = 0; tv->revealed && tv->counts && i < tv->n; i++) {
 			struct vote vote = vote_at(tv, i);
 			struct tally_lead *l = find_lead(t, vote.lead);
 			if (l == NULL)
@@ -140,16 +143,18 @@ static void deny_reasons(struct tally *t, const struct deny_reason *r, size_t n)
 	}
 }
 
+/* Approved when 2 × approving > revealing, exactly: half is not more
+ * than half.  The score is the weighted mean rounded half up. */
 static void decide_lead(const struct tally *t, struct tally_lead *l)
 {
-	if (l->reveals == 0 || !(l->revealing > 0)) {
+	if (l->reveals == 0 || l->revealing == 0) {
 		/* nobody (with weight) revealed: back to the queue once */
 		l->decision = l->rec.requeued == 0 ? TALLY_REQUEUE : LS_VOTE_DENY;
 		snprintf(l->reason, sizeof l->reason, "no_reveals");
 		return;
 	}
-	l->score_e4 = (uint16_t)lround(l->score_sum / l->revealing);
-	if (l->reveals >= t->cfg->min_reveals && l->approving > l->revealing / 2) {
+	l->score_e4 = (uint16_t)((l->score_sum + l->revealing / 2) / l->revealing);
+	if (l->reveals >= t->cfg->min_reveals && 2 * l->approving > l->revealing) {
 		l->decision = LS_VOTE_APPROVE;
 		snprintf(l->reason, sizeof l->reason, "pass");
 	} else {
@@ -159,12 +164,13 @@ static void decide_lead(const struct tally *t, struct tally_lead *l)
 }
 
 /* Agreement on decided leads, then eligibility, then each lead's support
- * by eligible validators. */
+ * by eligible validators; a validator that does not count is never
+ * eligible, so it cannot lend a lead support. */
 void tally_judge(struct tally *t)
 {
 	for (size_t v = 0; v < t->nvalidators; v++) {
 		struct tally_validator *tv = &t->validators[v];
-		for (uint32_t i = 0; tv->revealed && i < tv->n; i++) {
+		for (uint32_t i = 0; tv->revealed && tv->counts && i < tv->n; i++) {
 			struct vote vote = vote_at(tv, i);
 			const struct tally_lead *l = find_lead(t, vote.lead);
 			if (l == NULL || l->decision == TALLY_REQUEUE)
@@ -238,7 +244,7 @@ void tally_apportion(const uint64_t *counts, size_t n, uint32_t total, uint32_t 
 	free(r);
 }
 
-/* ---- published bodies -------------------------------------------------- */
+/* ---- miner weights ------------------------------------------------------ */
 
 struct miner_weight {
 	uint8_t hotkey[32];
@@ -258,9 +264,46 @@ static int miner_cmp(const void *a, const void *b)
 	return memcmp(x->hotkey, y->hotkey, 32);
 }
 
-/* Approved leads decided with an eligible validator, per miner, ordered
- * by uid; miners missing from the metagraph last (they have no uid to
- * weigh).  *out is new. */
+/* The row of hotkey in *m, added (with its uid in mg) when missing. */
+static struct miner_weight *miner_row(struct miner_weight **m, size_t *n, size_t *cap,
+                                      const uint8_t hotkey[32], const struct ls_metagraph *mg)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (memcmp((*m)[j].hotkey, hotkey, 32) == 0)
+			return &(*m)[j];
+	struct miner_weight *row = append((void **)m, n, cap, sizeof **m);
+	if (row == NULL)
+		return NULL;
+	memcpy(row->hotkey, hotkey, 32);
+	const struct ls_neuron *nr = ls_metagraph_find(mg, hotkey);
+	row->known = nr != NULL;
+	row->uid = nr ? nr->uid : 0;
+	return row;
+}
+
+/* Sort by uid (hotkeys no longer registered last: they have no uid to
+ * weigh) and share 65535 among the registered ones in proportion to
+ * their counts (approved leads, or the previous epoch's u16). */
+static void miners_apportion(struct miner_weight *m, size_t n)
+{
+	if (n > 0)
+		qsort(m, n, sizeof *m, miner_cmp);
+	uint64_t *counts = calloc(n ? n : 1, sizeof *counts);
+	uint32_t *u16 = calloc(n ? n : 1, sizeof *u16);
+	size_t known = 0;
+	for (; counts && u16 && known < n && m[known].known; known++)
+		counts[known] = m[known].approved;
+	if (counts && u16) {
+		tally_apportion(counts, known, 65535, u16);
+		for (size_t i = 0; i < known; i++)
+			m[i].u16 = u16[i];
+	}
+	free(counts);
+	free(u16);
+}
+
+/* Approved leads decided with an eligible validator, per miner.  *out
+ * is new. */
 static size_t miner_weights(const struct tally *t, const struct ls_metagraph *mg,
                             struct miner_weight **out)
 {
@@ -270,35 +313,69 @@ static size_t miner_weights(const struct tally *t, const struct ls_metagraph *mg
 		const struct tally_lead *l = &t->leads[i];
 		if (l->decision != LS_VOTE_APPROVE || l->eligible_support == 0)
 			continue;
-		size_t j = 0;
-		while (j < n && memcmp((*out)[j].hotkey, l->rec.miner, 32) != 0)
-			j++;
-		if (j == n) {
-			struct miner_weight *m = append((void **)out, &n, &cap, sizeof **out);
-			if (m == NULL)
-				break;
-			memcpy(m->hotkey, l->rec.miner, 32);
-			const struct ls_neuron *nr = ls_metagraph_find(mg, l->rec.miner);
-			m->known = nr != NULL;
-			m->uid = nr ? nr->uid : 0;
-		}
-		(*out)[j].approved++;
+		struct miner_weight *row = miner_row(out, &n, &cap, l->rec.miner, mg);
+		if (row == NULL)
+			break;
+		row->approved++;
 	}
-	if (n > 0)
-		qsort(*out, n, sizeof **out, miner_cmp);
-	uint64_t *counts = calloc(n ? n : 1, sizeof *counts);
-	uint32_t *u16 = calloc(n ? n : 1, sizeof *u16);
-	size_t known = 0;
-	for (; counts && u16 && known < n && (*out)[known].known; known++)
-		counts[known] = (*out)[known].approved;
-	if (counts && u16) {
-		tally_apportion(counts, known, 65535, u16);
-		for (size_t i = 0; i < known; i++)
-			(*out)[i].u16 = u16[i];
-	}
-	free(counts);
-	free(u16);
+	miners_apportion(*out, n);
 	return n;
+}
+
+/* What validators set for the epoch (SPEC §6): the miners' weights; with
+ * no miner to reward, all to burn_uid; without one, the previous closed
+ * epoch's weights again, to its miners still registered; else nothing. */
+struct weight_set {
+	const char *rule;            /* approved_leads, burn_uid, previous_epoch, none */
+	struct miner_weight *w;      /* by uid; known ones only (new) */
+	size_t n;
+};
+
+static bool set_from(struct weight_set *ws, const char *rule, struct miner_weight *m, size_t n)
+{
+	size_t known = 0;
+	uint64_t total = 0;
+	for (; known < n && m[known].known; known++)  /* sorted: the registered first */
+		total += m[known].u16;
+	if (total == 0) {
+		free(m);
+		return false;
+	}
+	ws->rule = rule;
+	ws->w = m;
+	ws->n = known;
+	return true;
+}
+
+static void weight_set_make(const struct tally *t, const struct ls_metagraph *mg,
+                            struct weight_set *ws)
+{
+	struct miner_weight *m;
+	size_t n = miner_weights(t, mg, &m), cap = n;
+	*ws = (struct weight_set){"none", NULL, 0};
+	if (set_from(ws, "approved_leads", m, n))
+		return;
+	if (t->cfg->burn_uid != LS_UID_NONE) {
+		ws->rule = "burn_uid";
+		ws->w = calloc(1, sizeof *ws->w);
+		ws->n = ws->w != NULL;
+		if (ws->w)
+			*ws->w = (struct miner_weight){.known = true, .uid = (uint16_t)t->cfg->burn_uid,
+			                               .u16 = 65535};
+		for (size_t i = 0; ws->w && i < mg->n; i++)  /* the hotkey that holds it, if any */
+			if (mg->neurons[i].uid == t->cfg->burn_uid)
+				memcpy(ws->w->hotkey, mg->neurons[i].hotkey, 32);
+		return;
+	}
+	m = NULL;
+	n = cap = 0;
+	for (size_t i = 0; i < t->nprev; i++) {
+		struct miner_weight *row = miner_row(&m, &n, &cap, t->prev[i].hotkey, mg);
+		if (row)
+			row->approved = t->prev[i].u16;
+	}
+	miners_apportion(m, n);
+	set_from(ws, "previous_epoch", m, n);
 }
 
 static const char *ss58(const struct tally *t, const uint8_t key[32], char out[LS_SS58_MAX])
@@ -313,17 +390,19 @@ static json_t *leads_json(const struct tally *t)
 	json_t *list = json_array();
 	for (size_t i = 0; i < t->nleads; i++) {
 		const struct tally_lead *l = &t->leads[i];
-		char id[37], hash[65], miner[LS_SS58_MAX];
+		char id[37], hash[65], miner[LS_SS58_MAX], approving[LS_WEIGHT_DIGITS],
+			revealing[LS_WEIGHT_DIGITS];
 		ls_uuid_format(l->id, id);
 		ls_hex(l->rec.content_hash, 32, hash);
 		json_array_append_new(
-			list, json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:I, s:f, s:f, s:I}", "lead_id", id,
+			list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:I}", "lead_id", id,
 		                    "content_hash", hash, "miner", ss58(t, l->rec.miner, miner),
 		                    "decision", l->decision == LS_VOTE_APPROVE ? "approve"
 		                                : l->decision == LS_VOTE_DENY ? "deny" : "requeue",
-		                    "score", l->score_e4 / 10000.0, "reason", l->reason, "reveals",
-		                    (json_int_t)l->reveals, "approving_weight", l->approving,
-		                    "revealing_weight", l->revealing, "eligible_support",
+		                    "score_e4", (json_int_t)l->score_e4, "reason", l->reason, "reveals",
+		                    (json_int_t)l->reveals, "approving_weight",
+		                    ls_weight_format(l->approving, approving), "revealing_weight",
+		                    ls_weight_format(l->revealing, revealing), "eligible_support",
 		                    (json_int_t)l->eligible_support));
 	}
 	return list;
@@ -334,13 +413,13 @@ static json_t *validators_json(const struct tally *t)
 	json_t *list = json_array();
 	for (size_t v = 0; v < t->nvalidators; v++) {
 		const struct tally_validator *tv = &t->validators[v];
-		char key[LS_SS58_MAX];
-		json_t *o = json_pack("{s:s, s:f, s:b, s:b, s:I, s:I, s:f, s:b}", "hotkey",
-		                      ss58(t, tv->hotkey, key), "weight", tv->weight, "committed", 1,
-		                      "revealed", tv->revealed, "voted", (json_int_t)tv->voted,
-		                      "in_consensus", (json_int_t)tv->agreed, "agreement",
-		                      tv->voted ? (double)tv->agreed / tv->voted : 0.0, "eligible",
-		                      tv->eligible);
+		char key[LS_SS58_MAX], weight[LS_WEIGHT_DIGITS];
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I, s:I, s:b}", "hotkey",
+		                      ss58(t, tv->hotkey, key), "weight",
+		                      ls_weight_format(tv->weight, weight), "counts", tv->counts,
+		                      "committed", 1, "revealed", tv->revealed, "voted",
+		                      (json_int_t)tv->voted, "in_consensus", (json_int_t)tv->agreed,
+		                      "eligible", tv->eligible);
 		json_object_set_new(o, "uid", tv->known ? json_integer(tv->uid) : json_null());
 		if (t->cfg->consensus_mode == LS_MODE_FIRST3)
 			json_object_set_new(o, "pulls_expired", json_integer(tv->pulls_expired));
@@ -349,25 +428,31 @@ static json_t *validators_json(const struct tally *t)
 	return list;
 }
 
-/* The weights payload: uid -> u16 (what a validator sets on chain) and
- * hotkey -> float. */
-static json_t *weights_json(const struct tally *t, const struct miner_weight *m, size_t n)
+/* The weights payload: uid -> u16 (what a validator sets on chain), the
+ * rule that made them, the hotkey holding each uid (null: nobody), and
+ * hotkey -> u16 / 65535 to read them by. */
+static json_t *weights_json(const struct tally *t, const struct weight_set *ws)
 {
-	json_t *uids = json_array(), *u16 = json_array(), *by_hotkey = json_object();
-	uint64_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += m[i].known ? m[i].approved : 0;
-	for (size_t i = 0; i < n && m[i].known; i++) {
+	static const uint8_t nobody[32];
+	json_t *uids = json_array(), *u16 = json_array(), *by_hotkey = json_object(),
+	       *hotkeys = json_array();
+	for (size_t i = 0; i < ws->n; i++) {
 		char key[LS_SS58_MAX];
-		json_array_append_new(uids, json_integer(m[i].uid));
-		json_array_append_new(u16, json_integer(m[i].u16));
-		json_object_set_new(by_hotkey, ss58(t, m[i].hotkey, key),
-		                    json_real((double)m[i].approved / (double)total));
+		bool held = memcmp(ws->w[i].hotkey, nobody, 32) != 0;
+		json_array_append_new(uids, json_integer(ws->w[i].uid));
+		json_array_append_new(u16, json_integer(ws->w[i].u16));
+		json_array_append_new(hotkeys, held ? json_string(ss58(t, ws->w[i].hotkey, key))
+		                                    : json_null());
+		if (held)
+			json_object_set_new(by_hotkey, key, json_real(ws->w[i].u16 / 65535.0));
 	}
-	return json_pack("{s:I, s:o, s:o, s:o}", "epoch", (json_int_t)t->epoch, "uids", uids,
-	                 "weights_u16", u16, "by_hotkey", by_hotkey);
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "epoch", (json_int_t)t->epoch, "rule",
+	                 ws->rule, "uids", uids, "weights_u16", u16, "hotkeys", hotkeys, "by_hotkey",
+	                 by_hotkey);
 }
 
+/* Each approved miner: its approved leads, its uid at close (null when
+ * no longer registered) and the u16 it got. */
 static json_t *miners_json(const struct tally *t, const struct miner_weight *m, size_t n)
 {
 	json_t *list = json_array();
@@ -393,20 +478,22 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
                        size_t *weights_len, json_t **weights_log)
 {
 	struct miner_weight *m;
+	struct weight_set ws;
 	size_t nm = miner_weights(t, mg, &m), approved = 0, denied = 0, requeued = 0;
 	char signer[LS_SS58_MAX], rhash[65], whash[65];
+	weight_set_make(t, mg, &ws);
 	tally_count(t, &approved, &denied, &requeued);
 	ss58(t, sk + 32, signer);  /* libsodium keeps the public key in sk's second half */
 	json_t *res = json_pack(
-		"{s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "epoch",
+		"{s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:{s:I, s:I, s:I, s:I}}", "epoch",
 		(json_int_t)t->epoch, "close_block",
 		(json_int_t)((t->epoch + 1) * t->cfg->epoch_length + t->cfg->reveal_end + 1),
 		"metagraph_block", (json_int_t)t->metagraph_block, "signer", signer, "leads",
 		leads_json(t), "validators", validators_json(t), "miners", miners_json(t, m, nm),
-		"summary", "leads", (json_int_t)t->nleads, "approved", (json_int_t)approved, "denied",
-		(json_int_t)denied, "requeued", (json_int_t)requeued);
+		"weights_rule", ws.rule, "summary", "leads", (json_int_t)t->nleads, "approved",
+		(json_int_t)approved, "denied", (json_int_t)denied, "requeued", (json_int_t)requeued);
 	*results = res ? ls_signed_body(res, sk, results_len) : NULL;
-	json_t *w = weights_json(t, m, nm);
+	json_t *w = weights_json(t, &ws);
 	if (w && *results) {
 		sha256_hex(*results, *results_len, rhash);
 		json_object_set_new(w, "signer", json_string(signer));
@@ -416,16 +503,17 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
 	*weights_log = NULL;
 	if (*weights) {
 		sha256_hex(*weights, *weights_len, whash);
-		*weights_log = json_pack("{s:I, s:O, s:O, s:s, s:s, s:I, s:I, s:I}", "epoch",
-		                         (json_int_t)t->epoch, "uids", json_object_get(w, "uids"),
-		                         "weights_u16", json_object_get(w, "weights_u16"),
-		                         "results_sha256", rhash, "weights_sha256", whash, "approved",
-		                         (json_int_t)approved, "denied", (json_int_t)denied, "requeued",
-		                         (json_int_t)requeued);
+		*weights_log = json_pack("{s:I, s:s, s:O, s:O, s:s, s:s, s:I, s:I, s:I}", "epoch",
+		                         (json_int_t)t->epoch, "rule", ws.rule, "uids",
+		                         json_object_get(w, "uids"), "weights_u16",
+		                         json_object_get(w, "weights_u16"), "results_sha256", rhash,
+		                         "weights_sha256", whash, "approved", (json_int_t)approved,
+		                         "denied", (json_int_t)denied, "requeued", (json_int_t)requeued);
 	}
 	json_decref(res);
 	json_decref(w);
 	free(m);
+	free(ws.w);
 	return *weights_log ? LS_OK : LS_ERROR;
 }
 
@@ -445,10 +533,12 @@ static struct tally_participant *participant_row(struct tally_participant **out,
 size_t tally_participants(const struct tally *t, const struct ls_metagraph *mg,
                           struct tally_participant **out)
 {
-	struct miner_weight *m;
-	size_t nm = miner_weights(t, mg, &m), n = 0, cap = 0;
+	static const uint8_t nobody[32];
+	struct weight_set ws;
+	size_t n = 0, cap = 0;
 	struct tally_participant *p;
 	*out = NULL;
+	weight_set_make(t, mg, &ws);
 	for (size_t v = 0; v < t->nvalidators; v++) {
 		const struct tally_validator *tv = &t->validators[v];
 		if ((p = participant_row(out, &n, &cap, tv->hotkey)) == NULL)
@@ -467,15 +557,17 @@ size_t tally_participants(const struct tally *t, const struct ls_metagraph *mg,
 		p->approved += l->decision == LS_VOTE_APPROVE;
 		p->denied += l->decision == LS_VOTE_DENY;
 	}
-	for (size_t i = 0; i < nm; i++) {
-		if ((p = participant_row(out, &n, &cap, m[i].hotkey)) == NULL)
+	for (size_t i = 0; i < ws.n; i++) {
+		if (memcmp(ws.w[i].hotkey, nobody, 32) == 0)
+			continue;  /* a burn uid that nobody holds */
+		if ((p = participant_row(out, &n, &cap, ws.w[i].hotkey)) == NULL)
 			goto oom;
-		p->weight_u16 = m[i].u16;
+		p->weight_u16 = ws.w[i].u16;
 	}
-	free(m);
+	free(ws.w);
 	return n;
 oom:
-	free(m);
+	free(ws.w);
 	free(*out);
 	*out = NULL;
 	return SIZE_MAX;

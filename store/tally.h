@@ -11,7 +11,9 @@
 struct tally_lead {
 	uint8_t id[16];
 	struct lead_rec rec;
-	double revealing, approving, score_sum;  /* weights of the reveals */
+	/* exact sums over the reveals that count: Σ w, Σ w of approvals,
+	 * Σ w × score_e4 (below 2^106 for 65536 validators) */
+	ls_weight revealing, approving, score_sum;
 	uint32_t reveals, eligible_support;
 	int decision;
 	uint16_t score_e4;
@@ -22,16 +24,27 @@ struct tally_validator {
 	uint8_t hotkey[32];
 	uint16_t uid;
 	bool known, revealed, eligible;
-	double weight;              /* stake × validator trust */
+	bool counts;                /* epoch mode: weight > 0 in the snapshot of the
+	                             * epoch's start; first3: always */
+	ls_weight weight;           /* stake_rao × validator_trust_u16 */
 	uint32_t voted, agreed;     /* on decided leads */
 	uint32_t pulls_expired;     /* first3: pulls left unvoted past pull_timeout */
 	const uint8_t *items;       /* stored reveal items, borrowed */
 	uint32_t n;
 };
 
+/* A miner's weight in the newest closed epoch before this one. */
+struct tally_prev {
+	uint8_t hotkey[32];
+	uint32_t u16;
+};
+
 struct tally {
 	uint64_t epoch, metagraph_block;
 	const struct ls_config *cfg;
+	struct tally_prev *prev;           /* the fallback of SPEC §6 (new) */
+	size_t nprev;
+	uint64_t prev_epoch;
 	struct tally_lead *leads;          /* sorted by lead id */
 	size_t nleads, cap_leads;
 	struct tally_validator *validators; /* sorted by hotkey */
@@ -58,7 +71,8 @@ ls_status first3_tally(ls_store *st, MDB_txn *txn, struct tally *t,
                        const struct ls_metagraph *mg, uint8_t **votes);
 
 /* The signed results and weights bodies (new strings) and the WEIGHTS log
- * payload (new reference).  mg gives miners their uids. */
+ * payload (new reference).  mg, the metagraph in force at close, gives
+ * miners their uids: a miner no longer registered gets nothing. */
 ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, const uint8_t sk[64],
                        char **results, size_t *results_len, char **weights,
                        size_t *weights_len, json_t **weights_log);

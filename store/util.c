@@ -107,6 +107,17 @@ void ls_hex(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+const char *ls_weight_format(ls_weight w, char out[LS_WEIGHT_DIGITS])
+{
+	char *p = out + LS_WEIGHT_DIGITS - 1;
+	*p = '\0';
+	do {
+		*--p = (char)('0' + (unsigned)(w % 10));
+		w /= 10;
+	} while (w > 0);
+	return p;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

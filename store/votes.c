@@ -267,6 +267,21 @@ static ls_status commit_covers_epoch(struct ls_txn *t, struct vote_ctx *c,
 	return LS_OK;
 }
 
+/* A closed epoch stays closed whatever the clock says (SPEC §6): a later
+ * snapshot from a chain slower than block_seconds moves the computed
+ * block back, into windows that have been counted already. */
+static ls_status refuse_closed(struct ls_txn *t, uint64_t epoch)
+{
+	struct epoch_rec ep;
+	ls_status s = ls_epoch_read(t->st, t->txn, epoch, &ep);
+	if (s == LS_NOTFOUND || (s == LS_OK && ep.state == EPOCH_ASSIGNED))
+		return LS_OK;
+	if (s != LS_OK)
+		return s;
+	return ls_fail(t->err, LS_CONFLICT, "epoch_closed", NULL,
+	               "epoch %llu is closed: its votes have been counted", (unsigned long long)epoch);
+}
+
 static ls_status commit_write(struct ls_txn *t, void *vctx)
 {
 	struct vote_ctx *c = vctx;
@@ -276,7 +291,9 @@ static ls_status commit_write(struct ls_txn *t, void *vctx)
 	uint8_t key[40];
 	MDB_val v;
 	char hash[65];
-	ls_status s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
+	ls_status s = refuse_closed(t, c->epoch);
+	if (s == LS_OK)
+		s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
 		return s;
 	ls_epoch_windows(&t->st->cfg, c->epoch, &w);
@@ -407,7 +424,9 @@ static ls_status reveal_write(struct ls_txn *t, void *vctx)
 	uint32_t n;
 	const uint8_t *items;
 	vote_key(c->epoch, c->v->hotkey, key);
-	ls_status s = lt_get(t, DB_REVEALS, key, 40, &prev);
+	ls_status s = refuse_closed(t, c->epoch);
+	if (s == LS_OK)
+		s = lt_get(t, DB_REVEALS, key, 40, &prev);
 	if (s == LS_OK) {  /* revealed before: the first reveal stands */
 		if (!ls_vote_record_items(&prev, REVEAL_STORED, &items, &n))
 			return LS_ERROR;

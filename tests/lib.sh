@@ -98,7 +98,7 @@ gateway_setup() {
 		keygen "$k" $(case $k in v1 | m3 | m5) echo --sr25519 ;; esac)
 	done
 	cat > "$T/snapshot.json" <<-JSON
-	{"block": 7200, "block_time": $(clock_now), "netuid": 71, "neurons": [
+	{"block": ${SETUP_BLOCK:-7200}, "block_time": $(clock_now), "netuid": 71, "neurons": [
 	  {"uid": 0, "hotkey": "$(addr v1)", "stake": 5000, "validator_trust": 0.95, "validator_permit": true},
 	  {"uid": 1, "hotkey": "$(addr m1)", "stake": 10, "validator_trust": 0, "validator_permit": false},
 	  {"uid": 2, "hotkey": "$(addr m2)", "stake": 10, "validator_trust": 0, "validator_permit": false},

@@ -38,7 +38,7 @@ static inline void test_identity(struct ls_identity *id, uint8_t tag, bool valid
 		tap_bail("ss58");
 	id->registered = true;
 	id->neuron.validator_permit = validator;
-	id->neuron.validator_trust = trust;
+	id->neuron.validator_trust_u16 = (uint16_t)(trust * 65535.0 + 0.5);
 	id->neuron.active = true;
 }
 

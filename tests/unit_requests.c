@@ -87,20 +87,29 @@ static void make_request(ls_store *st, int64_t now, char id[37])
 	free(answer);
 }
 
-/* A ranking of the given approved leads (indexes), all scored score. */
-static ls_status rank(ls_store *st, const struct ls_identity *who, const char *id, int64_t now,
-                      const int *leads, size_t n, double score, ls_err *err)
+/* A ranking of the given approved leads (indexes), scored scores[i]. */
+static ls_status rank_each(ls_store *st, const struct ls_identity *who, const char *id,
+                           int64_t now, const int *leads, size_t n, const double *scores,
+                           ls_err *err)
 {
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, json_pack("{s:s, s:f, s:i}", "lead", approved[leads[i]],
-		                                      "score", score, "rank", (int)i + 1));
+		                                      "score", scores[i], "rank", (int)i + 1));
 	json_t *body = json_pack("{s:o}", "rankings", list);
 	char *answer = NULL;
 	ls_status s = ls_request_rank(st, who, id, body, now, &answer, err);
 	free(answer);
 	json_decref(body);
 	return s;
+}
+
+/* ... all scored score. */
+static ls_status rank(ls_store *st, const struct ls_identity *who, const char *id, int64_t now,
+                      const int *leads, size_t n, double score, ls_err *err)
+{
+	const double scores[4] = {score, score, score, score};
+	return rank_each(st, who, id, now, leads, n > 4 ? 4 : n, scores, err);
 }
 
 static json_t *get(ls_store *st, const char *id, int64_t now)
@@ -181,8 +190,31 @@ static void ties(ls_store *st)
 	for (size_t i = 0; ordered && i < 3; i++)
 		ordered = strcmp(json_string_value(json_object_get(json_array_get(leads, i), "lead_id")),
 		                 approved[i]) == 0 &&
-		          json_real_value(json_object_get(json_array_get(leads, i), "score")) == 0.5;
-	ok(ordered, "four leads scored alike (0.5 x 0.5 x 2): the top 3 by lead id, whatever the ranks said");
+		          json_real_value(json_object_get(json_array_get(leads, i), "score")) == 0.500008;
+	ok(ordered, "four leads scored alike (0.5 x trust 0.5 as the chain's u16 32768/65535 x 2 = "
+	            "0.500008): the top 3 by lead id, whatever the ranks said");
+	json_decref(o);
+}
+
+/* S = Σ S_v × V_v is exact (SPEC §6): 0.1 + 0.2 from two validators of
+ * equal trust ties with 0.3 + 0, so the lower lead id comes first.  In
+ * doubles 0.1 × 0.5 + 0.2 × 0.5 = 0.15000000000000002 > 0.15 and the
+ * higher id would win. */
+static void exact_sum(ls_store *st)
+{
+	char id[37];
+	ls_err err = {0};
+	static const int ba[] = {0, 1};
+	const double first[] = {0.3, 0.1}, second[] = {0, 0.2};
+	make_request(st, t0 + 800000, id);
+	rank_each(st, &v[0], id, t0 + 800001, ba, 2, first, &err);
+	rank_each(st, &v[1], id, t0 + 800002, ba, 2, second, &err);
+	json_t *o = get(st, id, t0 + 800002), *leads = json_object_get(o, "leads");
+	const char *top = json_string_value(json_object_get(json_array_get(leads, 0), "lead_id"));
+	ok(json_array_size(leads) == 2 && top && strcmp(top, approved[0]) == 0 &&
+	       json_real_value(json_object_get(json_array_get(leads, 0), "score")) ==
+	           json_real_value(json_object_get(json_array_get(leads, 1), "score")),
+	   "0.3 + 0 ties 0.1 + 0.2 exactly: the lower lead id first (%s)", top ? top : "none");
 	json_decref(o);
 }
 
@@ -305,6 +337,7 @@ int main(void)
 	timing(st);
 	ties(st);
 	pruning(st);
+	exact_sum(st);
 	keys(st);
 	ls_close(st);
 	addresses();

@@ -1,8 +1,11 @@
-/* SPEC §6's arithmetic without a store: largest-remainder weights that sum
- * exactly to 65535, the eligibility boundary at 10%, the weighted
- * majority, and requeue-once. */
+/* SPEC §6's arithmetic: largest-remainder weights that sum exactly to
+ * 65535, the eligibility boundary at 10%, the exact weighted majority
+ * (from a real snapshot's stakes), who counts, requeue-once, the uids
+ * weights go to at close and the fallback when no miner earned any. */
 #include <string.h>
+#include <sodium.h>
 #include "tap.h"
+#include "test_lead.h"
 #include "tally.h"
 
 static void apportion_tests(void)
@@ -45,7 +48,7 @@ static void vote(int v, int lead, int decision, const char *reason)
 	memcpy(it + 19, reason, strlen(reason));
 }
 
-static void setup(struct tally *t, struct ls_config *cfg, size_t nleads, const double *weights,
+static void setup(struct tally *t, struct ls_config *cfg, size_t nleads, const ls_weight *weights,
                   size_t nv)
 {
 	ls_config_defaults(cfg);
@@ -59,6 +62,7 @@ static void setup(struct tally *t, struct ls_config *cfg, size_t nleads, const d
 		struct tally_validator *tv = tally_add_validator(t);
 		tv->hotkey[0] = (uint8_t)(v + 1);
 		tv->weight = weights[v];
+		tv->counts = weights[v] > 0;
 		tv->known = true;
 		tv->revealed = true;
 		tv->items = items[v];
@@ -70,7 +74,7 @@ static void eligibility_tests(void)
 {
 	struct tally t;
 	struct ls_config cfg;
-	const double w[2] = {100, 1};
+	const ls_weight w[2] = {100, 1};
 	/* 10 leads: the heavy validator decides all; the light one agrees on
 	 * exactly 1 of 10 (10%: eligible), then on 1 of 11 (9%: not). */
 	for (int n = 10; n <= 11; n++) {
@@ -92,7 +96,7 @@ static void majority_tests(void)
 {
 	struct tally t;
 	struct ls_config cfg;
-	const double w[3] = {50, 30, 20};
+	const ls_weight w[3] = {50, 30, 20};
 	vote(0, 0, LS_VOTE_APPROVE, "pass");  /* 50 of 100: not more than half */
 	vote(1, 0, LS_VOTE_DENY, "spam");
 	vote(2, 0, LS_VOTE_DENY, "bad_email");
@@ -108,7 +112,7 @@ static void majority_tests(void)
 	   "half again: denied, score the weighted mean 0.45 (%u)", t.leads[1].score_e4);
 	tally_free(&t);
 
-	const double zero[1] = {0};
+	const ls_weight zero[1] = {0};
 	vote(0, 0, LS_VOTE_APPROVE, "pass");
 	setup(&t, &cfg, 1, zero, 1);
 	tally_decide(&t);
@@ -122,10 +126,198 @@ static void majority_tests(void)
 	tally_free(&t);
 }
 
+/* Finding 1: stakes 0.2, 0.3 and 0.1 TAO (trust 1.0) from a snapshot
+ * imported into a real store; 0.2 and 0.1 approve, 0.3 denies.  In
+ * doubles 0.2 + 0.1 = 0.30000000000000004 > 0.6 / 2 approved it; exactly,
+ * 300000000 x 65535 is half, not more. */
+static void exact_majority_tests(void)
+{
+	static const char *const stakes[3] = {"0.2", "0.3", "0.1"};
+	struct ls_config cfg;
+	struct ls_identity id[3];
+	ls_store *st;
+	ls_err err = {0};
+	char snap[1024];
+	size_t len = 0;
+	ls_config_defaults(&cfg);
+	snprintf(cfg.store_dir, sizeof cfg.store_dir, "%s", tap_tempdir());
+	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
+		tap_bail(err.detail);
+	len += (size_t)snprintf(snap, sizeof snap, "{\"block\":0,\"block_time\":1800000000,\"neurons\":[");
+	for (int v = 0; v < 3; v++) {
+		test_identity(&id[v], (uint8_t)(0x40 + v), true, 1);
+		len += (size_t)snprintf(snap + len, sizeof snap - len,
+		                        "%s{\"uid\":%d,\"hotkey\":\"%s\",\"stake\":%s,"
+		                        "\"validator_trust\":1,\"validator_permit\":true}",
+		                        v ? "," : "", v, id[v].ss58, stakes[v]);
+	}
+	snprintf(snap + len, sizeof snap - len, "]}");
+	struct ls_sync_report rep;
+	if (ls_metagraph_import(st, snap, strlen(snap), 1800000000, &rep, &err) != LS_OK)
+		tap_bail(err.detail);
+	ls_weight w[3];
+	ls_reader *rd;
+	if (ls_reader_begin(st, &rd, &err) != LS_OK)
+		tap_bail(err.detail);
+	for (int v = 0; v < 3; v++) {
+		struct ls_neuron n;
+		if (ls_neuron_get(rd, id[v].hotkey, &n) != LS_OK)
+			tap_bail("neuron");
+		w[v] = ls_neuron_weight(&n);
+		ok(n.stake_rao == (uint64_t)(v == 0 ? 200000000 : v == 1 ? 300000000 : 100000000) &&
+		       n.validator_trust_u16 == 65535,
+		   "stake %s TAO is %llu rao exactly, trust 1.0 is u16 65535", stakes[v],
+		   (unsigned long long)n.stake_rao);
+	}
+	ls_reader_end(rd);
+	ls_close(st);
+	struct tally t;
+	vote(0, 0, LS_VOTE_APPROVE, "pass");
+	vote(1, 0, LS_VOTE_DENY, "spam");
+	vote(2, 0, LS_VOTE_APPROVE, "pass");
+	setup(&t, &cfg, 1, w, 3);
+	/* the tally keeps validators in hotkey order; the order of the sum
+	 * is what made the double wrong */
+	tally_decide(&t);
+	char a[LS_WEIGHT_DIGITS], r[LS_WEIGHT_DIGITS];
+	ok(t.leads[0].decision == LS_VOTE_DENY && 2 * t.leads[0].approving == t.leads[0].revealing,
+	   "0.2 + 0.1 approving of 0.6 revealing is exactly half (%s of %s): denied",
+	   ls_weight_format(t.leads[0].approving, a), ls_weight_format(t.leads[0].revealing, r));
+	ok(t.leads[0].score_e4 == 4500,
+	   "the score is the weighted mean, rounded half up: (0.2x0.8 + 0.3x0.1 + 0.1x0.8) / 0.6 = 0.45 -> %u",
+	   t.leads[0].score_e4);
+	tally_free(&t);
+}
+
+/* Finding 4: a validator with zero weight in the epoch's snapshot counts
+ * toward nothing: not min_reveals, not the deny reasons, not support. */
+static void who_counts_tests(void)
+{
+	struct tally t;
+	struct ls_config cfg;
+	const ls_weight w[3] = {100, 0, 0};
+	vote(0, 0, LS_VOTE_APPROVE, "pass");
+	vote(1, 0, LS_VOTE_APPROVE, "pass");
+	vote(0, 1, LS_VOTE_DENY, "spam");
+	vote(1, 1, LS_VOTE_DENY, "bad_email");
+	vote(2, 1, LS_VOTE_DENY, "bad_email");
+	setup(&t, &cfg, 2, w, 3);
+	cfg.min_reveals = 2;
+	tally_decide(&t);
+	ok(t.leads[0].decision == LS_VOTE_DENY && t.leads[0].reveals == 1,
+	   "min_reveals 2: one weighted reveal and one of zero weight is one reveal: denied (%u reveals)",
+	   t.leads[0].reveals);
+	ok(strcmp(t.leads[1].reason, "spam") == 0,
+	   "two zero-weight bad_email votes do not outvote one weighted spam vote (%s)", t.leads[1].reason);
+	ok(!t.validators[1].eligible && !t.validators[2].eligible && t.validators[1].voted == 0,
+	   "a zero-weight validator is judged on nothing and never eligible");
+	tally_free(&t);
+}
+
+static void keypair(uint8_t sk[64])
+{
+	uint8_t pk[32];
+	crypto_sign_keypair(pk, sk);
+}
+
+/* A metagraph of uid -> hotkey tag (sorted by hotkey as the store's). */
+static void metagraph(struct ls_metagraph *mg, struct ls_neuron *n, const uint8_t *tags,
+                      const uint16_t *uids, size_t count)
+{
+	memset(mg, 0, sizeof *mg);
+	for (size_t i = 0; i < count; i++) {
+		memset(&n[i], 0, sizeof n[i]);
+		n[i].hotkey[0] = tags[i];
+		n[i].uid = uids[i];
+	}
+	mg->neurons = n;
+	mg->n = count;
+}
+
+static json_t *weights_of(const struct tally *t, const struct ls_metagraph *mg)
+{
+	uint8_t sk[64];
+	char *results, *weights;
+	size_t rl, wl;
+	json_t *log;
+	keypair(sk);
+	if (tally_bodies(t, mg, sk, &results, &rl, &weights, &wl, &log) != LS_OK)
+		tap_bail("tally_bodies");
+	json_t *w = json_loadb(weights, wl, 0, NULL);
+	free(results);
+	free(weights);
+	json_decref(log);
+	return w;
+}
+
+static bool weights_are(json_t *w, const char *rule, const char *uids, const char *u16)
+{
+	char *a = json_dumps(json_object_get(w, "uids"), JSON_COMPACT);
+	char *b = json_dumps(json_object_get(w, "weights_u16"), JSON_COMPACT);
+	bool same = strcmp(json_string_value(json_object_get(w, "rule")), rule) == 0 &&
+	            strcmp(a, uids) == 0 && strcmp(b, u16) == 0;
+	printf("# rule %s, uids %s, weights_u16 %s\n", json_string_value(json_object_get(w, "rule")), a, b);
+	free(a);
+	free(b);
+	return same;
+}
+
+/* Finding 5: miners weigh by the uid they hold at close; finding 3: an
+ * epoch with no miner to reward still publishes 65535. */
+static void weights_tests(void)
+{
+	struct tally t;
+	struct ls_config cfg;
+	struct ls_metagraph mg;
+	struct ls_neuron n[3];
+	const ls_weight w[1] = {100};
+	/* m1 (tag 1) keeps uid 5; m2 (tag 2) left and m3 (tag 3) took its uid 6 */
+	static const uint8_t tags[] = {1, 3};
+	static const uint16_t uids[] = {5, 6};
+	vote(0, 0, LS_VOTE_APPROVE, "pass");
+	vote(0, 1, LS_VOTE_APPROVE, "pass");
+	setup(&t, &cfg, 2, w, 1);
+	t.leads[1].rec.miner[0] = 2;
+	tally_decide(&t);
+	metagraph(&mg, n, tags, uids, 2);
+	json_t *o = weights_of(&t, &mg);
+	ok(weights_are(o, "approved_leads", "[5]", "[65535]"),
+	   "a miner deregistered before close gets nothing, and its old uid 6 nothing for it");
+	json_decref(o);
+	tally_free(&t);
+
+	vote(0, 0, LS_VOTE_DENY, "spam");
+	setup(&t, &cfg, 1, w, 1);
+	tally_decide(&t);
+	o = weights_of(&t, &mg);
+	ok(weights_are(o, "none", "[]", "[]"),
+	   "every lead denied, no burn_uid, no previous epoch: rule none, nothing to set");
+	json_decref(o);
+	t.nprev = 2;
+	t.prev = calloc(2, sizeof *t.prev);
+	t.prev[0] = (struct tally_prev){{3}, 40000};
+	t.prev[1] = (struct tally_prev){{2}, 25535};  /* left since: its share is shared out */
+	o = weights_of(&t, &mg);
+	ok(weights_are(o, "previous_epoch", "[6]", "[65535]"),
+	   "no burn_uid: the previous epoch's weights again, to its miners still registered");
+	json_decref(o);
+	cfg.burn_uid = 0;
+	o = weights_of(&t, &mg);
+	ok(weights_are(o, "burn_uid", "[0]", "[65535]"),
+	   "burn_uid = 0: all 65535 to uid 0, even held by nobody");
+	json_decref(o);
+	tally_free(&t);
+}
+
 int main(void)
 {
+	if (sodium_init() < 0)
+		tap_bail("sodium_init");
 	apportion_tests();
 	eligibility_tests();
 	majority_tests();
+	exact_majority_tests();
+	who_counts_tests();
+	weights_tests();
 	return tap_done();
 }

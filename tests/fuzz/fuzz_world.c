@@ -39,8 +39,8 @@ static void identity(struct ls_identity *id, uint8_t tag, bool validator)
 	id->registered = true;
 	id->neuron.uid = tag;
 	id->neuron.validator_permit = validator;
-	id->neuron.validator_trust = validator ? 0.9 : 0;
-	id->neuron.stake = validator ? 5000 : 10;
+	id->neuron.validator_trust_u16 = validator ? 58982 : 0;  /* 0.9 */
+	id->neuron.stake_rao = validator ? 5000000000000ull : 10000000000ull;
 	id->neuron.active = true;
 }
 
