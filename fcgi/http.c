@@ -90,8 +90,29 @@ static void problem(struct response *res, int status, const char *title, const l
 	res->len = strlen(res->body);
 }
 
+/* A 5xx says what went wrong, never where (SPEC §9): its detail, which
+ * may name a file or directory of the store, goes to stderr (the web
+ * server's error log), and a 500 answers store_error. */
+static const ls_err *server_error_redacted(const ls_err *err, ls_err *out)
+{
+	if (ls_http_status(err->status) < 500 ||
+	    (err->status != LS_ERROR && strchr(err->detail, '/') == NULL))
+		return err;
+	fprintf(stderr, "leadgate.fcgi: %s: %s\n", err->code[0] ? err->code : "error", err->detail);
+	*out = *err;
+	if (err->status == LS_ERROR)
+		snprintf(out->code, sizeof out->code, "store_error");
+	snprintf(out->detail, sizeof out->detail,
+	         "the gateway could not complete this request; its operator finds why in the "
+	         "server's error log");
+	out->field[0] = '\0';
+	return out;
+}
+
 void http_problem(struct response *res, const ls_err *err)
 {
+	ls_err redacted;
+	err = server_error_redacted(err, &redacted);
 	problem(res, ls_http_status(err->status), ls_status_title(err->status), err);
 	if (err->status == LS_RATE_LIMITED || err->retry_after > 0)
 		snprintf(res->extra, sizeof res->extra, "Retry-After: %ld\r\n",
@@ -257,11 +278,13 @@ static int send_response(struct request *req, struct response *res)
 	                 res->extra);
 	if (res->etag[0])
 		n += snprintf(head + n, sizeof head - (size_t)n, "ETag: \"%s\"\r\n", res->etag);
+	const char *type = res->content_type ? res->content_type : "application/json";
+	/* text we made is UTF-8: say so once, unless the type says it already */
+	bool add_charset = res->fd < 0 && strstr(type, "charset=") == NULL;
 	if (!not_modified)
 		n += snprintf(head + n, sizeof head - (size_t)n,
-		              "Content-Type: %s%s\r\nContent-Length: %zu\r\n",
-		              res->content_type ? res->content_type : "application/json",
-		              res->fd >= 0 ? "" : "; charset=utf-8", res->len);
+		              "Content-Type: %s%s\r\nContent-Length: %zu\r\n", type,
+		              add_charset ? "; charset=utf-8" : "", res->len);
 	n += snprintf(head + n, sizeof head - (size_t)n, "X-Content-Type-Options: nosniff\r\n\r\n");
 	io_write(req->io, head, (size_t)n);
 	if (not_modified || strcmp(req->method, "HEAD") == 0)

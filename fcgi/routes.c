@@ -145,6 +145,21 @@ static json_t *window_json(const struct ls_config *cfg, const struct ls_clock *c
 	                 (json_int_t)(closes > c->now ? closes - c->now : 0));
 }
 
+/* During offsets 0..reveal_end of E the reveal window open is E-1's, not
+ * E's (an epoch away): a client reading only E's windows would miss it. */
+static json_t *reveal_open_json(const struct ls_config *cfg, const struct ls_clock *c)
+{
+	struct ls_epoch_windows prev;
+	if (c->epoch == 0)
+		return json_null();
+	ls_epoch_windows(cfg, c->epoch - 1, &prev);
+	if (!ls_window_contains(&prev.reveal, c->block))
+		return json_null();
+	json_t *o = window_json(cfg, c, &prev.reveal);
+	json_object_set_new(o, "epoch", json_integer((json_int_t)(c->epoch - 1)));
+	return o;
+}
+
 static void get_epoch_current(struct request *req, struct response *res)
 {
 	const struct ls_config *cfg = ls_store_config(req->st);
@@ -172,6 +187,7 @@ static void get_epoch_current(struct request *req, struct response *res)
 		(json_int_t)(ls_block_time(cfg, &c, (c.epoch + 1) * cfg->epoch_length) - c.now));
 	json_object_set_new(body, "consensus_mode",
 	                    json_string(cfg->consensus_mode == LS_MODE_FIRST3 ? "first3" : "epoch"));
+	json_object_set_new(body, "reveal_open_for", reveal_open_json(cfg, &c));
 	res->owned = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (res->owned == NULL)
@@ -243,10 +259,13 @@ static void post_leads(struct request *req, struct response *res)
 		return;
 	}
 	size_t n = json_is_array(leads) ? json_array_size(leads) : 0;
-	struct ls_submit_result *results = calloc(n ? n : 1, sizeof *results);
+	/* bounded before a result per lead is allocated (SPEC §9) */
+	struct ls_submit_result *results =
+		ls_leads_batch_check(ls_store_config(req->st), leads, &err) == LS_OK
+		? calloc(n, sizeof *results) : NULL;
 	if (results == NULL || ls_leads_submit(req->st, &req->caller, leads, req->now, results,
 	                                       &err) != LS_OK) {
-		if (results == NULL)
+		if (results == NULL && err.code[0] == '\0')
 			ls_fail(&err, LS_ERROR, "oom", NULL, "out of memory");
 		http_problem(res, &err);
 	} else {

@@ -727,6 +727,8 @@ static ls_status result_write(struct ls_txn *t, void *vctx)
 	free(c->entry);
 	c->entry = NULL;
 	ls_status s = result_subject(t, c, &sr, &challenge_json);
+	if (s == LS_OK)
+		s = ls_refuse_self_dealing(c->validator, sr.miner, "score its own submission", t->err);
 	memcpy(skey, c->sid, 16);
 	memcpy(skey + 16, c->validator->hotkey, 32);
 	if (s == LS_OK) {

@@ -199,6 +199,14 @@ ls_status ls_require_validator(const struct ls_identity *caller, ls_err *err)
 	               "hotkey %s has no validator permit in the metagraph", caller->ss58);
 }
 
+ls_status ls_refuse_self_dealing(const struct ls_identity *validator, const uint8_t owner[32],
+                                 const char *what, ls_err *err)
+{
+	if (memcmp(validator->hotkey, owner, 32) != 0)
+		return LS_OK;
+	return ls_fail(err, LS_FORBIDDEN, "self_dealing", NULL, "a validator may not %s", what);
+}
+
 ls_status ls_epoch_leads(ls_reader *rd, const struct ls_identity *caller, uint64_t epoch,
                          int64_t now, struct ls_body *out, ls_err *err)
 {

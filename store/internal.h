@@ -269,6 +269,10 @@ enum ls_vote { LS_VOTE_APPROVE = 1, LS_VOTE_DENY = 2 };
 bool ls_vote_record_items(const MDB_val *v, size_t item_size, const uint8_t **items,
                           uint32_t *n);
 ls_status ls_require_validator(const struct ls_identity *caller, ls_err *err);
+/* 403 self_dealing when owner (a miner's hotkey) is the validator's own:
+ * a validator judges nothing it submitted (what: "score its own ..."). */
+ls_status ls_refuse_self_dealing(const struct ls_identity *validator, const uint8_t owner[32],
+                                 const char *what, ls_err *err);
 /* A 403 naming the window and where the chain is; err->block is set to
  * the window's first block when it is still ahead. */
 ls_status ls_window_refuse(ls_err *err, const char *code, const char *what, uint64_t epoch,

@@ -161,7 +161,7 @@ static ls_status rate_check(struct ls_txn *t, struct submit_ctx *c, uint64_t epo
 	return LS_OK;
 }
 
-/* Counts the accepted leads and starts the cooldown. */
+/* Counts a batch's leads and starts the cooldown. */
 static ls_status rate_count(struct ls_txn *t, struct submit_ctx *c, struct miner_counters *m,
                             uint32_t accepted)
 {
@@ -199,14 +199,13 @@ static ls_status dedup_check(struct ls_txn *t, enum dedup_kind kind, const uint8
 	memcpy(&rec, lv.mv_data, sizeof rec);
 	if (rec.state == LS_LEAD_DENIED)
 		return LS_OK;  /* SPEC §4: a denied lead may be submitted again */
-	char idtext[37];
-	ls_uuid_format(holder, idtext);
+	/* which lead holds it, and in what state, is not the caller's to
+	 * learn: that would make intake an oracle of who is in the queue */
 	return ls_fail(err, LS_CONFLICT,
 	               kind == DEDUP_EMAIL ? "duplicate_email" : "duplicate_linkedin",
 	               kind == DEDUP_EMAIL ? "email" : "linkedin",
-	               "%s already belongs to lead %s, which is %s",
-	               kind == DEDUP_EMAIL ? "this email" : "this person at this company",
-	               idtext, ls_lead_state_name(rec.state));
+	               "%s is already in a lead that is pending, being validated or approved",
+	               kind == DEDUP_EMAIL ? "this email" : "this person at this company");
 }
 
 static ls_status queue_lead(struct ls_txn *t, struct submit_ctx *c, struct prepared_lead *p,
@@ -273,12 +272,11 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 			return s;
 		accepted++;
 	}
-	/* a batch refused whole writes nothing: its results say why */
-	if (accepted == 0)
-		return LS_CONFLICT;
-	s = rate_count(t, c, &m, accepted);
-	return s == LS_OK ? lt_participant_add(t, c->miner->hotkey, clk.epoch, PART_SUBMITTED, accepted)
-	                  : s;
+	/* every lead of the batch counts, duplicates too, and the cooldown
+	 * starts: probing for duplicates costs what submitting does */
+	s = rate_count(t, c, &m, (uint32_t)c->n);
+	return s == LS_OK && accepted > 0
+	       ? lt_participant_add(t, c->miner->hotkey, clk.epoch, PART_SUBMITTED, accepted) : s;
 }
 
 int64_t ls_id_millis(int64_t now)
@@ -320,6 +318,15 @@ static ls_status prepare(ls_store *st, const struct ls_identity *miner, json_t *
 	return LS_OK;
 }
 
+ls_status ls_leads_batch_check(const struct ls_config *cfg, json_t *leads, ls_err *err)
+{
+	size_t n = json_array_size(leads);
+	if (!json_is_array(leads) || n < 1 || n > cfg->max_leads_per_request)
+		return ls_fail(err, LS_INVALID, "bad_batch", "leads",
+		               "leads must be an array of 1 to %u lead objects", cfg->max_leads_per_request);
+	return LS_OK;
+}
+
 ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner, json_t *leads,
                           int64_t now, struct ls_submit_result *results, ls_err *err)
 {
@@ -327,19 +334,16 @@ ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner, json_t 
 		return ls_fail(err, LS_FORBIDDEN, "not_registered", NULL,
 		               "hotkey %s is not registered in the metagraph", miner->ss58);
 	size_t n = json_array_size(leads);
-	if (!json_is_array(leads) || n < 1 || n > st->cfg.max_leads_per_request)
-		return ls_fail(err, LS_INVALID, "bad_batch", "leads",
-		               "leads must be an array of 1 to %u lead objects",
-		               st->cfg.max_leads_per_request);
+	ls_status s = ls_leads_batch_check(&st->cfg, leads, err);
+	if (s != LS_OK)
+		return s;
 	struct prepared_lead *prepared = calloc(n, sizeof *prepared);
 	if (prepared == NULL)
 		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
-	ls_status s = prepare(st, miner, leads, now, prepared, err);
+	s = prepare(st, miner, leads, now, prepared, err);
 	if (s == LS_OK) {
 		struct submit_ctx c = {miner, now, n, prepared, results};
 		s = ls_write(st, submit_write, &c, err);
-		if (s == LS_CONFLICT)
-			s = LS_OK;  /* every lead was a duplicate; see results */
 	}
 	for (size_t i = 0; i < n; i++)
 		free(prepared[i].canonical);

@@ -542,6 +542,10 @@ ls_status ls_lead_validate(const struct ls_config *cfg, json_t *lead,
 	LS_WARN_UNUSED;
 
 /* The outcome of one lead of a submission. */
+/* LS_INVALID (bad_batch) unless leads is an array of 1..max_leads_per_request:
+ * callers check it before allocating anything per lead. */
+ls_status ls_leads_batch_check(const struct ls_config *cfg, json_t *leads, ls_err *err)
+	LS_WARN_UNUSED;
 struct ls_submit_result {
 	uint8_t lead_id[16];   /* when status == LS_OK */
 	ls_err err;            /* otherwise */
@@ -553,8 +557,9 @@ struct ls_submit_result {
  * transaction, the cooldown and rate limits (LS_RATE_LIMITED for the whole
  * request) and per-lead duplicates (a result with LS_CONFLICT) are checked
  * and the accepted leads are queued with their LEAD_SUBMITTED entries;
- * only accepted leads count toward the limits, and a batch in which every
- * lead is a duplicate writes nothing.  results must hold
+ * every lead of the batch counts toward the limits and starts the cooldown,
+ * duplicates too (probing is not free), and a 409 does not say which lead
+ * holds the key.  results must hold
  * json_array_size(leads) entries. */
 ls_status ls_leads_submit(ls_store *st, const struct ls_identity *miner,
                           json_t *leads, int64_t now,

@@ -22,11 +22,15 @@
  * discarded.  It is opened on first use: jobs that never check a
  * signature never touch it, and a failure here fails signed requests only.
  *
- * Databases: "seen", sha256(hotkey ‖ nonce) -> be64 expiry, answers "was
- * this pair used?"; "expiry", be64 expiry ‖ sha256 -> fmt, keeps them in
+ * Databases: "seen", sha256(hotkey ‖ nonce) -> be64 created, answers "was
+ * this pair used?"; "expiry", be64 created ‖ sha256 -> fmt, keeps them in
  * the order they expire, so expired pairs are a range at the front and
- * every new pair drops a few of them (expiry = created + clock_skew, after
- * which the gateway refuses that signature anyway); "meta", "clock" -> the
+ * every new pair drops a few of them.  A pair expires at created plus the
+ * clock_skew in force when it is read, after which the gateway refuses
+ * that signature anyway; keeping created rather than the expiry means
+ * raising clock_skew opens no replay window.  (Stores written before kept
+ * the expiry in the same place: read as a created it is later, so such a
+ * pair is only kept longer.)  "meta", "clock" -> the
  * latest time any write went by, so that time never runs backwards here.
  */
 #include <errno.h>
@@ -268,6 +272,15 @@ void ls_replay_close(ls_store *st)
 	st->replay_lock_fd = -1;
 }
 
+/* Whether a pair whose signature was created at created is past
+ * replaying: its created is out of the clock_skew in force now, so any
+ * signature with it is refused as stale whatever the skew was when it
+ * was recorded (raising clock_skew opens no window). */
+static bool pair_expired(const struct ls_txn *t, uint64_t created, int64_t now)
+{
+	return (int64_t)created + (int64_t)t->st->cfg.clock_skew < now;
+}
+
 /* Delete up to max pairs that expired before now, oldest first. */
 static ls_status drop_expired(struct ls_txn *t, int64_t now, uint64_t max, uint64_t *dropped)
 {
@@ -279,7 +292,7 @@ static ls_status drop_expired(struct ls_txn *t, int64_t now, uint64_t max, uint6
 		return lt_fail_mdb(t, rc, "open the replay store");
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && *dropped < max;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != EXPIRY_KEY || ls_from_be64(k.mv_data) >= (uint64_t)now)
+		if (k.mv_size != EXPIRY_KEY || !pair_expired(t, ls_from_be64(k.mv_data), now))
 			break;
 		MDB_val pair = {PAIR, (uint8_t *)k.mv_data + 8}, seen;
 		/* the pair itself, unless a later use of it holds it now */
@@ -297,7 +310,7 @@ static ls_status drop_expired(struct ls_txn *t, int64_t now, uint64_t max, uint6
 }
 
 struct replay_put {
-	uint8_t key[EXPIRY_KEY];  /* be64 expiry ‖ pair */
+	uint8_t key[EXPIRY_KEY];  /* be64 created ‖ pair */
 	int64_t created, now;
 };
 
@@ -334,17 +347,17 @@ static ls_status replay_put(struct ls_txn *t, void *vctx)
 	uint8_t fmt = LS_FMT1;
 	uint64_t dropped;
 	MDB_val pair = {PAIR, c->key + 8}, seen, exp_key = {EXPIRY_KEY, c->key}, exp_val = {1, &fmt};
-	MDB_val expiry = {8, c->key};
-	if (c->created + (int64_t)t->st->cfg.clock_skew < now)
+	MDB_val created = {8, c->key};
+	if (pair_expired(t, (uint64_t)c->created, now))
 		return ls_fail(t->err, LS_UNAUTHORIZED, "stale_signature", "Signature-Input",
 		               "created is more than %u s in the past", t->st->cfg.clock_skew);
 	int rc = mdb_get(t->txn, t->st->replay_seen, &pair, &seen);
-	if (rc == 0 && seen.mv_size == 8 && ls_from_be64(seen.mv_data) >= (uint64_t)now)
+	if (rc == 0 && seen.mv_size == 8 && !pair_expired(t, ls_from_be64(seen.mv_data), now))
 		return ls_fail(t->err, LS_UNAUTHORIZED, "replayed_nonce", "Signature-Input",
 		               "this nonce was already used by this key");
 	if (rc && rc != MDB_NOTFOUND)
 		return lt_fail_mdb(t, rc, "read the replay store");
-	rc = mdb_put(t->txn, t->st->replay_seen, &pair, &expiry, 0);
+	rc = mdb_put(t->txn, t->st->replay_seen, &pair, &created, 0);
 	if (rc == 0)
 		rc = mdb_put(t->txn, t->st->replay_expiry, &exp_key, &exp_val, 0);
 	if (rc)
@@ -364,7 +377,7 @@ ls_status ls_replay_record(ls_store *st, const uint8_t hotkey[32], const char *n
 		               "the signature was created before the gateway's replay store was remade "
 		               "after a reboot (signatures created from %lld on are accepted): sign again",
 		               (long long)st->replay_floor);
-	ls_be64((uint64_t)created + st->cfg.clock_skew, c.key);
+	ls_be64((uint64_t)created, c.key);
 	crypto_hash_sha256_state h;
 	crypto_hash_sha256_init(&h);
 	crypto_hash_sha256_update(&h, hotkey, 32);

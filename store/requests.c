@@ -507,6 +507,11 @@ static ls_status rank_resolve(struct ls_txn *t, struct rank_ctx *c)
 			    ls_get(t->st, t->txn, DB_NEURONS, hotkey, 32, &v) != 0)
 				return item_fail(t->err, i, "lead.wallet_ss58", "unknown_miner",
 				                 "is not a hotkey registered in the metagraph");
+			if (ls_refuse_self_dealing(c->v, hotkey, "rank a lead proposed in its own name",
+			                           t->err) != LS_OK) {
+				snprintf(t->err->field, sizeof t->err->field, "rankings[%zu].lead.wallet_ss58", i);
+				return LS_FORBIDDEN;
+			}
 			continue;
 		}
 		struct lead_rec rec;
@@ -517,6 +522,10 @@ static ls_status rank_resolve(struct ls_txn *t, struct rank_ctx *c)
 			s = ls_lead_read(t->st, t->txn, it->id, &rec, NULL, NULL);
 		if (s != LS_OK)
 			return s == LS_NOTFOUND ? ls_fail(t->err, LS_ERROR, "store_error", NULL, "lead missing") : s;
+		if ((s = ls_refuse_self_dealing(c->v, rec.miner, "rank a lead it submitted", t->err)) != LS_OK) {
+			snprintf(t->err->field, sizeof t->err->field, "rankings[%zu].lead", i);
+			return s;
+		}
 		memcpy(it->hash, rec.content_hash, 32);
 	}
 	for (size_t i = 0; i < c->n; i++)

@@ -239,6 +239,24 @@ static void ordering_and_leaderboard(void)
 	}
 	ok(in_order && seen == 10 && cursor == 10,
 	   "pages of 3 give cursors 1..10 once each; an empty page keeps next_cursor");
+
+	/* a validator that submitted too may not score its own submission */
+	char *answer = NULL, text[512];
+	ls_err err = {0};
+	if (ls_challenge_submit(st, &v, "a", (const uint8_t *)"{}", 2, now, &answer, &err) != LS_OK)
+		tap_bail(err.detail);
+	json_t *a = json_loads(answer, 0, NULL);
+	snprintf(text, sizeof text, "{\"submission_id\":\"%s\",\"score\":0.9}",
+	         json_string_value(json_object_get(a, "submission_id")));
+	json_decref(a);
+	free(answer);
+	answer = NULL;
+	json_t *body = json_loads(text, 0, NULL);
+	ls_status s = ls_challenge_result(st, &v, "a", body, now, &answer, &err);
+	json_decref(body);
+	free(answer);
+	ok(s == LS_FORBIDDEN && strcmp(err.code, "self_dealing") == 0,
+	   "a validator scoring its own submission: 403 self_dealing (%s)", err.detail);
 	ls_close(st);
 }
 

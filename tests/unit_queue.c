@@ -299,6 +299,9 @@ static void participants(ls_store *st)
 	ls_reader_end(rd);
 }
 
+static ls_status pull_ids(ls_store *st, const struct ls_identity *who, int limit, char ids_out[][37],
+                          size_t *n);
+
 static void refusals(void)
 {
 	ls_store *st = open_store(LS_MODE_FIRST3);
@@ -324,6 +327,24 @@ static void refusals(void)
 	   "in the first3 mode the epoch mode's commit answers 409 wrong_consensus_mode");
 	json_decref(empty);
 	free(answer);
+	/* a validator that submitted a lead may not vote on it */
+	struct ls_submit_result r[1];
+	json_t *own = json_pack("[o]", test_lead(900, v[0].ss58));
+	char own_id[1][37];
+	size_t n = 0;
+	if (ls_leads_submit(st, &v[0], own, t0, r, &err) != LS_OK || r[0].err.status != LS_OK)
+		tap_bail("own lead");
+	json_decref(own);
+	pull_ids(st, &v[0], 1, own_id, &n);
+	char text[160];
+	snprintf(text, sizeof text, "{\"lead_id\":\"%s\",\"is_valid\":true,\"score\":1}", own_id[0]);
+	json_t *body = json_loads(text, 0, NULL);
+	answer = NULL;
+	ls_status s = n == 1 ? ls_queue_vote(st, &v[0], body, t0, &answer, &err) : LS_ERROR;
+	json_decref(body);
+	free(answer);
+	ok(s == LS_FORBIDDEN && strcmp(err.code, "self_dealing") == 0,
+	   "a validator voting on a lead it submitted: 403 self_dealing (%s)", err.detail);
 	ls_close(st);
 	st = open_store(LS_MODE_EPOCH);
 	ok(pull(st, &v[0], 5, t0, got, &err) == LS_CONFLICT &&

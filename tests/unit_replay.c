@@ -82,6 +82,25 @@ static void expiry_tests(ls_store *st, const uint8_t a[32], int64_t now)
 	   "stale_signature");
 }
 
+/* Raising clock_skew opens no replay window: the store keeps a pair's
+ * created and compares with the skew in force.  (Keeping created + the
+ * skew of the day, a pair used with a 60 s skew was free again 61 s on,
+ * while a 600 s skew still took its signature as fresh.) */
+static void skew_raise_tests(ls_store *st, const uint8_t a[32], int64_t now)
+{
+	ls_err err = {0};
+	if (ls_replay_record(st, a, "skew-nonce-000000000000", now, now, &err) != LS_OK)
+		tap_bail(err.detail);
+	st->cfg.clock_skew = 600;
+	ls_status s = ls_replay_record(st, a, "skew-nonce-000000000000", now, now + 100, &err);
+	ok(s == LS_UNAUTHORIZED && strcmp(err.code, "replayed_nonce") == 0,
+	   "recorded under a 60 s skew, replayed 100 s on after clock_skew became 600: 401 replayed_nonce");
+	s = ls_replay_record(st, a, "skew-nonce-000000000000", now, now + 601, &err);
+	ok(s == LS_UNAUTHORIZED && strcmp(err.code, "stale_signature") == 0,
+	   "601 s on, past the new skew too, the signature is stale");
+	st->cfg.clock_skew = 60;
+}
+
 /* What the first process after a reboot sees: a marker of another boot. */
 static void reboot_tests(const uint8_t a[32], int64_t now)
 {
@@ -369,5 +388,9 @@ int main(void)
 	shared_map_tests(a);
 	map_lock_owner_tests(a);
 	migrate_tests();
+	snprintf(dir, sizeof dir, "%s", tap_tempdir());  /* a store of its own */
+	st = open_or_bail(LS_OPEN_CREATE);
+	skew_raise_tests(st, a, (int64_t)time(NULL));
+	ls_close(st);
 	return tap_done();
 }

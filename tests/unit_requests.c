@@ -218,6 +218,22 @@ static void exact_sum(ls_store *st)
 	json_decref(o);
 }
 
+/* A validator may not rank a lead proposed in its own name. */
+static void self_dealing(ls_store *st)
+{
+	char id[37], *answer = NULL;
+	ls_err err = {0};
+	make_request(st, t0 + 800100, id);
+	json_t *body = json_pack("{s:[{s:o, s:f, s:i}]}", "rankings", "lead", test_lead(77, v[0].ss58),
+	                         "score", 0.9, "rank", 1);
+	ls_status s = ls_request_rank(st, &v[0], id, body, t0 + 800101, &answer, &err);
+	json_decref(body);
+	free(answer);
+	ok(s == LS_FORBIDDEN && strcmp(err.code, "self_dealing") == 0 &&
+	       strcmp(err.field, "rankings[0].lead.wallet_ss58") == 0,
+	   "a validator ranking a lead proposed in its own name: 403 self_dealing at %s", err.field);
+}
+
 static void pruning(ls_store *st)
 {
 	struct ls_prune_report r;
@@ -338,6 +354,7 @@ int main(void)
 	ties(st);
 	pruning(st);
 	exact_sum(st);
+	self_dealing(st);
 	keys(st);
 	ls_close(st);
 	addresses();

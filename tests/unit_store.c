@@ -216,9 +216,14 @@ static void intake_tests(ls_store *st)
 	json_object_set_new(dup, "email", json_string("PERSON10@firm10.example.com"));
 	json_object_set_new(dup, "website", json_string("https://firm10.example.com"));
 	submit_one(st, json_pack("[o, o]", dup, lead(13)), r, &s, &err);
+	char held[37];
+	ls_uuid_format(first_id, held);
 	ok(s == LS_OK && r[0].err.status == LS_CONFLICT && strcmp(r[0].err.code, "duplicate_email") == 0 &&
 	   r[1].err.status == LS_OK,
 	   "the same email in other case is a duplicate (409 duplicate_email); its neighbour still goes in");
+	ok(strstr(r[0].err.detail, held) == NULL && strstr(r[0].err.detail, "pending,") != NULL &&
+	   strstr(r[0].err.detail, "which is") == NULL,
+	   "the 409 names neither the lead holding the email nor its state (%s)", r[0].err.detail);
 	json_t *same_person = lead(14);
 	json_object_set_new(same_person, "linkedin", json_string("https://LinkedIn.com/in/PERSON-11/"));
 	json_t *escaped = lead(15);
@@ -230,7 +235,7 @@ static void intake_tests(ls_store *st)
 	   r[1].err.status == LS_CONFLICT && strcmp(r[1].err.code, "duplicate_linkedin") == 0,
 	   "the same person at the same company is a duplicate by its LinkedIn key, percent-escaped too");
 	ok(after.leads == before.leads && after.log_entries == before.log_entries,
-	   "a batch of nothing but duplicates writes nothing");
+	   "a batch of nothing but duplicates stores no lead and no log entry");
 
 	before = stats(st);
 	json_t *batch = json_array();
@@ -241,7 +246,8 @@ static void intake_tests(ls_store *st)
 	after = stats(st);
 	ok(s == LS_RATE_LIMITED && strcmp(err.code, "daily_submission_limit") == 0 && err.retry_after > 0 &&
 	   err.retry_after <= 86400,
-	   "3 accepted + 48 leads exceed the daily limit of 50: 429 with Retry-After %ld s", err.retry_after);
+	   "6 leads sent (duplicates count) + 48 exceed the daily limit of 50: 429 with Retry-After %ld s",
+	   err.retry_after);
 	ok(after.leads == before.leads && after.log_entries == before.log_entries,
 	   "and the refused batch stored nothing (%llu leads, %llu log entries)",
 	   (unsigned long long)after.leads, (unsigned long long)after.log_entries);
@@ -267,7 +273,12 @@ static void intake_tests(ls_store *st)
 	submit_one(st, json_pack("[o]", lead(11)), r, &s, &err);
 	ok(s == LS_OK && r[0].err.status == LS_CONFLICT, "a duplicate-only request is refused per lead");
 	submit_one(st, json_pack("[o]", lead(31)), r, &s, &err);
-	ok(s == LS_OK && r[0].err.status == LS_OK, "it started no cooldown: the next request goes in");
+	ok(s == LS_RATE_LIMITED && strcmp(err.code, "cooldown") == 0 && err.retry_after == 20,
+	   "it started the cooldown all the same (no free retries): the next request at once is 429, "
+	   "Retry-After %ld", err.retry_after);
+	now += 20;
+	submit_one(st, json_pack("[o]", lead(31)), r, &s, &err);
+	ok(s == LS_OK && r[0].err.status == LS_OK, "20 s on the next request goes in");
 	submit_one(st, json_pack("[o]", lead(32)), r, &s, &err);
 	ok(s == LS_RATE_LIMITED && strcmp(err.code, "cooldown") == 0 && err.retry_after == 20,
 	   "a second request at once is refused: 429 cooldown, Retry-After 20");
