@@ -133,17 +133,20 @@ static ls_status read_previous_weights(ls_reader *rd, struct tally *t)
 /* Fill t from the store as of rd: the epoch's assigned leads and its
  * reveals, or in the first3 mode its decided leads and their votes
  * (*votes then holds the votes, to free after the tally).  mg is the
- * metagraph of the epoch's start (who counts), at_close the newest (who
- * holds which uid now), and the previous weights the fallback. */
+ * metagraph of the epoch's start (who counts), at_close the one in force
+ * at its close block (who holds which uid then), and the previous
+ * weights the fallback. */
 static ls_status read_epoch(ls_reader *rd, struct tally *t, struct ls_metagraph *mg,
                             struct ls_metagraph *at_close, uint8_t **votes)
 {
 	ls_store *st = rd->st;
 	MDB_txn *txn = rd->txn;
+	struct ls_epoch_windows w;
 	struct reading r = {st, txn, t, mg};
 	ls_status s = ls_metagraph_at(st, txn, t->epoch * st->cfg.epoch_length, mg);
-	if (s == LS_OK)
-		s = ls_metagraph_at(st, txn, UINT64_MAX, at_close);
+	ls_epoch_windows(&st->cfg, t->epoch, &w);
+	if (s == LS_OK)  /* in force at the close block: a rerun gets the same */
+		s = ls_metagraph_at(st, txn, w.close_block, at_close);
 	if (s == LS_OK)
 		s = read_previous_weights(rd, t);
 	if (s != LS_OK)

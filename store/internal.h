@@ -220,7 +220,9 @@ ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now,
 ls_status ls_clock_required(ls_store *st, MDB_txn *txn, int64_t now, struct ls_clock *out,
                             ls_err *err);
 
-/* Neuron records: fmt ‖ uid u16 ‖ stake f64 ‖ trust f64 ‖ permit ‖ active. */
+/* Neuron records: LS_FMT2 ‖ uid u16 ‖ stake_rao u64 ‖ trust u16 ‖ 6 zero
+ * bytes ‖ permit ‖ active; older stores' LS_FMT1 has stake f64 ‖ trust f64
+ * where the integers are (metagraph.c reads both). */
 #define NEURON_REC_LEN 21
 void ls_neuron_decode(const MDB_val *v, const uint8_t hotkey[32], struct ls_neuron *out);
 

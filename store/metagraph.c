@@ -12,18 +12,24 @@
 
 /* TAO as a JSON number to rao, rounded to the nearest: one IEEE multiply
  * and llround, the same bits on every machine.  Exact below 2^53 rao
- * (9 007 199 TAO); "stake_rao" carries larger stakes exactly.  The caller
- * has checked 0 <= tao <= LS_STAKE_RAO_MAX / 10^9. */
+ * (9 007 199 TAO); "stake_rao" carries larger stakes exactly.  Imports
+ * check 0 <= tao <= LS_STAKE_RAO_MAX / 10^9; older records are clamped. */
 static uint64_t stake_to_rao(double tao)
 {
-	return tao > 0 ? (uint64_t)llround(tao * 1e9) : 0;
+	if (!(tao > 0))
+		return 0;
+	if (tao >= (double)(LS_STAKE_RAO_MAX / 1000000000))  /* an older store's record */
+		return LS_STAKE_RAO_MAX;
+	return (uint64_t)llround(tao * 1e9);
 }
 
 /* The chain keeps validator trust as a u16 and bittensor shows it as
  * u16 / 65535: rounding back gives the chain's value. */
 static uint16_t trust_to_u16(double trust)
 {
-	return trust > 0 ? (uint16_t)lround(trust * 65535.0) : 0;
+	if (!(trust > 0))
+		return 0;
+	return trust >= 1 ? 65535 : (uint16_t)lround(trust * 65535.0);
 }
 
 struct snapshot {
@@ -382,6 +388,16 @@ static void import_plan(struct ls_txn *t, const struct snapshot *s, int64_t now,
 	p->anchor_block = anchor_block;
 	if (clk.block + 1 > p->from_block)
 		p->from_block = clk.block + 1;
+	/* after every version there is: a snapshot that moved the clock back
+	 * must not slip a newer version under an older one's key */
+	MDB_cursor *cur;
+	MDB_val k;
+	if (mdb_cursor_open(t->txn, t->st->dbi[DB_MGHIST], &cur) == 0) {
+		if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8 &&
+		    ls_from_be64(k.mv_data) >= p->from_block)
+			p->from_block = ls_from_be64(k.mv_data) + 1;
+		mdb_cursor_close(cur);
+	}
 }
 
 static ls_status neurons_replace(struct ls_txn *t, const struct snapshot *s)

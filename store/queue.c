@@ -462,8 +462,9 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 		return ls_fail(t->err, LS_CONFLICT, "already_voted", "lead_id",
 		               "this validator has already voted on this lead");
 	struct lead_rec lead;
-	if ((s = ls_lead_read(t->st, t->txn, c->id, &lead, NULL, NULL)) != LS_OK ||
-	    (s = ls_refuse_self_dealing(c->v, lead.miner, "vote on a lead it submitted", t->err)) != LS_OK)
+	if (ls_lead_read(t->st, t->txn, c->id, &lead, NULL, NULL) != LS_OK)
+		return ls_fail(t->err, LS_ERROR, "store_error", NULL, "a pulled lead could not be read");
+	if ((s = ls_refuse_self_dealing(c->v, lead.miner, "vote on a lead it submitted", t->err)) != LS_OK)
 		return s;
 	if (r.slot[i].deadline <= c->now)  /* the next pull drops it: not counted */
 		return ls_fail(t->err, LS_FORBIDDEN, "pull_expired", "lead_id",
