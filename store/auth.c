@@ -52,7 +52,7 @@ ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_
 	ls_status s = ls_sig_parse(hdr(req->header_ctx, "signature-input"),
 	                           hdr(req->header_ctx, "signature"), &in, err);
 	if (s == LS_OK)
-		s = ls_sig_profile_check(&in, req->body_len > 0, err);
+		s = ls_sig_profile_check(&in, req->body_len > 0, st->cfg.require_authority, err);
 	if (s == LS_OK)
 		s = check_alg_and_time(&st->cfg, &in, now, &alg, err);
 	if (s != LS_OK)

@@ -63,7 +63,7 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_ADDRS };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_ADDRS, K_BOOL };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
@@ -112,6 +112,7 @@ static const struct key_def keys[] = {
 	U32(request_keep, 60, 100u * 86400),
 	U32(job_lock_stale, 1, 7u * 86400),
 	{"metrics_allow", K_ADDRS, offsetof(struct ls_config, metrics_allow), 0, 255},
+	{"require_authority", K_BOOL, offsetof(struct ls_config, require_authority), 0, 0},
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
@@ -166,6 +167,12 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				               "127.0.0.1 ::1 10.0.0.0/8), at most %llu characters",
 				               where, name, (unsigned long long)k->max);
 			memcpy(dst, value, len + 1);
+			return LS_OK;
+		case K_BOOL:
+			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+				return ls_fail(err, LS_INVALID, "config", name, "%s: %s must be yes or no",
+				               where, name);
+			*(bool *)(void *)dst = value[0] == 'y';
 			return LS_OK;
 		case K_MODE:
 			if (!ls_consensus_mode_from_name(value, (unsigned *)(void *)dst))

@@ -110,6 +110,7 @@ struct ls_config {
 	unsigned job_lock_stale;     /* a job lock held longer is reported (1800 s) */
 	char metrics_allow[256];     /* addresses and CIDR blocks that may read
 	                              * GET /v1/metrics ("127.0.0.1 ::1") */
+	bool require_authority;      /* signatures must cover @authority (no) */
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
  * CIDR blocks separated by spaces or commas).  list_valid: every entry
@@ -406,7 +407,7 @@ ls_status ls_sig_base(const struct ls_sig_input *in,
 /* SPEC §3's profile: @method, @path, @query (and content-digest when the
  * request has a body) covered; created, a 16..64-character nonce, keyid
  * and alg present. */
-ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body,
+ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body, bool need_authority,
                                ls_err *err) LS_WARN_UNUSED;
 /* RFC 9530: check Content-Digest (sha-256 and/or sha-512) against body. */
 ls_status ls_content_digest_check(const char *header, const uint8_t *body,

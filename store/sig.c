@@ -267,7 +267,8 @@ ls_status ls_sig_base(const struct ls_sig_input *in, const struct ls_http_reques
 }
 
 /* The profile of SPEC §3: what must be covered. */
-ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body, ls_err *err)
+ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body, bool need_authority,
+                               ls_err *err)
 {
 	static const char *const required[] = {"@method", "@path", "@query"};
 	for (size_t i = 0; i < 3; i++)
@@ -277,6 +278,9 @@ ls_status ls_sig_profile_check(const struct ls_sig_input *in, bool has_body, ls_
 	if (has_body && !has_component(in, "content-digest"))
 		return bad_sig(err, "Signature-Input", "%s",
 		               "a request with a body must cover \"content-digest\"");
+	if (need_authority && !has_component(in, "@authority"))
+		return bad_sig(err, "Signature-Input", "%s",
+		               "this gateway requires signatures to cover \"@authority\" (its host)");
 	if (!in->has_created)
 		return bad_sig(err, "Signature-Input", "%s", "the created parameter is required");
 	if (in->nonce[0] == '\0')

@@ -54,17 +54,20 @@ static void add_param(struct ls_sig_input *in, const char *key, char type, const
 	p->integer = i;
 }
 
-/* SPEC §3's profile: @method @path @query [content-digest]; created
- * [expires] nonce keyid alg, in that order. */
+/* SPEC §3's profile and the host: @method @authority @path @query
+ * [content-digest]; created [expires] nonce keyid alg, in that order.
+ * Covering @authority binds a signature to the gateway it was made for:
+ * it cannot be replayed at another gateway (or another subnet's). */
 static void profile_input(const struct ls_sign_request *r, const char *nonce, const char *keyid,
                           const char *alg, struct ls_sig_input *in)
 {
 	memset(in, 0, sizeof *in);
 	snprintf(in->label, sizeof in->label, "%s", r->label ? r->label : "sig1");
-	in->ncomponents = 3;
+	in->ncomponents = 4;
 	strcpy(in->components[0], "@method");
-	strcpy(in->components[1], "@path");
-	strcpy(in->components[2], "@query");
+	strcpy(in->components[1], "@authority");
+	strcpy(in->components[2], "@path");
+	strcpy(in->components[3], "@query");
 	if (r->body_len > 0)
 		strcpy(in->components[in->ncomponents++], "content-digest");
 	add_param(in, "created", 'i', NULL, r->created);

@@ -71,7 +71,7 @@ static void rfc_b26(void)
 	base[len - 1] ^= 1;
 	ok(crypto_sign_verify_detached(in.signature, (uint8_t *)base, len, pk) != 0,
 	   "and fails when one byte of the base changes");
-	ok(ls_sig_profile_check(&in, true, &err) == LS_UNAUTHORIZED,
+	ok(ls_sig_profile_check(&in, true, false, &err) == LS_UNAUTHORIZED,
 	   "the RFC example is refused by leadgate's profile (no @query, nonce or alg): %s", err.detail);
 }
 
@@ -116,9 +116,12 @@ static void profile_base(void)
 	       "\"@method\": GET\n\"@path\": /v1/leads/x\n\"@query\": ?\n\"@signature-params\": "
 	       "(\"@method\" \"@path\" \"@query\");created=1700000000;nonce=\"0123456789abcdef\";keyid=\"k\";alg=\"ed25519\"",
 	       "an absent query is \"?\" (RFC 9421 §2.2.7) and parameters keep their order");
-	ok(ls_sig_profile_check(&in, false, &err) == LS_OK, "a body-less request needs no content-digest");
-	ok(ls_sig_profile_check(&in, true, &err) == LS_UNAUTHORIZED,
+	ok(ls_sig_profile_check(&in, false, false, &err) == LS_OK, "a body-less request needs no content-digest");
+	ok(ls_sig_profile_check(&in, true, false, &err) == LS_UNAUTHORIZED,
 	   "a request with a body must cover content-digest: %s", err.detail);
+	ok(ls_sig_profile_check(&in, false, true, &err) == LS_UNAUTHORIZED &&
+	       strstr(err.detail, "@authority") != NULL,
+	   "with require_authority = yes a signature without @authority is refused: %s", err.detail);
 	req.query = "after=5&limit=2";
 	ok(ls_sig_base(&in, &req, base, sizeof base, &len, &err) == LS_OK &&
 	   strstr(base, "\"@query\": ?after=5&limit=2\n") != NULL, "a query is signed with its '?'");
@@ -156,11 +159,11 @@ static void malformed(void)
 	const char *sig = "sig1=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==:";
 	ok(ls_sig_parse("sig1=(\"@method\" \"@path\" \"@query\");created=1;nonce=\"short\";keyid=\"k\";alg=\"ed25519\"",
 	                sig, &in, &err) == LS_OK &&
-	   ls_sig_profile_check(&in, false, &err) == LS_UNAUTHORIZED,
+	   ls_sig_profile_check(&in, false, false, &err) == LS_UNAUTHORIZED,
 	   "a nonce under 16 characters is refused by the profile");
 	ok(ls_sig_parse("sig1=(\"@method\" \"@path\" \"@query\");created=1;keyid=\"k\";alg=\"ed25519\"",
 	                sig, &in, &err) == LS_OK &&
-	   ls_sig_profile_check(&in, false, &err) == LS_UNAUTHORIZED,
+	   ls_sig_profile_check(&in, false, false, &err) == LS_UNAUTHORIZED,
 	   "a signature without a nonce is refused by the profile");
 }
 

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ls_sig_input in;
 	ls_err err = {0};
 	if (ls_sig_parse(f[F_SIG_INPUT], f[F_SIGNATURE], &in, &err) == LS_OK) {
-		(void)ls_sig_profile_check(&in, body_len > 0, &err);
+		(void)ls_sig_profile_check(&in, body_len > 0, true, &err);
 		struct ls_http_request req = {.method = f[F_METHOD], .path = f[F_PATH],
 		                              .query = f[F_QUERY][0] ? f[F_QUERY] : NULL,
 		                              .scheme = "http", .header = header, .header_ctx = f,
