@@ -5,8 +5,10 @@
  * vote decides the lead in the same write transaction (approved when at
  * least two said valid, score = the mean).  A pull whose vote does not
  * come within pull_timeout is dropped, counted against the validator, and
- * the lead is pullable again by others.  Decisions are kept by the epoch of the
- * deciding vote, for leadgate-close.
+ * the lead is pullable again by others, the miss counted in the epoch of
+ * its deadline (or, when that epoch is closed already, of the sweep that
+ * found it).  Decisions are kept by the epoch of the deciding vote, for
+ * leadgate-close.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +20,7 @@
 
 #define PULL_LIMIT_MAX 100
 #define SWEEP_MAX 64     /* expired pulls dropped per write, at most */
+#define PULL_WALK_MAX 200000  /* queue entries one pull looks at, at most */
 
 ls_status ls_mode_require(const ls_store *st, unsigned mode, ls_err *err)
 {
@@ -160,6 +163,19 @@ static ls_status drop_pull(struct ls_txn *t, const uint8_t id[16], const uint8_t
 	return s;
 }
 
+/* The epoch a pull's deadline fell in: its miss belongs there, however
+ * late a sweep finds it, unless that epoch is closed already (its
+ * statistics are published): then the sweep's own epoch. */
+static uint64_t deadline_epoch(struct ls_txn *t, uint64_t deadline, uint64_t sweep_epoch)
+{
+	struct ls_clock c;
+	struct epoch_rec ep;
+	if (ls_clock_now(t->st, t->txn, (int64_t)deadline, &c) != LS_OK)
+		return sweep_epoch;
+	ls_status s = ls_epoch_read(t->st, t->txn, c.epoch, &ep);
+	return s == LS_NOTFOUND || (s == LS_OK && ep.state == EPOCH_ASSIGNED) ? c.epoch : sweep_epoch;
+}
+
 /* Pulls whose deadline has passed, oldest first, a bounded number. */
 static ls_status sweep_expired(struct ls_txn *t, int64_t now, uint64_t epoch)
 {
@@ -181,7 +197,7 @@ static ls_status sweep_expired(struct ls_txn *t, int64_t now, uint64_t epoch)
 			break;
 		s = lt_del(t, DB_PULL_DEADLINES, key, sizeof key);
 		if (s == LS_OK)
-			s = drop_pull(t, key + 8, key + 24, epoch);
+			s = drop_pull(t, key + 8, key + 24, deadline_epoch(t, ls_from_be64(key), epoch));
 	}
 	return s;
 }
@@ -196,9 +212,10 @@ struct pull_ctx {
 };
 
 /* Take lead id for the validator if it may: adds the pull and, with the
- * third, takes the lead off the queue (the cursor sits on it). */
+ * third, takes the lead off the queue (the cursor sits on it).  *own: the
+ * validator holds a pull of it, is barred from it, or submitted it. */
 static ls_status pull_one(struct ls_txn *t, struct pull_ctx *c, MDB_cursor *pending,
-                          const uint8_t id[16], uint64_t epoch, bool *taken)
+                          const uint8_t id[16], uint64_t epoch, bool *taken, bool *own)
 {
 	struct pull_rec r;
 	uint8_t dkey[56], fmt = LS_FMT1;
@@ -206,9 +223,14 @@ static ls_status pull_one(struct ls_txn *t, struct pull_ctx *c, MDB_cursor *pend
 	ls_status s = pulls_get(t, id, &r);
 	if (s == LS_NOTFOUND)
 		s = LS_OK;
-	if (s != LS_OK || slot_of(&r, c->v->hotkey) >= 0 || r.n >= FIRST3_PULLS ||
-	    barred(&r, c->v->hotkey))
+	*own = s == LS_OK && (slot_of(&r, c->v->hotkey) >= 0 || barred(&r, c->v->hotkey));
+	if (s != LS_OK || *own || r.n >= FIRST3_PULLS)
 		return s;
+	struct lead_rec lead;  /* a lead it submitted is not its to judge */
+	if (ls_lead_read(t->st, t->txn, id, &lead, NULL, NULL) != LS_OK)
+		return ls_fail(t->err, LS_ERROR, "store_error", NULL, "a queued lead could not be read");
+	if ((*own = memcmp(lead.miner, c->v->hotkey, 32) == 0))
+		return LS_OK;
 	struct pull_slot *slot = &r.slot[r.n++];
 	memcpy(slot->hotkey, c->v->hotkey, 32);
 	slot->deadline = c->now + (int64_t)t->st->cfg.pull_timeout;
@@ -270,18 +292,22 @@ static ls_status pull_write(struct ls_txn *t, void *vctx)
 		return lt_fail_mdb(t, rc, "open the queue");
 	if (s != LS_OK)
 		return s;
-	/* leads this validator has or may not have are skipped: bound the walk */
-	unsigned examined = 0, most = c->limit * 8 + 1000;
+	/* The walk goes past every lead this validator holds or is barred
+	 * from, however many (they wait for other validators at the front of
+	 * the queue), so a pull is never empty while a lead is pullable for
+	 * it; PULL_WALK_MAX bounds one transaction all the same. */
+	unsigned examined = 0;
 	for (rc = mdb_cursor_get(pending, &k, &v, MDB_FIRST);
-	     s == LS_OK && rc == 0 && json_array_size(c->leads) < c->limit && examined++ < most;) {
+	     s == LS_OK && rc == 0 && json_array_size(c->leads) < c->limit &&
+	     examined++ < PULL_WALK_MAX;) {
 		uint8_t id[16];
-		bool taken;
+		bool taken, own;
 		if (k.mv_size != 16) {
 			rc = mdb_cursor_get(pending, &k, &v, MDB_NEXT);
 			continue;
 		}
 		memcpy(id, k.mv_data, 16);
-		s = pull_one(t, c, pending, id, epoch, &taken);
+		s = pull_one(t, c, pending, id, epoch, &taken, &own);
 		if (s == LS_OK && taken)
 			s = pulled_json(t, id, c->leads);
 		/* after mdb_cursor_del, MDB_NEXT gives the entry that followed */
@@ -450,6 +476,10 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 	ls_status s = epoch_now(t, c->now, &epoch);
 	if (s != LS_OK)
 		return s;
+	struct lead_rec lead;  /* a lead it submitted (pulled before pulls skipped them) */
+	if (ls_lead_read(t->st, t->txn, c->id, &lead, NULL, NULL) == LS_OK &&
+	    (s = ls_refuse_self_dealing(c->v, lead.miner, "vote on a lead it submitted", t->err)) != LS_OK)
+		return s;
 	s = pulls_get(t, c->id, &r);
 	int i = s == LS_OK ? slot_of(&r, c->v->hotkey) : -1;
 	if (s == LS_NOTFOUND || (s == LS_OK && i < 0))
@@ -461,11 +491,7 @@ static ls_status vote_write(struct ls_txn *t, void *vctx)
 	if (r.slot[i].voted)
 		return ls_fail(t->err, LS_CONFLICT, "already_voted", "lead_id",
 		               "this validator has already voted on this lead");
-	struct lead_rec lead;
-	if (ls_lead_read(t->st, t->txn, c->id, &lead, NULL, NULL) != LS_OK)
-		return ls_fail(t->err, LS_ERROR, "store_error", NULL, "a pulled lead could not be read");
-	if ((s = ls_refuse_self_dealing(c->v, lead.miner, "vote on a lead it submitted", t->err)) != LS_OK)
-		return s;
+
 	if (r.slot[i].deadline <= c->now)  /* the next pull drops it: not counted */
 		return ls_fail(t->err, LS_FORBIDDEN, "pull_expired", "lead_id",
 		               "this pull expired after pull_timeout (%u s); the lead goes to others",

@@ -13,7 +13,7 @@
 static const int64_t t0 = 1800000000;
 static struct ls_identity miner, v[4];
 
-static ls_store *open_store(unsigned mode)
+static ls_store *open_store_quota(unsigned mode, unsigned per_day)
 {
 	struct ls_config cfg;
 	ls_store *st;
@@ -26,6 +26,8 @@ static ls_store *open_store(unsigned mode)
 	cfg.submit_cooldown = 0;
 	cfg.consensus_mode = mode;
 	cfg.pull_timeout = 60;
+	cfg.rate_submissions_per_day = per_day;
+	cfg.rate_submissions_per_epoch = per_day;
 	if (ls_open(&st, &cfg, LS_OPEN_CREATE, &err) != LS_OK)
 		tap_bail(err.detail);
 	snprintf(snap, sizeof snap,
@@ -35,6 +37,11 @@ static ls_store *open_store(unsigned mode)
 	if (ls_metagraph_import(st, snap, strlen(snap), t0, &rep, &err) != LS_OK)
 		tap_bail(err.detail);
 	return st;
+}
+
+static ls_store *open_store(unsigned mode)
+{
+	return open_store_quota(mode, 1000);
 }
 
 static json_t *lead(int i)
@@ -336,11 +343,13 @@ static void refusals(void)
 		tap_bail("own lead");
 	json_decref(own);
 	pull_ids(st, &v[0], 1, own_id, &n);
+	ok(n == 0, "a validator's pull skips the lead it submitted itself");
+	ls_uuid_format(r[0].lead_id, own_id[0]);
 	char text[160];
 	snprintf(text, sizeof text, "{\"lead_id\":\"%s\",\"is_valid\":true,\"score\":1}", own_id[0]);
 	json_t *body = json_loads(text, 0, NULL);
 	answer = NULL;
-	ls_status s = n == 1 ? ls_queue_vote(st, &v[0], body, t0, &answer, &err) : LS_ERROR;
+	ls_status s = ls_queue_vote(st, &v[0], body, t0, &answer, &err);
 	json_decref(body);
 	free(answer);
 	ok(s == LS_FORBIDDEN && strcmp(err.code, "self_dealing") == 0,
@@ -442,6 +451,68 @@ static void boundary(void)
 	ls_close(st);
 }
 
+/* A validator holding 1 900 pulls at the front of the queue (each waiting
+ * for two more validators) still gets the next pullable leads: the walk
+ * once stopped after 1 000 + 8 x limit entries and came back empty. */
+static void deep_queue(void)
+{
+	ls_store *st = open_store_quota(LS_MODE_FIRST3, 100000);
+	ls_err err = {0};
+	for (int b = 0; b < 20; b++) {
+		json_t *list = json_array();
+		struct ls_submit_result r[100];
+		for (int i = 0; i < 100; i++)
+			json_array_append_new(list, lead(1000 + b * 100 + i));
+		if (ls_leads_submit(st, &miner, list, t0, r, &err) != LS_OK)
+			tap_bail(err.detail);
+		json_decref(list);
+	}
+	char got[100][37];
+	size_t n = 0, held = 0;
+	for (int k = 0; k < 19; k++) {
+		pull_ids(st, &v[0], 100, got, &n);
+		held += n;
+	}
+	pull_ids(st, &v[0], 100, got, &n);
+	ok(held == 1900 && n == 100,
+	   "a validator holding %zu pulls at the front of a queue of 2 000 still gets the last %zu", held, n);
+	pull_ids(st, &v[0], 100, got, &n);
+	ok(n == 0, "and once it holds every lead, an empty answer");
+	ls_close(st);
+}
+
+/* A pull that expired counts in the epoch its deadline fell in, not the
+ * epoch of the sweep that found it. */
+static void expiry_epoch(void)
+{
+	ls_store *st = open_store(LS_MODE_FIRST3);
+	ls_err err = {0};
+	char got[64];
+	submit_five(st);
+	const int64_t epoch_end = t0 + 360 * 12;  /* epoch 10 began at t0 */
+	pull(st, &v[1], 1, epoch_end - 30, got, &err);   /* deadline in epoch 11 */
+	pull(st, &v[2], 1, epoch_end + 4320 + 10, got, &err);  /* epoch 12 sweeps it */
+	ls_reader *rd;
+	char *page = NULL;
+	size_t len;
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_log_page(rd, 0, 500, &page, &len, &err) != LS_OK)
+		tap_bail(err.detail);
+	json_t *p = json_loadb(page, len, 0, NULL), *e;
+	size_t i;
+	long long epoch = -1;
+	json_array_foreach(json_object_get(p, "entries"), i, e) {
+		json_t *entry = json_object_get(e, "entry");
+		if (strcmp(json_string_value(json_object_get(entry, "type")), "PULL_EXPIRED") == 0)
+			epoch = json_integer_value(json_object_get(entry, "epoch"));
+	}
+	ok(epoch == 11, "a pull made in epoch 10, due in epoch 11 and swept in epoch 12 expired in epoch %lld",
+	   epoch);
+	json_decref(p);
+	free(page);
+	ls_reader_end(rd);
+	ls_close(st);
+}
+
 int main(void)
 {
 	test_identity(&miner, 0x10, false, 0);
@@ -458,5 +529,7 @@ int main(void)
 	ls_close(st);
 	refusals();
 	boundary();
+	deep_queue();
+	expiry_epoch();
 	return tap_done();
 }
