@@ -355,7 +355,7 @@ static bool parse_target(struct request *req, struct response *res)
 	return true;
 }
 
-static bool authenticate(struct request *req, struct response *res)
+static bool authenticate(struct request *req, struct response *res, bool reveal)
 {
 	ls_err err = {0};
 	const char *https = http_env(req->io, "HTTPS");
@@ -364,7 +364,8 @@ static bool authenticate(struct request *req, struct response *res)
 		.scheme = (https && strcmp(https, "on") == 0) ? "https" : "http",
 		.header = http_header, .header_ctx = req->io,
 		.body = req->body, .body_len = req->body_len};
-	if (ls_auth_verify(req->st, &req->signed_req, req->now, &req->caller, &err) != LS_OK) {
+	if ((reveal ? ls_auth_verify_reveal : ls_auth_verify)(req->st, &req->signed_req, req->now,
+	                                                      &req->caller, &err) != LS_OK) {
 		if (err.status == LS_UNAUTHORIZED || err.status == LS_FORBIDDEN)
 			ls_meters_auth_failure(req->st, err.code);
 		http_problem(res, &err);
@@ -395,7 +396,8 @@ static bool authenticate_client(struct request *req, struct response *res)
 static bool authorize(const struct route *r, struct request *req, struct response *res)
 {
 	switch (r->auth) {
-	case AUTH_SIGNED: return authenticate(req, res);
+	case AUTH_SIGNED: return authenticate(req, res, false);
+	case AUTH_SIGNED_REVEAL: return authenticate(req, res, true);
 	case AUTH_CLIENT: return authenticate_client(req, res);
 	default: return true;
 	}

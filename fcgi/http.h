@@ -77,7 +77,9 @@ void get_metrics(struct request *req, struct response *res);
 /* routes.c */
 /* PUBLIC: anyone; SIGNED: an RFC 9421 signature by a hotkey (caller);
  * CLIENT: a client's API key (client). */
-enum auth { AUTH_PUBLIC, AUTH_SIGNED, AUTH_CLIENT };
+/* AUTH_SIGNED_REVEAL: as AUTH_SIGNED, and a hotkey deregistered since it
+ * committed passes too (ls_auth_verify_reveal). */
+enum auth { AUTH_PUBLIC, AUTH_SIGNED, AUTH_CLIENT, AUTH_SIGNED_REVEAL };
 typedef void (*handler_fn)(struct request *req, struct response *res);
 struct route {
 	const char *method;

@@ -38,7 +38,7 @@ static const struct route routes[] = {
 	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
 	{"GET", "/v1/epoch/{}/leads", AUTH_SIGNED, get_epoch_leads},
 	{"POST", "/v1/epoch/{}/commit", AUTH_SIGNED, post_epoch_commit},
-	{"POST", "/v1/epoch/{}/reveal", AUTH_SIGNED, post_epoch_reveal},
+	{"POST", "/v1/epoch/{}/reveal", AUTH_SIGNED_REVEAL, post_epoch_reveal},
 	{"GET", "/v1/epoch/{}/results", AUTH_PUBLIC, get_epoch_results},
 	{"GET", "/v1/epoch/{}/weights", AUTH_PUBLIC, get_epoch_weights},
 	{"POST", "/v1/leads", AUTH_SIGNED, post_leads},

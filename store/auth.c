@@ -6,17 +6,37 @@
 
 #define SIG_BASE_MAX 16384
 
+/* Whether hotkey committed for the epoch whose reveal window may be open
+ * now (the one before the clock's). */
+static bool committed_for_reveal(ls_reader *rd, const uint8_t hotkey[32], int64_t now)
+{
+	struct ls_clock clk;
+	uint8_t key[40];
+	MDB_val v;
+	if (ls_clock_now(rd->st, rd->txn, now, &clk) != LS_OK || clk.epoch == 0)
+		return false;
+	ls_be64(clk.epoch - 1, key);
+	memcpy(key + 8, hotkey, 32);
+	return ls_get(rd->st, rd->txn, DB_COMMITS, key, sizeof key, &v) == 0;
+}
+
 /* Every signed endpoint serves registered hotkeys only, so others are
- * refused here, before their nonces could fill the replay store. */
-static ls_status require_registered(ls_store *st, struct ls_identity *id, ls_err *err)
+ * refused here, before their nonces could fill the replay store.  The
+ * reveal alone also serves a hotkey deregistered since it committed: its
+ * reveal counts with its weight in the epoch's snapshot (SPEC §6). */
+static ls_status require_registered(ls_store *st, struct ls_identity *id, bool reveal,
+                                    int64_t now, ls_err *err)
 {
 	ls_reader *rd;
 	ls_status s = ls_reader_begin(st, &rd, err);
 	if (s != LS_OK)
 		return s;
 	s = ls_neuron_get(rd, id->hotkey, &id->neuron);
+	bool committed = s == LS_NOTFOUND && reveal && committed_for_reveal(rd, id->hotkey, now);
 	ls_reader_end(rd);
 	id->registered = s == LS_OK;
+	if (committed)
+		return LS_OK;
 	if (s == LS_NOTFOUND)
 		return ls_fail(err, LS_FORBIDDEN, "not_registered", NULL,
 		               "hotkey %s is not registered in the metagraph", id->ss58);
@@ -41,8 +61,8 @@ static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls
 	return LS_OK;
 }
 
-ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_t now,
-                         struct ls_identity *out, ls_err *err)
+static ls_status auth_verify(ls_store *st, const struct ls_http_request *req, int64_t now,
+                             bool reveal, struct ls_identity *out, ls_err *err)
 {
 	static char base[SIG_BASE_MAX];
 	struct ls_sig_input in;
@@ -80,8 +100,20 @@ ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_
 		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
 		               "the %s signature does not verify for keyid %s: %s", in.alg, in.keyid, why);
 
-	s = require_registered(st, out, err);
+	s = require_registered(st, out, reveal, now, err);
 	if (s == LS_OK)
 		s = ls_replay_record(st, out->hotkey, in.nonce, in.created, now, err);
 	return s;
+}
+
+ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req, int64_t now,
+                         struct ls_identity *out, ls_err *err)
+{
+	return auth_verify(st, req, now, false, out, err);
+}
+
+ls_status ls_auth_verify_reveal(ls_store *st, const struct ls_http_request *req, int64_t now,
+                                struct ls_identity *out, ls_err *err)
+{
+	return auth_verify(st, req, now, true, out, err);
 }

@@ -478,6 +478,12 @@ struct ls_identity {
 ls_status ls_auth_verify(ls_store *st, const struct ls_http_request *req,
                          int64_t now, struct ls_identity *out, ls_err *err)
 	LS_WARN_UNUSED;
+/* As ls_auth_verify, for POST /v1/epoch/{E}/reveal: a hotkey no longer in
+ * the metagraph passes too (out->registered false) when it committed for
+ * the epoch before the clock's, whose reveal window may be open. */
+ls_status ls_auth_verify_reveal(ls_store *st, const struct ls_http_request *req,
+                                int64_t now, struct ls_identity *out, ls_err *err)
+	LS_WARN_UNUSED;
 /* Drop replay-store entries that can no longer be replayed. */
 ls_status ls_nonces_prune(ls_store *st, int64_t now, uint64_t *removed,
                           ls_err *err) LS_WARN_UNUSED;

@@ -453,9 +453,10 @@ ls_status ls_epoch_reveal(ls_store *st, const struct ls_identity *v, uint64_t ep
                           json_t *body, int64_t now, char **response, ls_err *err)
 {
 	*response = NULL;
+	/* no permit required now: the commitment, which only a validator could
+	 * make, is what entitles a reveal (one deregistered since still
+	 * reveals, and counts with its snapshot weight) */
 	ls_status s = ls_mode_require(st, LS_MODE_EPOCH, err);
-	if (s == LS_OK)
-		s = ls_require_validator(v, err);
 	struct vote_ctx c = {.v = v, .epoch = epoch, .now = now, .response = response};
 	if (s == LS_OK)
 		s = reveal_parse(body, st->cfg.leads_per_epoch, &c.items, &c.n, err);
