@@ -283,8 +283,9 @@ static struct miner_weight *miner_row(struct miner_weight **m, size_t *n, size_t
 
 /* Sort by uid (hotkeys no longer registered last: they have no uid to
  * weigh) and share 65535 among the registered ones in proportion to
- * their counts (approved leads, or the previous epoch's u16). */
-static void miners_apportion(struct miner_weight *m, size_t n)
+ * their counts (approved leads, or the previous epoch's u16).  false when
+ * out of memory: weights must not quietly come out zero. */
+static bool miners_apportion(struct miner_weight *m, size_t n)
 {
 	if (n > 0)
 		qsort(m, n, sizeof *m, miner_cmp);
@@ -293,32 +294,37 @@ static void miners_apportion(struct miner_weight *m, size_t n)
 	size_t known = 0;
 	for (; counts && u16 && known < n && m[known].known; known++)
 		counts[known] = m[known].approved;
-	if (counts && u16) {
+	bool ok = counts && u16;
+	if (ok) {
 		tally_apportion(counts, known, 65535, u16);
 		for (size_t i = 0; i < known; i++)
 			m[i].u16 = u16[i];
 	}
 	free(counts);
 	free(u16);
+	return ok;
 }
 
 /* Approved leads decided with an eligible validator, per miner.  *out
- * is new. */
+ * is new; *ok false when memory ran out. */
 static size_t miner_weights(const struct tally *t, const struct ls_metagraph *mg,
-                            struct miner_weight **out)
+                            struct miner_weight **out, bool *ok)
 {
 	size_t n = 0, cap = 0;
 	*out = NULL;
+	*ok = true;
 	for (size_t i = 0; i < t->nleads; i++) {
 		const struct tally_lead *l = &t->leads[i];
 		if (l->decision != LS_VOTE_APPROVE || l->eligible_support == 0)
 			continue;
 		struct miner_weight *row = miner_row(out, &n, &cap, l->rec.miner, mg);
-		if (row == NULL)
-			break;
+		if (row == NULL) {
+			*ok = false;
+			return n;
+		}
 		row->approved++;
 	}
-	miners_apportion(*out, n);
+	*ok = miners_apportion(*out, n);
 	return n;
 }
 
@@ -347,35 +353,47 @@ static bool set_from(struct weight_set *ws, const char *rule, struct miner_weigh
 	return true;
 }
 
-static void weight_set_make(const struct tally *t, const struct ls_metagraph *mg,
+/* false when memory ran out (ws then holds nothing to free). */
+static bool weight_set_make(const struct tally *t, const struct ls_metagraph *mg,
                             struct weight_set *ws)
 {
 	struct miner_weight *m;
-	size_t n = miner_weights(t, mg, &m), cap = n;
+	bool ok;
+	size_t n = miner_weights(t, mg, &m, &ok), cap = n;
 	*ws = (struct weight_set){"none", NULL, 0};
+	if (!ok) {
+		free(m);
+		return false;
+	}
 	if (set_from(ws, "approved_leads", m, n))
-		return;
+		return true;
 	if (t->cfg->burn_uid != LS_UID_NONE) {
 		ws->rule = "burn_uid";
 		ws->w = calloc(1, sizeof *ws->w);
-		ws->n = ws->w != NULL;
-		if (ws->w)
-			*ws->w = (struct miner_weight){.known = true, .uid = (uint16_t)t->cfg->burn_uid,
-			                               .u16 = 65535};
-		for (size_t i = 0; ws->w && i < mg->n; i++)  /* the hotkey that holds it, if any */
+		if (ws->w == NULL)
+			return false;
+		ws->n = 1;
+		*ws->w = (struct miner_weight){.known = true, .uid = (uint16_t)t->cfg->burn_uid,
+		                               .u16 = 65535};
+		for (size_t i = 0; i < mg->n; i++)  /* the hotkey that holds it, if any */
 			if (mg->neurons[i].uid == t->cfg->burn_uid)
 				memcpy(ws->w->hotkey, mg->neurons[i].hotkey, 32);
-		return;
+		return true;
 	}
 	m = NULL;
 	n = cap = 0;
-	for (size_t i = 0; i < t->nprev; i++) {
+	for (size_t i = 0; ok && i < t->nprev; i++) {
 		struct miner_weight *row = miner_row(&m, &n, &cap, t->prev[i].hotkey, mg);
 		if (row)
 			row->approved = t->prev[i].u16;
+		ok = row != NULL;
 	}
-	miners_apportion(m, n);
+	if (!ok || !miners_apportion(m, n)) {
+		free(m);
+		return false;
+	}
 	set_from(ws, "previous_epoch", m, n);
+	return true;
 }
 
 static const char *ss58(const struct tally *t, const uint8_t key[32], char out[LS_SS58_MAX])
@@ -479,9 +497,15 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
 {
 	struct miner_weight *m;
 	struct weight_set ws;
-	size_t nm = miner_weights(t, mg, &m), approved = 0, denied = 0, requeued = 0;
+	bool ok;
+	size_t nm = miner_weights(t, mg, &m, &ok), approved = 0, denied = 0, requeued = 0;
 	char signer[LS_SS58_MAX], rhash[65], whash[65];
-	weight_set_make(t, mg, &ws);
+	*results = *weights = NULL;
+	*weights_log = NULL;
+	if (!ok || !weight_set_make(t, mg, &ws)) {  /* never a wrong body signed */
+		free(m);
+		return LS_ERROR;
+	}
 	tally_count(t, &approved, &denied, &requeued);
 	ss58(t, sk + 32, signer);  /* libsodium keeps the public key in sk's second half */
 	json_t *res = json_pack(
@@ -500,7 +524,6 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
 		json_object_set_new(w, "results_sha256", json_string(rhash));
 	}
 	*weights = w && *results ? ls_signed_body(w, sk, weights_len) : NULL;
-	*weights_log = NULL;
 	if (*weights) {
 		sha256_hex(*weights, *weights_len, whash);
 		*weights_log = json_pack("{s:I, s:s, s:O, s:O, s:s, s:s, s:I, s:I, s:I}", "epoch",
@@ -538,7 +561,8 @@ size_t tally_participants(const struct tally *t, const struct ls_metagraph *mg,
 	size_t n = 0, cap = 0;
 	struct tally_participant *p;
 	*out = NULL;
-	weight_set_make(t, mg, &ws);
+	if (!weight_set_make(t, mg, &ws))
+		return SIZE_MAX;
 	for (size_t v = 0; v < t->nvalidators; v++) {
 		const struct tally_validator *tv = &t->validators[v];
 		if ((p = participant_row(out, &n, &cap, tv->hotkey)) == NULL)
