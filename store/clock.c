@@ -14,7 +14,7 @@ int64_t ls_now(const struct ls_config *cfg)
 #endif
 }
 
-static ls_status anchor_read(ls_store *st, MDB_txn *txn, struct ls_anchor *out)
+ls_status ls_anchor_read(ls_store *st, MDB_txn *txn, struct ls_anchor *out)
 {
 	MDB_val v;
 	int rc = ls_get(st, txn, DB_META, META_ANCHOR, strlen(META_ANCHOR), &v);
@@ -29,13 +29,13 @@ static ls_status anchor_read(ls_store *st, MDB_txn *txn, struct ls_anchor *out)
 
 ls_status ls_anchor_get(ls_reader *rd, struct ls_anchor *out)
 {
-	return anchor_read(rd->st, rd->txn, out);
+	return ls_anchor_read(rd->st, rd->txn, out);
 }
 
 ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now, struct ls_clock *out)
 {
 	struct ls_anchor a;
-	ls_status s = anchor_read(st, txn, &a);
+	ls_status s = ls_anchor_read(st, txn, &a);
 	if (s == LS_OK)
 		ls_clock_at(&st->cfg, &a, now, out);
 	return s;

@@ -125,7 +125,6 @@ static ls_status read_previous_weights(ls_reader *rd, struct tally *t)
 		    ls_ss58_decode(hk, rd->st->cfg.ss58_prefix, t->prev[t->nprev].hotkey, &kerr) == LS_OK)
 			t->prev[t->nprev++].u16 = (uint32_t)x;
 	}
-	t->prev_epoch = prev;
 	json_decref(w);
 	return LS_OK;
 }

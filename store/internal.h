@@ -213,6 +213,8 @@ void ls_be64(uint64_t v, uint8_t out[8]);
 uint64_t ls_from_be64(const uint8_t in[8]);
 
 /* The current clock from the anchor in txn; LS_UNAVAILABLE without one. */
+/* The chain anchor as of txn; LS_UNAVAILABLE before the first sync. */
+ls_status ls_anchor_read(ls_store *st, MDB_txn *txn, struct ls_anchor *out);
 ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now,
                        struct ls_clock *out);
 /* The same, with every failure explained in err: 503 clock_not_anchored

@@ -376,22 +376,20 @@ struct import_plan {
 static void import_plan(struct ls_txn *t, const struct snapshot *s, int64_t now,
                         struct import_plan *p)
 {
+	struct ls_anchor anchor;
 	struct ls_clock clk;
 	*p = (struct import_plan){false, 0, s->block};
-	if (ls_clock_now(t->st, t->txn, now, &clk) != LS_OK)
+	if (ls_anchor_read(t->st, t->txn, &anchor) != LS_OK)
 		return;  /* the first snapshot */
-	MDB_val v;
-	uint64_t anchor_block = 0;
-	if (lt_get(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), &v) == LS_OK && v.mv_size == 17)
-		memcpy(&anchor_block, (uint8_t *)v.mv_data + 1, 8);
-	p->stale = s->block < anchor_block;
-	p->anchor_block = anchor_block;
+	ls_clock_at(&t->st->cfg, &anchor, now, &clk);
+	p->stale = s->block < anchor.block;
+	p->anchor_block = anchor.block;
 	if (clk.block + 1 > p->from_block)
 		p->from_block = clk.block + 1;
 	/* after every version there is: a snapshot that moved the clock back
 	 * must not slip a newer version under an older one's key */
 	MDB_cursor *cur;
-	MDB_val k;
+	MDB_val k, v;
 	if (mdb_cursor_open(t->txn, t->st->dbi[DB_MGHIST], &cur) == 0) {
 		if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8 &&
 		    ls_from_be64(k.mv_data) >= p->from_block)

@@ -44,7 +44,6 @@ struct tally {
 	const struct ls_config *cfg;
 	struct tally_prev *prev;           /* the fallback of SPEC §6 (new) */
 	size_t nprev;
-	uint64_t prev_epoch;
 	struct tally_lead *leads;          /* sorted by lead id */
 	size_t nleads, cap_leads;
 	struct tally_validator *validators; /* sorted by hotkey */

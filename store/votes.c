@@ -267,16 +267,14 @@ static ls_status commit_covers_epoch(struct ls_txn *t, struct vote_ctx *c,
 	return LS_OK;
 }
 
-/* A closed epoch stays closed whatever the clock says (SPEC §6): a later
- * snapshot from a chain slower than block_seconds moves the computed
- * block back, into windows that have been counted already. */
-static ls_status refuse_closed(struct ls_txn *t, uint64_t epoch)
+/* The epoch's record (LS_NOTFOUND: never assigned), refused when it is
+ * closed: a closed epoch stays closed whatever the clock says (SPEC §6),
+ * and a later snapshot from a chain slower than block_seconds moves the
+ * computed block back into windows that have been counted already. */
+static ls_status open_epoch_read(struct ls_txn *t, uint64_t epoch, struct epoch_rec *ep)
 {
-	struct epoch_rec ep;
-	ls_status s = ls_epoch_read(t->st, t->txn, epoch, &ep);
-	if (s == LS_NOTFOUND || (s == LS_OK && ep.state == EPOCH_ASSIGNED))
-		return LS_OK;
-	if (s != LS_OK)
+	ls_status s = ls_epoch_read(t->st, t->txn, epoch, ep);
+	if (s != LS_OK || ep->state == EPOCH_ASSIGNED)
 		return s;
 	return ls_fail(t->err, LS_CONFLICT, "epoch_closed", NULL,
 	               "epoch %llu is closed: its votes have been counted", (unsigned long long)epoch);
@@ -291,7 +289,8 @@ static ls_status commit_write(struct ls_txn *t, void *vctx)
 	uint8_t key[40];
 	MDB_val v;
 	char hash[65];
-	ls_status s = refuse_closed(t, c->epoch);
+	ls_status found = open_epoch_read(t, c->epoch, &ep);
+	ls_status s = found == LS_NOTFOUND ? LS_OK : found;
 	if (s == LS_OK)
 		s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
@@ -310,10 +309,10 @@ static ls_status commit_write(struct ls_txn *t, void *vctx)
 		                            "%s already committed for epoch %llu", c->v->ss58,
 		                            (unsigned long long)c->epoch)
 		                  : s;
-	if ((s = ls_epoch_read(t->st, t->txn, c->epoch, &ep)) == LS_NOTFOUND)
+	if (found == LS_NOTFOUND)
 		return ls_fail(t->err, LS_FORBIDDEN, "epoch_not_assigned", NULL,
 		               "epoch %llu has no assigned leads", (unsigned long long)c->epoch);
-	if (s != LS_OK || (s = commit_covers_epoch(t, c, &ep)) != LS_OK)
+	if ((s = commit_covers_epoch(t, c, &ep)) != LS_OK)
 		return s;
 	ep.commits++;
 	if ((s = lt_put(t, DB_COMMITS, key, 40, c->items, c->len, 0)) ||
@@ -384,21 +383,18 @@ static ls_status reveal_matches(struct ls_txn *t, struct vote_ctx *c, const MDB_
 	return LS_OK;
 }
 
-static ls_status reveal_store(struct ls_txn *t, struct vote_ctx *c, const uint8_t key[40])
+static ls_status reveal_store(struct ls_txn *t, struct vote_ctx *c, const uint8_t key[40],
+                              struct epoch_rec *ep)
 {
 	size_t len;
 	char hash[65];
-	struct epoch_rec ep;
 	uint8_t *rec = record_new((uint32_t)c->n, REVEAL_STORED, &len);
 	if (rec == NULL)
 		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
 	for (size_t i = 0; i < c->n; i++)
 		memcpy(rec + 5 + i * REVEAL_STORED, c->items + i * REVEAL_ITEM, REVEAL_STORED);
-	ls_status s = ls_epoch_read(t->st, t->txn, c->epoch, &ep);
-	if (s == LS_OK) {
-		ep.reveals++;
-		s = lt_epoch_write(t, c->epoch, &ep);
-	}
+	ep->reveals++;
+	ls_status s = lt_epoch_write(t, c->epoch, ep);
 	if (s == LS_OK)
 		s = lt_put(t, DB_REVEALS, key, 40, rec, len, 0);
 	if (s == LS_OK)
@@ -423,8 +419,10 @@ static ls_status reveal_write(struct ls_txn *t, void *vctx)
 	MDB_val prev, commit;
 	uint32_t n;
 	const uint8_t *items;
+	struct epoch_rec ep;
 	vote_key(c->epoch, c->v->hotkey, key);
-	ls_status s = refuse_closed(t, c->epoch);
+	ls_status found = open_epoch_read(t, c->epoch, &ep);
+	ls_status s = found == LS_NOTFOUND ? LS_OK : found;
 	if (s == LS_OK)
 		s = lt_get(t, DB_REVEALS, key, 40, &prev);
 	if (s == LS_OK) {  /* revealed before: the first reveal stands */
@@ -446,7 +444,10 @@ static ls_status reveal_write(struct ls_txn *t, void *vctx)
 		               (unsigned long long)c->epoch);
 	if (s != LS_OK || (s = reveal_matches(t, c, &commit)) != LS_OK)
 		return s;
-	return reveal_store(t, c, key);
+	if (found == LS_NOTFOUND)  /* a commitment without its epoch */
+		return ls_fail(t->err, LS_ERROR, "store_error", NULL, "epoch %llu is missing",
+		               (unsigned long long)c->epoch);
+	return reveal_store(t, c, key, &ep);
 }
 
 ls_status ls_epoch_reveal(ls_store *st, const struct ls_identity *v, uint64_t epoch,
