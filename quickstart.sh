@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 top=$PWD
 
 deb_packages=(build-essential autoconf automake libtool pkg-config
-	libfcgi-dev liblmdb-dev libsodium-dev nettle-dev libjansson-dev libcurl4-openssl-dev
+	libfcgi-dev liblmdb-dev libsodium-dev nettle-dev libjansson-dev libxxhash-dev libcurl4-openssl-dev
 	lighttpd apache2 libapache2-mod-fcgid spawn-fcgi curl jq ca-certificates procps)
 
 say() { printf 'quickstart: %s\n' "$*"; }

@@ -93,7 +93,8 @@ static void store_metrics(FILE *f, const struct ls_stats *s, const struct ls_sto
 	       (double)u->max_readers);
 }
 
-static void epoch_metrics(FILE *f, const struct ls_epoch_state *e, int64_t last_sync)
+static void epoch_metrics(FILE *f, const struct ls_epoch_state *e, int64_t last_sync,
+                          int64_t now)
 {
 	metric(f, "leadgate_chain_anchored", "gauge", "1 once leadgate-sync has imported an anchor.",
 	       e->anchored);
@@ -108,6 +109,9 @@ static void epoch_metrics(FILE *f, const struct ls_epoch_state *e, int64_t last_
 	       (double)e->last_bundled);
 	metric(f, "leadgate_last_sync_timestamp_seconds", "gauge",
 	       "Unix time of the last metagraph import.", (double)last_sync);
+	if (last_sync > 0)  /* absent before the first import */
+		metric(f, "leadgate_last_sync_age_seconds", "gauge",
+		       "Seconds since the last metagraph import.", (double)(now - last_sync));
 }
 
 static void job_metrics(FILE *f, ls_store *st)
@@ -225,7 +229,7 @@ void get_metrics(struct request *req, struct response *res)
 	request_meters(f, meters);
 	request_metrics(f, &rs);
 	store_metrics(f, &ss, &usage);
-	epoch_metrics(f, &es, ls_last_sync(res->rd));
+	epoch_metrics(f, &es, ls_last_sync(res->rd), req->now);
 	job_metrics(f, req->st);
 	free(meters);
 	if (fclose(f) != 0) {

@@ -500,9 +500,12 @@ static void get_healthz(struct request *req, struct response *res)
 	for (size_t i = 0; i < LS_JOBS; i++)
 		json_object_set_new(jobs, ls_job_names[i],
 		                    json_integer((json_int_t)ls_job_last_run(req->st, ls_job_names[i], NULL)));
-	json_t *body = json_pack("{s:s, s:b, s:b, s:I, s:o, s:I, s:I, s:I}", "status",
+	int64_t last_sync = ls_last_sync(res->rd);
+	json_t *body = json_pack("{s:s, s:b, s:b, s:I, s:o, s:o, s:I, s:I, s:I}", "status",
 	                         anchored ? "ok" : "unanchored", "store_readable", 1, "anchored",
-	                         anchored, "last_sync", (json_int_t)ls_last_sync(res->rd),
+	                         anchored, "last_sync", (json_int_t)last_sync, "last_sync_age",
+	                         last_sync > 0 ? json_integer((json_int_t)(req->now - last_sync))
+	                                       : json_null(),
 	                         "last_job_runs", jobs, "log_seq", (json_int_t)head.seq,
 	                         "pending_leads", (json_int_t)stats.pending, "neurons",
 	                         (json_int_t)stats.neurons);

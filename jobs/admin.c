@@ -39,7 +39,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: leadgate-admin init | status | migrate | backup DIR | now [--block N]\n"
+	        "usage: leadgate-admin init | status | metagraph | migrate | backup DIR | now [--block N]\n"
 	        "       leadgate-admin keygen [--sr25519] FILE | keygen --gateway | address FILE\n"
 	        "       leadgate-admin sign --key FILE [--created T] [--expires T] [--nonce N]\n"
 	        "                           [--label L] METHOD URL [BODYFILE]\n"
@@ -199,6 +199,52 @@ static void print_clock(ls_store *st, ls_reader *rd)
 	       (unsigned long long)c.block, (unsigned long long)c.epoch, c.offset);
 }
 
+/* The last read of the chain, one "chain_KEY: value" line per fact. */
+static void print_chain(ls_reader *rd)
+{
+	char *text = ls_chain_facts(rd);
+	json_t *facts = text ? json_loads(text, 0, NULL) : NULL, *v;
+	const char *key;
+	json_object_foreach(facts, key, v) {
+		char *value = json_dumps(v, JSON_ENCODE_ANY);
+		printf("chain_%s: %s\n", key, value ? value : "?");
+		free(value);
+	}
+	json_decref(facts);
+	free(text);
+}
+
+/* The current neurons, one JSON object per line by uid. */
+static int cmd_metagraph(void)
+{
+	struct job job;
+	ls_reader *rd;
+	ls_err err = {0};
+	struct ls_neuron *n = NULL;
+	size_t count = 0;
+	char ss58[LS_SS58_MAX];
+	job_start(&job, "leadgate-admin", NULL, 0);
+	ls_status s = ls_reader_begin(job.st, &rd, &err);
+	if (s == LS_OK) {
+		s = ls_neurons_list(rd, &n, &count);
+		ls_reader_end(rd);
+	}
+	for (size_t i = 0; s == LS_OK && i < count; i++) {
+		if (ls_ss58_encode(n[i].hotkey, ls_store_config(job.st)->ss58_prefix, ss58) != LS_OK)
+			snprintf(ss58, sizeof ss58, "?");
+		printf("{\"uid\":%u,\"hotkey\":\"%s\",\"stake_rao\":\"%llu\","
+		       "\"validator_trust_u16\":%u,\"validator_permit\":%s,\"active\":%s}\n",
+		       n[i].uid, ss58, (unsigned long long)n[i].stake_rao, n[i].validator_trust_u16,
+		       n[i].validator_permit ? "true" : "false", n[i].active ? "true" : "false");
+	}
+	if (s != LS_OK)
+		fprintf(stderr, "leadgate-admin: metagraph: %s\n",
+		        err.detail[0] ? err.detail : "the store could not be read");
+	free(n);
+	job_finish(&job);
+	return s == LS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 static int cmd_status(void)
 {
 	struct job job;
@@ -225,6 +271,7 @@ static int cmd_status(void)
 	       (unsigned long long)s.neurons, (unsigned long long)s.leads,
 	       (unsigned long long)s.pending, (unsigned long long)s.nonces,
 	       (unsigned long long)head.seq, hex, (long long)ls_last_sync(rd));
+	print_chain(rd);
 	printf("challenges_active_builds: %llu\n",
 	       (unsigned long long)ls_challenges_active_builds(rd));
 	ls_status vs = ls_log_verify(rd, &count, &bad, &err);
@@ -355,6 +402,8 @@ int main(int argc, char **argv)
 		return cmd_init();
 	if (strcmp(cmd, "status") == 0 && argc == 2)
 		return cmd_status();
+	if (strcmp(cmd, "metagraph") == 0 && argc == 2)
+		return cmd_metagraph();
 	if (strcmp(cmd, "now") == 0 && argc == 2)
 		return cmd_now(NULL);
 	if (strcmp(cmd, "now") == 0 && argc == 4 && strcmp(argv[2], "--block") == 0)

@@ -63,7 +63,7 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_ADDRS, K_BOOL };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_ADDRS, K_BOOL, K_URL };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
@@ -113,6 +113,9 @@ static const struct key_def keys[] = {
 	U32(job_lock_stale, 1, 7u * 86400),
 	{"metrics_allow", K_ADDRS, offsetof(struct ls_config, metrics_allow), 0, 255},
 	{"require_authority", K_BOOL, offsetof(struct ls_config, require_authority), 0, 0},
+	{"subtensor_url", K_URL, offsetof(struct ls_config, subtensor_url), 8, LS_URL_MAX - 1},
+	U32(netuid, 0, 65535),
+	U64(version_key, 0, UINT64_MAX),
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
@@ -147,6 +150,7 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 		switch (k->kind) {
 		case K_PATH:
 		case K_HEX64:
+		case K_URL:
 			if (len < k->min || len > k->max)
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be %llu to %llu characters", where, name,
@@ -155,6 +159,11 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be an absolute path (jobs and workers run "
 				               "from different directories)", where, name);
+			if (k->kind == K_URL && strncmp(value, "http://", 7) != 0 &&
+			    strncmp(value, "https://", 8) != 0)
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be an http:// or https:// URL (a substrate "
+				               "node's JSON-RPC)", where, name);
 			if (k->kind == K_HEX64 && strspn(value, "0123456789abcdef") != len)
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be 64 lowercase hex digits", where, name);

@@ -163,6 +163,7 @@ ls_status ls_mdb_status(int rc);
 #define META_LOG_HEAD "log_head"
 #define META_SNAPSHOT "snapshot_hash"
 #define META_LAST_SYNC "last_sync"
+#define META_CHAIN "chain"   /* the last --rpc sync: its block hash, spec, schedule */
 #define META_CLIENT_PEPPER "client_pepper"   /* BLAKE2b key of API key hashes */
 #define META_REQUEST_STATS "request_stats"   /* struct request_stats */
 
@@ -295,6 +296,24 @@ ls_status lt_bundle_due(struct ls_txn *t, uint64_t epoch, uint64_t last_seq);
 /* Schema 3 -> 4: a due record for every epoch already closed, found from
  * its WEIGHTS entry (one pass over the log, once). */
 int ls_bundles_backfill(MDB_txn *txn, MDB_dbi log, MDB_dbi epochs, MDB_dbi bundles);
+
+/* A metagraph snapshot to import with its chain anchor: leadgate-sync's
+ * JSON file, or what it read from a subtensor node (chain.c). */
+struct ls_snapshot {
+	uint64_t block;
+	int64_t block_time;
+	size_t n, validators;
+	struct ls_neuron *neurons;
+	uint8_t hash[32];     /* the same hash again changes nothing */
+	json_t *log_extra;    /* more members for METAGRAPH_SYNCED, or NULL */
+	bool refuse_stale;    /* a block older than the anchor fails (409) */
+};
+/* Refuses duplicate hotkeys and uids; counts the validators; leaves the
+ * neurons sorted by uid. */
+ls_status ls_snapshot_check(struct ls_snapshot *s, ls_err *err);
+/* One write transaction with its METAGRAPH_SYNCED entry (SPEC §10). */
+ls_status ls_snapshot_import(ls_store *st, struct ls_snapshot *s, int64_t now,
+                             struct ls_sync_report *report, ls_err *err);
 
 /* A metagraph as it stood at some block, neurons sorted by hotkey. */
 struct ls_metagraph {

@@ -66,6 +66,7 @@ const char *ls_status_title(ls_status status);
 /* Configuration (SPEC §11): key = value lines, '#' comments.          */
 
 #define LS_PATH_MAX 1024
+#define LS_URL_MAX 512
 
 #define LS_UID_NONE 65536u
 struct ls_config {
@@ -111,6 +112,9 @@ struct ls_config {
 	char metrics_allow[256];     /* addresses and CIDR blocks that may read
 	                              * GET /v1/metrics ("127.0.0.1 ::1") */
 	bool require_authority;      /* signatures must cover @authority (no) */
+	char subtensor_url[LS_URL_MAX]; /* the node leadgate-sync --rpc reads ("") */
+	unsigned netuid;             /* the subnet it reads (0 until set) */
+	uint64_t version_key;        /* set_weights' version_key (0) */
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
  * CIDR blocks separated by spaces or commas).  list_valid: every entry
@@ -504,9 +508,74 @@ struct ls_sync_report {
 ls_status ls_metagraph_import(ls_store *st, const char *json, size_t len,
                               int64_t now, struct ls_sync_report *report,
                               ls_err *err) LS_WARN_UNUSED;
+/* The current neurons by uid (new array, free()); leadgate-admin
+ * metagraph prints them. */
+ls_status ls_neurons_list(ls_reader *rd, struct ls_neuron **out, size_t *n) LS_WARN_UNUSED;
+/* The last leadgate-sync --rpc's facts as JSON (block hash, spec version,
+ * epoch schedule; new string, free()), NULL when none. */
+char *ls_chain_facts(ls_reader *rd);
 /* LS_NOTFOUND when the hotkey is not registered. */
 ls_status ls_neuron_get(ls_reader *rd, const uint8_t hotkey[32],
                         struct ls_neuron *out);
+
+/* ------------------------------------------------------------------ */
+/* The chain itself (SPEC §10 leadgate-sync --rpc): a subtensor node's   */
+/* answers at one finalized block, as SCALE bytes the job fetched.       */
+
+enum ls_chain_item {  /* storage values read */
+	LS_CHAIN_TIMESTAMP,        /* Timestamp.Now: u64 milliseconds */
+	LS_CHAIN_TEMPO,            /* SubtensorModule.Tempo[netuid]: u16 */
+	LS_CHAIN_LAST_EPOCH_BLOCK, /* ...LastEpochBlock[netuid]: u64 */
+	LS_CHAIN_PENDING_EPOCH_AT, /* ...PendingEpochAt[netuid]: u64, 0 = none */
+	LS_CHAIN_EPOCH_INDEX,      /* ...SubnetEpochIndex[netuid]: u64 */
+	LS_CHAIN_ITEMS
+};
+#define LS_CHAIN_KEY_MAX 34
+#define LS_CHAIN_ARGS_MAX 32
+#define LS_CHAIN_SELECTIVE_CALL "SubnetInfoRuntimeApi_get_selective_mechagraph"
+#define LS_CHAIN_METAGRAPH_CALL "SubnetInfoRuntimeApi_get_metagraph"
+#define LS_CHAIN_NEURONS_CALL "NeuronInfoRuntimeApi_get_neurons_lite"
+struct ls_bytes {
+	const uint8_t *data;  /* NULL: absent (a storage value never set) */
+	size_t len;
+};
+struct ls_chain_read {
+	uint16_t netuid;
+	uint64_t block;           /* the finalized header's number */
+	uint8_t block_hash[32];
+	uint32_t spec_version;
+	struct ls_bytes storage[LS_CHAIN_ITEMS];
+	bool selective;           /* metagraph answers get_selective_mechagraph,
+	                           * else get_metagraph (older runtimes) */
+	struct ls_bytes metagraph, neurons;  /* ... and get_neurons_lite */
+};
+/* The subnet's epoch as the chain schedules it. */
+struct ls_chain_schedule {
+	bool dynamic;             /* LastEpochBlock known; else the legacy grid */
+	uint16_t tempo;
+	uint64_t epoch_index, epoch_start, next_start;
+};
+/* The storage key of item: twox128(pallet) ‖ twox128(name), then netuid
+ * as u16 LE for the per-subnet maps; returns its length. */
+size_t ls_chain_storage_key(enum ls_chain_item item, uint16_t netuid,
+                            uint8_t key[LS_CHAIN_KEY_MAX]);
+const char *ls_chain_item_name(enum ls_chain_item item);
+/* The state_call arguments: netuid, and for the selective call mechanism
+ * 0 and the fields leadgate reads; returns their length. */
+size_t ls_chain_call_args(uint16_t netuid, bool selective, uint8_t out[LS_CHAIN_ARGS_MAX]);
+/* The schedule at block: from LastEpochBlock (last, NULL when the runtime
+ * has none: the legacy grid), PendingEpochAt and SubnetEpochIndex. */
+void ls_chain_schedule(uint64_t block, uint16_t netuid, uint16_t tempo, const uint64_t *last,
+                       uint64_t pending, uint64_t index, struct ls_chain_schedule *out);
+ls_status ls_chain_schedule_read(const struct ls_chain_read *r, uint16_t metagraph_tempo,
+                                 struct ls_chain_schedule *out, ls_err *err) LS_WARN_UNUSED;
+/* Decode and check every answer, then import as one snapshot whose anchor
+ * is (block, Timestamp.Now) and whose METAGRAPH_SYNCED entry names the
+ * block hash, spec version and epoch schedule.  Malformed SCALE, another
+ * subnet's or block's answer, a subnet the node does not know (404) or a
+ * block older than the anchor (409) change nothing. */
+ls_status ls_chain_import(ls_store *st, const struct ls_chain_read *r, int64_t now,
+                          struct ls_sync_report *report, ls_err *err) LS_WARN_UNUSED;
 
 /* GET /v1/participants/{hotkey}: its metagraph row and its statistics of
  * the newest `epochs` epochs, newest first (one cursor range): submitted,

@@ -32,14 +32,6 @@ static uint16_t trust_to_u16(double trust)
 	return trust >= 1 ? 65535 : (uint16_t)lround(trust * 65535.0);
 }
 
-struct snapshot {
-	uint64_t block;
-	int64_t block_time;
-	size_t n, validators;
-	struct ls_neuron *neurons;
-	uint8_t hash[32];
-};
-
 /* A neuron record: fmt ‖ uid u16 ‖ then, in LS_FMT2, stake_rao u64 ‖
  * trust u16 ‖ 6 zero bytes; in LS_FMT1 (older stores) stake and trust as
  * doubles, converted the way a snapshot's numbers are ‖ permit ‖ active. */
@@ -161,8 +153,11 @@ static int by_hotkey(const void *a, const void *b)
 }
 
 /* Sorted copies reveal duplicate uids and hotkeys in n log n. */
-static ls_status check_unique(struct snapshot *s, ls_err *err)
+ls_status ls_snapshot_check(struct ls_snapshot *s, ls_err *err)
 {
+	s->validators = 0;
+	for (size_t i = 0; i < s->n; i++)
+		s->validators += s->neurons[i].validator_permit;
 	qsort(s->neurons, s->n, sizeof *s->neurons, by_hotkey);
 	for (size_t i = 1; i < s->n; i++)
 		if (by_hotkey(&s->neurons[i - 1], &s->neurons[i]) == 0)
@@ -177,7 +172,7 @@ static ls_status check_unique(struct snapshot *s, ls_err *err)
 }
 
 static ls_status snapshot_parse(const struct ls_config *cfg, const char *text, size_t len,
-                                struct snapshot *s, ls_err *err)
+                                struct ls_snapshot *s, ls_err *err)
 {
 	json_error_t je;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je), *neurons;
@@ -205,10 +200,9 @@ static ls_status snapshot_parse(const struct ls_config *cfg, const char *text, s
 	}
 	for (size_t i = 0; st == LS_OK && i < s->n; i++) {
 		st = neuron_parse(cfg, json_array_get(neurons, i), i, &s->neurons[i], err);
-		s->validators += s->neurons[i].validator_permit;
 	}
 	if (st == LS_OK)
-		st = check_unique(s, err);
+		st = ls_snapshot_check(s, err);
 	if (st == LS_OK) {
 		char *canon = ls_json_canonical(root);
 		if (canon)
@@ -230,7 +224,7 @@ static int item_cmp(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
-static uint8_t *history_pack(const struct snapshot *s, size_t *len)
+static uint8_t *history_pack(const struct ls_snapshot *s, size_t *len)
 {
 	uint32_t n = (uint32_t)s->n;
 	*len = 5 + (size_t)n * HIST_ITEM;
@@ -249,7 +243,7 @@ static uint8_t *history_pack(const struct snapshot *s, size_t *len)
 
 /* Record the neurons as a new history version in force from from_block,
  * unless they equal the newest version (most syncs only move the clock). */
-static ls_status history_add(struct ls_txn *t, const struct snapshot *s, uint64_t from_block)
+static ls_status history_add(struct ls_txn *t, const struct ls_snapshot *s, uint64_t from_block)
 {
 	size_t len;
 	uint8_t *packed = history_pack(s, &len), key[8];
@@ -357,7 +351,7 @@ void ls_metagraph_free(struct ls_metagraph *m)
 }
 
 struct import_ctx {
-	struct snapshot *s;
+	struct ls_snapshot *s;
 	int64_t now;
 	struct ls_sync_report *report;
 };
@@ -373,7 +367,7 @@ struct import_plan {
 	uint64_t from_block;        /* the history version's key */
 };
 
-static void import_plan(struct ls_txn *t, const struct snapshot *s, int64_t now,
+static void import_plan(struct ls_txn *t, const struct ls_snapshot *s, int64_t now,
                         struct import_plan *p)
 {
 	struct ls_anchor anchor;
@@ -398,7 +392,7 @@ static void import_plan(struct ls_txn *t, const struct snapshot *s, int64_t now,
 	}
 }
 
-static ls_status neurons_replace(struct ls_txn *t, const struct snapshot *s)
+static ls_status neurons_replace(struct ls_txn *t, const struct ls_snapshot *s)
 {
 	int rc = mdb_drop(t->txn, t->st->dbi[DB_NEURONS], 0);
 	if (rc)
@@ -412,10 +406,21 @@ static ls_status neurons_replace(struct ls_txn *t, const struct snapshot *s)
 	return st;
 }
 
+/* What the last read of the chain said (leadgate-admin status shows it). */
+static ls_status chain_facts_put(struct ls_txn *t, json_t *facts)
+{
+	char *text = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text == NULL)
+		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
+	ls_status st = lt_put(t, DB_META, META_CHAIN, strlen(META_CHAIN), text, strlen(text), 0);
+	free(text);
+	return st;
+}
+
 static ls_status import_write(struct ls_txn *t, void *vctx)
 {
 	struct import_ctx *c = vctx;
-	struct snapshot *s = c->s;
+	struct ls_snapshot *s = c->s;
 	struct import_plan plan;
 	MDB_val v;
 	c->report->changed = false;
@@ -425,6 +430,10 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 		return LS_OK;  /* the same snapshot again: nothing changes */
 	import_plan(t, s, c->now, &plan);
 	c->report->stale = plan.stale;
+	if (plan.stale && s->refuse_stale)
+		return ls_fail(t->err, LS_CONFLICT, "stale_block", NULL,
+		               "block %llu is older than the anchor's block %llu: nothing changed",
+		               (unsigned long long)s->block, (unsigned long long)plan.anchor_block);
 	uint8_t anchor[17] = {LS_FMT1};
 	memcpy(anchor + 1, &s->block, 8);
 	memcpy(anchor + 9, &s->block_time, 8);
@@ -439,6 +448,8 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 		st = lt_put(t, DB_META, META_LAST_SYNC, strlen(META_LAST_SYNC), &c->now, 8, 0);
 	if (st == LS_OK && !plan.stale)
 		st = lt_participants_rebuild(t);
+	if (st == LS_OK && s->log_extra)
+		st = chain_facts_put(t, s->log_extra);
 	if (st != LS_OK)
 		return st;
 	char hex[65];
@@ -447,6 +458,8 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	                            (json_int_t)s->block, "block_time", (json_int_t)s->block_time,
 	                            "neurons", (json_int_t)s->n, "validators",
 	                            (json_int_t)s->validators);
+	if (s->log_extra)
+		json_object_update(payload, s->log_extra);
 	if (plan.stale) {  /* logged, so that the gap is on record */
 		json_object_set_new(payload, "anchor_kept", json_true());
 		json_object_set_new(payload, "anchor_block", json_integer((json_int_t)plan.anchor_block));
@@ -462,16 +475,48 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	return st;
 }
 
+ls_status ls_snapshot_import(ls_store *st, struct ls_snapshot *s, int64_t now,
+                             struct ls_sync_report *report, ls_err *err)
+{
+	struct import_ctx c = {s, now, report};
+	memset(report, 0, sizeof *report);
+	return ls_write(st, import_write, &c, err);
+}
+
 ls_status ls_metagraph_import(ls_store *st, const char *json, size_t len, int64_t now,
                               struct ls_sync_report *report, ls_err *err)
 {
-	struct snapshot s = {0};
+	struct ls_snapshot s = {0};
 	memset(report, 0, sizeof *report);
 	ls_status status = snapshot_parse(&st->cfg, json, len, &s, err);
-	if (status == LS_OK) {
-		struct import_ctx c = {&s, now, report};
-		status = ls_write(st, import_write, &c, err);
-	}
+	if (status == LS_OK)
+		status = ls_snapshot_import(st, &s, now, report, err);
 	free(s.neurons);
 	return status;
+}
+
+ls_status ls_neurons_list(ls_reader *rd, struct ls_neuron **out, size_t *n)
+{
+	struct ls_metagraph m = {0};
+	ls_status s = current_neurons(rd->st, rd->txn, &m);
+	if (s == LS_OK)
+		qsort(m.neurons, m.n, sizeof *m.neurons, by_uid);
+	else
+		ls_metagraph_free(&m);
+	*out = m.neurons;
+	*n = s == LS_OK ? m.n : 0;
+	return s;
+}
+
+char *ls_chain_facts(ls_reader *rd)
+{
+	MDB_val v;
+	if (ls_get(rd->st, rd->txn, DB_META, META_CHAIN, strlen(META_CHAIN), &v) != 0)
+		return NULL;
+	char *text = malloc(v.mv_size + 1);
+	if (text) {
+		memcpy(text, v.mv_data, v.mv_size);
+		text[v.mv_size] = '\0';
+	}
+	return text;
 }

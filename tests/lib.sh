@@ -109,6 +109,29 @@ gateway_setup() {
 	"$bin/leadgate-sync" "$T/snapshot.json" > /dev/null || bail "leadgate-sync failed"
 }
 
+# cgi METHOD URI [BODYFILE]: run leadgate.fcgi as a plain CGI program for one
+# request with the headers in $T/h;
+# sets $status, the body in $T/resp, the headers in $T/hdr.
+cgi() {
+	local method=$1 uri=$2 body=${3:-/dev/null} line name value
+	local -a envs=(REQUEST_METHOD="$method" REQUEST_URI="$uri" HTTP_HOST="${CGI_HOST:-127.0.0.1:8080}"
+		CONTENT_LENGTH="$(wc -c < "$body")" GATEWAY_INTERFACE=CGI/1.1)
+	[[ $uri == *\?* ]] && envs+=(QUERY_STRING="${uri#*\?}")
+	while IFS= read -r line; do
+		name=${line%%:*}
+		value=${line#*: }
+		name=$(echo "$name" | tr 'a-z-' 'A-Z_')
+		[ "$name" = CONTENT_TYPE ] && envs+=(CONTENT_TYPE="$value") || envs+=("HTTP_$name=$value")
+	done < "$T/h"
+	env -i PATH="$PATH" LEADGATE_CONF="$LEADGATE_CONF" "${envs[@]}" "$bin/leadgate.fcgi" < "$body" > "$T/out" 2> "$T/cgi-stderr"
+	local cgi_rc=$?
+	echo "$cgi_rc $method $uri" >> "$T/exit-codes"
+	cat "$T/cgi-stderr" >> "$T/run/cgi-stderr.log"
+	sed -n '1,/^\r$/p' "$T/out" > "$T/hdr"
+	sed '1,/^\r$/d' "$T/out" > "$T/resp"
+	status=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/hdr")
+}
+
 # keygen NAME [--sr25519]: a hotkey file $T/keys/NAME and its address.
 keygen() {
 	"$bin/leadgate-admin" keygen ${2:-} "$T/keys/$1" > "$T/keys/$1.addr" || bail "keygen $1"
