@@ -100,7 +100,7 @@ check() {
 # the Prometheus parser for the metrics test; systemd-analyze, man and
 # mandoc for the units and man pages; and what builds and checks the
 # Debian package.
-test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime python3 python3-prometheus-client
+test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime python3 python3-prometheus-client python3-nacl
 	systemd man-db mandoc dpkg-dev debhelper fakeroot lintian)
 
 # The benchmark's load generator and the design it compares against.

@@ -115,7 +115,7 @@ static const struct key_def keys[] = {
 	{"require_authority", K_BOOL, offsetof(struct ls_config, require_authority), 0, 0},
 	{"subtensor_url", K_URL, offsetof(struct ls_config, subtensor_url), 8, LS_URL_MAX - 1},
 	U32(netuid, 0, 65535),
-	U64(version_key, 0, UINT64_MAX),
+	U64(version_key, 0, INT64_MAX),
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)

@@ -4,6 +4,7 @@
  * arithmetic (weights are ls_weight, 128 bits), so every machine computes
  * the same bytes; floats only present integers (by_hotkey). */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -446,6 +447,29 @@ static json_t *validators_json(const struct tally *t)
 	return list;
 }
 
+/* The weights as a validator submits them with set_weights: the Python
+ * SDK's convert_weights_and_uids_for_emit, which scales by the largest so
+ * that it becomes 65535 and drops zeros.  Its IEEE double arithmetic and
+ * round-half-to-even (Python's round) on purpose: these are the bytes the
+ * SDK itself would emit for the u16 weights, and emitting them again
+ * gives them back. */
+static json_t *set_weights_json(const struct tally *t, const struct weight_set *ws)
+{
+	json_t *uids = json_array(), *weights = json_array();
+	uint32_t largest = 0;
+	for (size_t i = 0; i < ws->n; i++)
+		largest = ws->w[i].u16 > largest ? ws->w[i].u16 : largest;
+	for (size_t i = 0; largest > 0 && i < ws->n; i++) {
+		double scaled = rint((double)ws->w[i].u16 / (double)largest * 65535.0);
+		if (scaled == 0)
+			continue;
+		json_array_append_new(uids, json_integer(ws->w[i].uid));
+		json_array_append_new(weights, json_integer((json_int_t)scaled));
+	}
+	return json_pack("{s:I, s:o, s:o, s:I}", "netuid", (json_int_t)t->cfg->netuid, "uids", uids,
+	                 "weights", weights, "version_key", (json_int_t)t->cfg->version_key);
+}
+
 /* The weights payload: uid -> u16 (what a validator sets on chain), the
  * rule that made them, the hotkey holding each uid (null: nobody), and
  * hotkey -> u16 / 65535 to read them by. */
@@ -464,9 +488,9 @@ static json_t *weights_json(const struct tally *t, const struct weight_set *ws)
 		if (held)
 			json_object_set_new(by_hotkey, key, json_real(ws->w[i].u16 / 65535.0));
 	}
-	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o}", "epoch", (json_int_t)t->epoch, "rule",
-	                 ws->rule, "uids", uids, "weights_u16", u16, "hotkeys", hotkeys, "by_hotkey",
-	                 by_hotkey);
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "epoch", (json_int_t)t->epoch,
+	                 "rule", ws->rule, "uids", uids, "weights_u16", u16, "hotkeys", hotkeys,
+	                 "by_hotkey", by_hotkey, "set_weights", set_weights_json(t, ws));
 }
 
 /* Each approved miner: its approved leads, its uid at close (null when

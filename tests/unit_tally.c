@@ -262,6 +262,47 @@ static bool weights_are(json_t *w, const char *rule, const char *uids, const cha
 	return same;
 }
 
+/* The set_weights member: the u16 weights as the Python SDK's
+ * convert_weights_and_uids_for_emit makes them, largest = 65535, zeros
+ * dropped, halves to even (3 × 65535 / 43690 = 4.5 gives 4). */
+static void set_weights_tests(void)
+{
+	struct tally t;
+	struct ls_config cfg;
+	struct ls_metagraph mg;
+	struct ls_neuron n[4];
+	const ls_weight w[1] = {100};
+	static const uint8_t tags[] = {1, 2, 3, 4};
+	static const uint16_t uids[] = {5, 6, 7, 8};
+	vote(0, 0, LS_VOTE_DENY, "spam");
+	setup(&t, &cfg, 1, w, 1);
+	cfg.netuid = 71;
+	cfg.version_key = 10002000;
+	tally_decide(&t);
+	metagraph(&mg, n, tags, uids, 4);
+	t.nprev = 3;
+	t.prev = calloc(3, sizeof *t.prev);
+	t.prev[0] = (struct tally_prev){{1}, 43690};
+	t.prev[1] = (struct tally_prev){{2}, 3};
+	t.prev[2] = (struct tally_prev){{3}, 21842};
+	json_t *o = weights_of(&t, &mg);
+	char *sw = json_dumps(json_object_get(o, "set_weights"), JSON_COMPACT | JSON_SORT_KEYS);
+	is_str(sw, "{\"netuid\":71,\"uids\":[5,6,7],\"version_key\":10002000,\"weights\":[65535,4,32763]}",
+	       "set_weights: weights_u16 [43690, 3, 21842] scaled so the largest is 65535, 4.5 to even, with netuid and version_key");
+	free(sw);
+	json_decref(o);
+	t.prev[1].u16 = 0;
+	t.prev[0].u16 = 65535;
+	t.prev[2].u16 = 0;
+	o = weights_of(&t, &mg);
+	sw = json_dumps(json_object_get(o, "set_weights"), JSON_COMPACT | JSON_SORT_KEYS);
+	is_str(sw, "{\"netuid\":71,\"uids\":[5],\"version_key\":10002000,\"weights\":[65535]}",
+	       "set_weights drops the uids whose weight is zero");
+	free(sw);
+	json_decref(o);
+	tally_free(&t);
+}
+
 /* Finding 5: miners weigh by the uid they hold at close; finding 3: an
  * epoch with no miner to reward still publishes 65535. */
 static void weights_tests(void)
@@ -307,6 +348,7 @@ static void weights_tests(void)
 	   "burn_uid = 0: all 65535 to uid 0, even held by nobody");
 	json_decref(o);
 	tally_free(&t);
+	set_weights_tests();
 }
 
 int main(void)
