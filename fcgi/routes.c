@@ -152,7 +152,7 @@ static json_t *reveal_open_json(const struct ls_config *cfg, const struct ls_clo
 	struct ls_epoch_windows prev;
 	if (c->epoch == 0)
 		return json_null();
-	ls_epoch_windows(cfg, c->epoch - 1, &prev);
+	ls_epoch_windows(cfg, &c->sched, c->epoch - 1, &prev);
 	if (!ls_window_contains(&prev.reveal, c->block))
 		return json_null();
 	json_t *o = window_json(cfg, c, &prev.reveal);
@@ -174,17 +174,22 @@ static void get_epoch_current(struct request *req, struct response *res)
 		return;
 	}
 	ls_clock_at(cfg, &anchor, req->now, &c);
-	ls_epoch_windows(cfg, c.epoch, &w);
+	ls_epoch_windows(cfg, &c.sched, c.epoch, &w);
+	uint64_t start = ls_epoch_start(&c.sched, c.epoch), next = ls_epoch_start(&c.sched, c.epoch + 1);
 	json_t *body = json_pack(
 		"{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o, s:o, s:o}, s:I, s:I}", "block",
 		(json_int_t)c.block, "epoch", (json_int_t)c.epoch, "offset", (json_int_t)c.offset,
 		"now", (json_int_t)c.now, "block_seconds", (json_int_t)cfg->block_seconds,
-		"epoch_length", (json_int_t)cfg->epoch_length, "windows", "distribution",
+		"epoch_length", (json_int_t)(next - start), "windows", "distribution",
 		window_json(cfg, &c, &w.distribution), "commit", window_json(cfg, &c, &w.commit),
 		"prefetch", window_json(cfg, &c, &w.prefetch), "reveal",
 		window_json(cfg, &c, &w.reveal), "close_block", (json_int_t)w.close_block,
-		"next_epoch_in",
-		(json_int_t)(ls_block_time(cfg, &c, (c.epoch + 1) * cfg->epoch_length) - c.now));
+		"next_epoch_in", (json_int_t)(ls_block_time(cfg, &c, next) - c.now));
+	json_object_set_new(body, "epoch_source", json_string(c.sched.chain ? "chain" : "fixed"));
+	json_object_set_new(body, "epoch_start", json_integer((json_int_t)start));
+	json_object_set_new(body, "next_epoch_start", json_integer((json_int_t)next));
+	json_object_set_new(body, "next_epoch_start_recorded",
+	                    json_boolean(c.sched.chain && c.sched.starts[c.sched.n - 1].epoch > c.epoch));
 	json_object_set_new(body, "consensus_mode",
 	                    json_string(cfg->consensus_mode == LS_MODE_FIRST3 ? "first3" : "epoch"));
 	json_object_set_new(body, "reveal_open_for", reveal_open_json(cfg, &c));

@@ -253,6 +253,7 @@ void ls_chain_schedule(uint64_t block, uint16_t netuid, uint16_t tempo, const ui
                        uint64_t pending, uint64_t index, struct ls_chain_schedule *out)
 {
 	out->tempo = tempo;
+	out->period = last ? tempo : (uint32_t)tempo + 1;
 	out->dynamic = last != NULL;
 	if (last) {
 		out->epoch_index = index;
@@ -375,6 +376,7 @@ ls_status ls_chain_import(ls_store *st, const struct ls_chain_read *r, int64_t n
 		snap.block = r->block;
 		snap.block_time = (int64_t)(time_ms / 1000);
 		snap.refuse_stale = true;
+		snap.schedule = &e;
 		read_hash(r, snap.hash);
 		snap.log_extra = log_facts(r, &e, time_ms);
 		s = snap.log_extra ? ls_snapshot_import(st, &snap, now, report, err)

@@ -63,7 +63,7 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_ADDRS, K_BOOL, K_URL };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_SOURCE, K_ADDRS, K_BOOL, K_URL };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
@@ -116,6 +116,7 @@ static const struct key_def keys[] = {
 	{"subtensor_url", K_URL, offsetof(struct ls_config, subtensor_url), 8, LS_URL_MAX - 1},
 	U32(netuid, 0, 65535),
 	U64(version_key, 0, INT64_MAX),
+	{"epoch_source", K_SOURCE, offsetof(struct ls_config, epoch_source), 0, 0},
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
@@ -182,6 +183,12 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				return ls_fail(err, LS_INVALID, "config", name, "%s: %s must be yes or no",
 				               where, name);
 			*(bool *)(void *)dst = value[0] == 'y';
+			return LS_OK;
+		case K_SOURCE:
+			if (strcmp(value, "fixed") != 0 && strcmp(value, "chain") != 0)
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be fixed or chain", where, name);
+			*(unsigned *)(void *)dst = value[0] == 'c' ? LS_EPOCHS_CHAIN : LS_EPOCHS_FIXED;
 			return LS_OK;
 		case K_MODE:
 			if (!ls_consensus_mode_from_name(value, (unsigned *)(void *)dst))

@@ -141,9 +141,14 @@ static ls_status read_epoch(ls_reader *rd, struct tally *t, struct ls_metagraph 
 	ls_store *st = rd->st;
 	MDB_txn *txn = rd->txn;
 	struct ls_epoch_windows w;
+	struct ls_schedule sched;
 	struct reading r = {st, txn, t, mg};
-	ls_status s = ls_metagraph_at(st, txn, t->epoch * st->cfg.epoch_length, mg);
-	ls_epoch_windows(&st->cfg, t->epoch, &w);
+	ls_status s = ls_schedule_read(st, txn, &sched);
+	if (s != LS_OK)
+		return s;
+	ls_epoch_windows(&st->cfg, &sched, t->epoch, &w);
+	t->close_block = w.close_block;
+	s = ls_metagraph_at(st, txn, w.distribution.first_block, mg);
 	if (s == LS_OK)  /* in force at the close block: a rerun gets the same */
 		s = ls_metagraph_at(st, txn, w.close_block, at_close);
 	if (s == LS_OK)
@@ -246,6 +251,8 @@ static ls_status close_write(struct ls_txn *t, void *vctx)
 		s = ls_log_append(t, c->epoch, "WEIGHTS", c->weights_log, &last_seq);
 	if (s == LS_OK)
 		s = lt_bundle_due(t, c->epoch, last_seq);
+	if (s == LS_OK)  /* its boundaries, as they were closed by, stay */
+		s = lt_schedule_freeze(t, c->epoch);
 	ep.state = EPOCH_CLOSED;
 	if (s == LS_OK)
 		s = lt_epoch_write(t, c->epoch, &ep);
@@ -334,7 +341,7 @@ static ls_status closable(ls_store *st, int64_t now, uint64_t **epochs, size_t *
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct ls_epoch_windows w;
 		uint64_t e = ls_from_be64(k.mv_data);
-		ls_epoch_windows(&st->cfg, e, &w);
+		ls_epoch_windows(&st->cfg, &clk.sched, e, &w);
 		if (v.mv_size != sizeof(struct epoch_rec) || ((uint8_t *)v.mv_data)[1] != EPOCH_ASSIGNED ||
 		    clk.block < w.close_block)
 			continue;

@@ -40,7 +40,7 @@ static bool prefetch_target(struct ls_txn *t, const struct ls_clock *clk, uint64
 	const struct ls_config *cfg = &t->st->cfg;
 	struct epoch_rec rec;
 	struct ls_epoch_windows w;
-	ls_epoch_windows(cfg, clk->epoch, &w);
+	ls_epoch_windows(cfg, &clk->sched, clk->epoch, &w);
 	if (ls_window_contains(&w.prefetch, clk->block) &&
 	    ls_epoch_read(t->st, t->txn, clk->epoch + 1, &rec) == LS_NOTFOUND) {
 		*epoch = clk->epoch + 1;
@@ -220,7 +220,7 @@ ls_status ls_epoch_leads(ls_reader *rd, const struct ls_identity *caller, uint64
 		s = ls_clock_required(rd->st, rd->txn, now, &clk, err);
 	if (s != LS_OK)
 		return s;
-	ls_epoch_windows(&rd->st->cfg, epoch, &w);
+	ls_epoch_windows(&rd->st->cfg, &clk.sched, epoch, &w);
 	if (!ls_window_contains(&w.distribution, clk.block))
 		return ls_window_refuse(err, "distribution_window_closed", "distribution", epoch,
 		                        &w.distribution, clk.block);
@@ -241,13 +241,18 @@ ls_status ls_epoch_published(ls_reader *rd, uint64_t epoch, const char *what,
 {
 	char name[40];
 	struct ls_epoch_windows w;
+	struct ls_schedule sched;
 	ls_epoch_cache_name(name, what, epoch);
 	ls_status s = ls_cache_get(rd, name, out);
 	if (s == LS_OK)
 		return LS_OK;
 	if (s != LS_NOTFOUND)
 		return ls_fail(err, s, "store_error", NULL, "the epoch could not be read");
-	ls_epoch_windows(&rd->st->cfg, epoch, &w);
+	if (ls_schedule_read(rd->st, rd->txn, &sched) != LS_OK)
+		return ls_fail(err, LS_NOTFOUND, "epoch_not_closed", NULL,
+		               "epoch %llu's %s exist once it is closed", (unsigned long long)epoch,
+		               what);
+	ls_epoch_windows(&rd->st->cfg, &sched, epoch, &w);
 	ls_fail(err, LS_NOTFOUND, "epoch_not_closed", NULL,
 	        "epoch %llu's %s exist once it is closed, from block %llu",
 	        (unsigned long long)epoch, what, (unsigned long long)w.close_block);

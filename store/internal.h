@@ -216,6 +216,15 @@ uint64_t ls_from_be64(const uint8_t in[8]);
 /* The current clock from the anchor in txn; LS_UNAVAILABLE without one. */
 /* The chain anchor as of txn; LS_UNAVAILABLE before the first sync. */
 ls_status ls_anchor_read(ls_store *st, MDB_txn *txn, struct ls_anchor *out);
+/* The anchor as stored (META_ANCHOR); returns its length. */
+#define LS_ANCHOR_REC_MAX (30 + 16 * LS_EPOCH_STARTS_MAX)
+size_t ls_anchor_pack(const struct ls_anchor *a, uint8_t out[LS_ANCHOR_REC_MAX]);
+/* epoch_source = chain: record epoch's start and the next one as they are
+ * now (recorded or predicted), so that closing it fixes its boundaries. */
+ls_status lt_schedule_freeze(struct ls_txn *t, uint64_t epoch);
+/* The epoch schedule as of txn: LS_UNAVAILABLE under epoch_source = chain
+ * before a sync recorded the chain's; fixed epochs need no anchor. */
+ls_status ls_schedule_read(ls_store *st, MDB_txn *txn, struct ls_schedule *out);
 ls_status ls_clock_now(ls_store *st, MDB_txn *txn, int64_t now,
                        struct ls_clock *out);
 /* The same, with every failure explained in err: 503 clock_not_anchored
@@ -306,6 +315,7 @@ struct ls_snapshot {
 	struct ls_neuron *neurons;
 	uint8_t hash[32];     /* the same hash again changes nothing */
 	json_t *log_extra;    /* more members for METAGRAPH_SYNCED, or NULL */
+	const struct ls_chain_schedule *schedule;  /* the chain's, or NULL */
 	bool refuse_stale;    /* a block older than the anchor fails (409) */
 };
 /* Refuses duplicate hotkeys and uids; counts the validators; leaves the

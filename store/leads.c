@@ -251,7 +251,7 @@ static ls_status submit_write(struct ls_txn *t, void *vctx)
 	ls_status s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
 		return s;
-	ls_epoch_windows(&t->st->cfg, clk.epoch, &w);
+	ls_epoch_windows(&t->st->cfg, &clk.sched, clk.epoch, &w);
 	struct miner_counters m;
 	if ((s = rate_check(t, c, clk.epoch, &w, &clk, &m)) != LS_OK)
 		return s;

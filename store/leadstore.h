@@ -112,6 +112,7 @@ struct ls_config {
 	char metrics_allow[256];     /* addresses and CIDR blocks that may read
 	                              * GET /v1/metrics ("127.0.0.1 ::1") */
 	bool require_authority;      /* signatures must cover @authority (no) */
+	unsigned epoch_source;       /* LS_EPOCHS_FIXED (default) or LS_EPOCHS_CHAIN */
 	char subtensor_url[LS_URL_MAX]; /* the node leadgate-sync --rpc reads ("") */
 	unsigned netuid;             /* the subnet it reads (0 until set) */
 	uint64_t version_key;        /* set_weights' version_key (0) */
@@ -125,6 +126,9 @@ bool ls_addr_list_valid(const char *list);
  * validators to pull a lead decide it. */
 enum ls_consensus_mode { LS_MODE_EPOCH = 0, LS_MODE_FIRST3 = 1 };
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode);
+/* Where epochs begin (SPEC §2): block / epoch_length, or the subnet's own
+ * schedule as leadgate-sync --rpc reads it. */
+enum ls_epoch_source { LS_EPOCHS_FIXED = 0, LS_EPOCHS_CHAIN = 1 };
 
 /* The defaults of SPEC §2–§4, store_dir "/var/lib/leadgate". */
 void ls_config_defaults(struct ls_config *cfg);
@@ -249,9 +253,32 @@ ls_status ls_cache_get(ls_reader *rd, const char *name, struct ls_body *out);
 /* ------------------------------------------------------------------ */
 /* Chain clock and epochs (SPEC §2)                                    */
 
+/* An epoch's first block as the chain scheduled it (epoch_source = chain). */
+struct ls_epoch_start {
+	uint64_t epoch, block;
+};
+#define LS_EPOCH_STARTS_MAX 64  /* the newest epochs whose starts are kept */
+
 struct ls_anchor {
 	uint64_t block;
 	int64_t time;    /* unix seconds at which block was seen */
+	/* the subnet's epochs as leadgate-sync --rpc saw them; period 0: none */
+	uint32_t period;       /* blocks from one epoch to the next, predicted */
+	uint64_t next_start;   /* the predicted start of the epoch after the newest */
+	size_t nstarts;
+	struct ls_epoch_start starts[LS_EPOCH_STARTS_MAX];  /* ascending */
+};
+
+/* Where epochs begin: every epoch_length blocks (epoch_source = fixed), or
+ * where the chain began them (epoch_source = chain): a recorded start, else
+ * a prediction by tempo from the nearest one. */
+struct ls_schedule {
+	bool chain;
+	unsigned length;       /* fixed: epoch_length */
+	uint32_t period;       /* chain: blocks between predicted starts */
+	uint64_t next_start;
+	size_t n;
+	struct ls_epoch_start starts[LS_EPOCH_STARTS_MAX];
 };
 
 struct ls_window {
@@ -267,8 +294,9 @@ struct ls_epoch_windows {
 struct ls_clock {
 	int64_t now;
 	uint64_t block, epoch;
-	uint32_t offset;       /* block mod epoch_length */
+	uint32_t offset;       /* blocks since the epoch began */
 	int64_t block_started; /* unix time at which `block` began */
+	struct ls_schedule sched;
 };
 
 /* Now, in unix seconds: the one time every program of the store uses
@@ -279,13 +307,21 @@ struct ls_clock {
  * plus S, for every process of that store at once (SPEC §2). */
 int64_t ls_now(const struct ls_config *cfg);
 
-/* The anchor stored by the last sync; LS_UNAVAILABLE when none yet. */
+/* The anchor stored by the last sync; LS_UNAVAILABLE when none yet, or
+ * under epoch_source = chain before leadgate-sync --rpc recorded the
+ * chain's schedule. */
 ls_status ls_anchor_get(ls_reader *rd, struct ls_anchor *out);
 /* block = anchor.block + floor((now - anchor.time) / block_seconds), never
- * below zero. */
+ * below zero; the epoch and offset by the schedule (cfg and anchor). */
 void ls_clock_at(const struct ls_config *cfg, const struct ls_anchor *anchor,
                  int64_t now, struct ls_clock *out);
-void ls_epoch_windows(const struct ls_config *cfg, uint64_t epoch,
+void ls_schedule_of(const struct ls_config *cfg, const struct ls_anchor *anchor,
+                    struct ls_schedule *out);
+/* The first block of epoch, and the epoch that block is in. */
+uint64_t ls_epoch_start(const struct ls_schedule *s, uint64_t epoch);
+uint64_t ls_epoch_at(const struct ls_schedule *s, uint64_t block);
+/* Epoch's windows: offsets from its start, never past the next start. */
+void ls_epoch_windows(const struct ls_config *cfg, const struct ls_schedule *s, uint64_t epoch,
                       struct ls_epoch_windows *out);
 bool ls_window_contains(const struct ls_window *w, uint64_t block);
 /* Unix time at which `block` begins, given the clock. */
@@ -553,8 +589,14 @@ struct ls_chain_read {
 struct ls_chain_schedule {
 	bool dynamic;             /* LastEpochBlock known; else the legacy grid */
 	uint16_t tempo;
+	uint32_t period;          /* tempo, or tempo + 1 on the legacy grid */
 	uint64_t epoch_index, epoch_start, next_start;
 };
+/* Move the anchor to (block, time); with the chain's schedule e, record
+ * its epoch's start once (a start once recorded never changes) and the
+ * predicted next start. */
+void ls_anchor_advance(struct ls_anchor *a, uint64_t block, int64_t time,
+                       const struct ls_chain_schedule *e);
 /* The storage key of item: twox128(pallet) ‖ twox128(name), then netuid
  * as u16 LE for the per-subnet maps; returns its length. */
 size_t ls_chain_storage_key(enum ls_chain_item item, uint16_t netuid,

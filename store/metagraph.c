@@ -434,14 +434,20 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 		return ls_fail(t->err, LS_CONFLICT, "stale_block", NULL,
 		               "block %llu is older than the anchor's block %llu: nothing changed",
 		               (unsigned long long)s->block, (unsigned long long)plan.anchor_block);
-	uint8_t anchor[17] = {LS_FMT1};
-	memcpy(anchor + 1, &s->block, 8);
-	memcpy(anchor + 9, &s->block_time, 8);
+	struct ls_anchor anchor;
+	struct ls_schedule sched;
+	uint8_t rec[LS_ANCHOR_REC_MAX];
+	if (ls_anchor_read(t->st, t->txn, &anchor) != LS_OK)
+		memset(&anchor, 0, sizeof anchor);  /* the first; or unreadable: written anew */
+	if (!plan.stale)
+		ls_anchor_advance(&anchor, s->block, s->block_time, s->schedule);
+	ls_schedule_of(&t->st->cfg, &anchor, &sched);
 	ls_status st = plan.stale ? LS_OK : neurons_replace(t, s);
 	if (st == LS_OK && !plan.stale)
 		st = history_add(t, s, plan.from_block);
 	if (st == LS_OK && !plan.stale)
-		st = lt_put(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), anchor, sizeof anchor, 0);
+		st = lt_put(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), rec,
+		            ls_anchor_pack(&anchor, rec), 0);
 	if (st == LS_OK)  /* a stale one too: the same file again is then unchanged */
 		st = lt_put(t, DB_META, META_SNAPSHOT, strlen(META_SNAPSHOT), s->hash, 32, 0);
 	if (st == LS_OK)
@@ -467,7 +473,7 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 		json_object_set_new(payload, "in_force_from_block",
 		                    json_integer((json_int_t)plan.from_block));
 	}
-	st = ls_log_append(t, s->block / t->st->cfg.epoch_length, "METAGRAPH_SYNCED", payload,
+	st = ls_log_append(t, ls_epoch_at(&sched, s->block), "METAGRAPH_SYNCED", payload,
 	                   &c->report->seq);
 	json_decref(payload);
 	if (st == LS_OK)

@@ -113,8 +113,10 @@ static int by_uid(const void *a, const void *b)
 ls_status lt_participants_rebuild(struct ls_txn *t)
 {
 	MDB_cursor *cur;
-	MDB_val k, v, anchor;
+	MDB_val k, v;
 	MDB_stat ms;
+	struct ls_anchor anchor;
+	struct ls_schedule sched;
 	uint64_t closed = ls_last_closed_epoch(t->st, t->txn), block = 0;
 	size_t n = 0;
 	int rc = mdb_stat(t->txn, t->st->dbi[DB_NEURONS], &ms);
@@ -146,10 +148,12 @@ ls_status lt_participants_rebuild(struct ls_txn *t)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, items[i]);
 	free(items);
-	if (lt_get(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), &anchor) == LS_OK && anchor.mv_size == 17)
-		memcpy(&block, (uint8_t *)anchor.mv_data + 1, 8);
+	if (ls_anchor_read(t->st, t->txn, &anchor) != LS_OK)
+		memset(&anchor, 0, sizeof anchor);
+	block = anchor.block;
+	ls_schedule_of(&t->st->cfg, &anchor, &sched);
 	json_t *body = json_pack("{s:I, s:I, s:o, s:o}", "block", (json_int_t)block, "epoch",
-	                         (json_int_t)(block / t->st->cfg.epoch_length), "last_closed_epoch",
+	                         (json_int_t)ls_epoch_at(&sched, block), "last_closed_epoch",
 	                         closed ? json_integer((json_int_t)closed) : json_null(),
 	                         "participants", list);
 	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;

@@ -146,7 +146,7 @@ ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *r, ls_err 
 	uint64_t oldest_open = clk.epoch;
 	for (size_t i = 0; s == LS_OK && i < n; i++) {
 		struct ls_epoch_windows w;
-		ls_epoch_windows(cfg, epochs[i].epoch, &w);
+		ls_epoch_windows(cfg, &clk.sched, epochs[i].epoch, &w);
 		struct epoch_prune c = {.epoch = epochs[i].epoch, .r = r};
 		c.votes = epochs[i].state == EPOCH_CLOSED && epochs[i].epoch < keep_from;
 		c.body = epochs[i].state != EPOCH_PRUNED && clk.block > w.distribution.last_block;
@@ -159,7 +159,7 @@ ls_status ls_prune(ls_store *st, int64_t now, struct ls_prune_report *r, ls_err 
 		r->caches += c.add.caches;
 	}
 	free(epochs);
-	uint64_t keep_at = oldest_open * cfg->epoch_length;
+	uint64_t keep_at = ls_epoch_start(&clk.sched, oldest_open);
 	uint64_t *args[2] = {&keep_at, &r->history};
 	return s == LS_OK ? ls_write(st, prune_history, args, err) : s;
 }

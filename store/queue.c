@@ -391,12 +391,11 @@ static ls_status vote_parse(json_t *body, struct vote_ctx *c, ls_err *err)
 static ls_status epoch_counts(struct ls_txn *t, uint64_t epoch, bool decided)
 {
 	struct epoch_rec ep;
+	struct ls_schedule sched;
 	ls_status s = ls_epoch_read(t->st, t->txn, epoch, &ep);
-	if (s == LS_NOTFOUND) {
+	if (s == LS_NOTFOUND && (s = ls_schedule_read(t->st, t->txn, &sched)) == LS_OK)
 		ep = (struct epoch_rec){.fmt = LS_FMT1, .state = EPOCH_ASSIGNED,
-		                        .assigned_block = epoch * t->st->cfg.epoch_length};
-		s = LS_OK;
-	}
+		                        .assigned_block = ls_epoch_start(&sched, epoch)};
 	if (s != LS_OK)
 		return s;
 	if (ep.state != EPOCH_ASSIGNED)  /* closed already: only if the clock went back */

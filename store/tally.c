@@ -535,7 +535,7 @@ ls_status tally_bodies(const struct tally *t, const struct ls_metagraph *mg, con
 	json_t *res = json_pack(
 		"{s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:{s:I, s:I, s:I, s:I}}", "epoch",
 		(json_int_t)t->epoch, "close_block",
-		(json_int_t)((t->epoch + 1) * t->cfg->epoch_length + t->cfg->reveal_end + 1),
+		(json_int_t)t->close_block,
 		"metagraph_block", (json_int_t)t->metagraph_block, "signer", signer, "leads",
 		leads_json(t), "validators", validators_json(t), "miners", miners_json(t, m, nm),
 		"weights_rule", ws.rule, "summary", "leads", (json_int_t)t->nleads, "approved",

@@ -41,6 +41,7 @@ struct tally_prev {
 
 struct tally {
 	uint64_t epoch, metagraph_block;
+	uint64_t close_block;              /* the first block it could close at */
 	const struct ls_config *cfg;
 	struct tally_prev *prev;           /* the fallback of SPEC §6 (new) */
 	size_t nprev;

@@ -295,7 +295,7 @@ static ls_status commit_write(struct ls_txn *t, void *vctx)
 		s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
 	if (s != LS_OK)
 		return s;
-	ls_epoch_windows(&t->st->cfg, c->epoch, &w);
+	ls_epoch_windows(&t->st->cfg, &clk.sched, c->epoch, &w);
 	if (c->epoch != clk.epoch)
 		return ls_fail(t->err, LS_FORBIDDEN, "not_current_epoch", NULL,
 		               "commitments are for the current epoch (%llu), not %llu",
@@ -434,7 +434,7 @@ static ls_status reveal_write(struct ls_txn *t, void *vctx)
 	}
 	if (s != LS_NOTFOUND || (s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err)) != LS_OK)
 		return s;
-	ls_epoch_windows(&t->st->cfg, c->epoch, &w);
+	ls_epoch_windows(&t->st->cfg, &clk.sched, c->epoch, &w);
 	if (!ls_window_contains(&w.reveal, clk.block))
 		return ls_window_refuse(t->err, "reveal_window_closed", "reveal", c->epoch, &w.reveal,
 		                        clk.block);

@@ -98,7 +98,8 @@ static void clock_tests(void)
 	ls_clock_at(&cfg, &early, 0, &c);
 	ok(c.block == 0, "a clock far behind the anchor stops at block 0");
 
-	ls_epoch_windows(&cfg, 20, &w);
+	ls_clock_at(&cfg, &a, 1000000, &c);
+	ls_epoch_windows(&cfg, &c.sched, 20, &w);
 	ok(w.distribution.first_block == 7200 && w.distribution.last_block == 7550,
 	   "distribution window of epoch 20: blocks 7200..7550 (offsets 0-350)");
 	ok(w.commit.first_block == 7200 && w.commit.last_block == 7555, "commit window: offsets 0-355");
@@ -116,10 +117,94 @@ static void clock_tests(void)
 	cfg.commit_end = 16;
 	cfg.prefetch_start = 17;
 	cfg.reveal_end = 4;
-	ls_epoch_windows(&cfg, 3, &w);
+	ls_schedule_of(&cfg, &a, &c.sched);
+	ls_epoch_windows(&cfg, &c.sched, 3, &w);
 	ok(w.distribution.last_block == 75 && w.prefetch.first_block == 77 &&
 	   w.reveal.first_block == 80 && w.reveal.last_block == 84 && w.close_block == 85,
 	   "windows follow the configured lengths (demo clock: 20-block epochs)");
+}
+
+/* the clock at `block` (12 s blocks from the anchor's time) */
+static void clock_block(const struct ls_config *cfg, const struct ls_anchor *a, uint64_t block,
+                        struct ls_clock *c)
+{
+	ls_clock_at(cfg, a, a->time + ((int64_t)block - (int64_t)a->block) * 12, c);
+}
+
+/* Whether the clock says epoch and offset at each of blocks b-1, b, b+1. */
+static int around(const struct ls_config *cfg, const struct ls_anchor *a, uint64_t b,
+                  uint64_t before, uint64_t before_offset, uint64_t at)
+{
+	struct ls_clock c[3];
+	for (int i = 0; i < 3; i++)
+		clock_block(cfg, a, b - 1 + (uint64_t)i, &c[i]);
+	int good = c[0].epoch == before && c[0].offset == before_offset && c[1].epoch == at &&
+	           c[1].offset == 0 && c[2].epoch == at && c[2].offset == 1;
+	if (!good)
+		printf("#   around %llu: %llu+%u %llu+%u %llu+%u\n", (unsigned long long)b,
+		       (unsigned long long)c[0].epoch, c[0].offset, (unsigned long long)c[1].epoch,
+		       c[1].offset, (unsigned long long)c[2].epoch, c[2].offset);
+	return good;
+}
+
+/* epoch_source = chain (SPEC §2 as the chain issue amends it): epochs where
+ * the subnet's schedule puts them, both sides of every boundary. */
+static void chain_schedule_tests(void)
+{
+	struct ls_config cfg;
+	struct ls_clock c;
+	struct ls_epoch_windows w;
+	struct ls_anchor a = {0};
+	ls_config_defaults(&cfg);
+	cfg.epoch_source = LS_EPOCHS_CHAIN;
+	struct ls_chain_schedule e = {true, 360, 360, 42, 6999995, 7000355};
+	ls_anchor_advance(&a, 7000000, 1800000000, &e);
+	ok(a.nstarts == 1 && a.period == 360 && a.next_start == 7000355,
+	   "a sync records the epoch's index and start, and the predicted next start");
+	ok(around(&cfg, &a, 6999995, 41, 359, 42) && around(&cfg, &a, 7000355, 42, 359, 43) &&
+	           around(&cfg, &a, 7000715, 43, 359, 44),
+	   "dynamic tempo: epoch 42 from LastEpochBlock 6999995, 43 at +tempo 7000355, 44 predicted at 7000715");
+	clock_block(&cfg, &a, 7000000, &c);
+	ls_epoch_windows(&cfg, &c.sched, 42, &w);
+	ok(w.distribution.first_block == 6999995 && w.distribution.last_block == 6999995 + 350 &&
+	           w.prefetch.first_block == 6999995 + 351 && w.prefetch.last_block == 7000354 &&
+	           w.reveal.first_block == 7000355 && w.reveal.last_block == 7000355 + 59 &&
+	           w.close_block == 7000355 + 60,
+	   "epoch 42's windows are offsets from its start, its reveal from 43's");
+
+	/* set_tempo 100 at block 7000100: the chain starts epoch 43 there */
+	e = (struct ls_chain_schedule){true, 100, 100, 43, 7000100, 7000200};
+	ls_anchor_advance(&a, 7000101, 1800001212, &e);
+	clock_block(&cfg, &a, 7000101, &c);
+	ls_epoch_windows(&cfg, &c.sched, 42, &w);
+	ok(around(&cfg, &a, 7000100, 42, 104, 43) && around(&cfg, &a, 7000200, 43, 99, 44) &&
+	           w.distribution.last_block == 7000099 && w.prefetch.first_block == 7000346 &&
+	           w.prefetch.last_block == 7000099 && w.reveal.first_block == 7000100 &&
+	           w.reveal.last_block == 7000159,
+	   "a tempo change: 43 begins where the chain began it, 44 a new tempo later; 42's windows stop at 43's start");
+
+	/* PendingEpochAt 7000150: the next epoch sooner */
+	e.next_start = 7000150;
+	ls_anchor_advance(&a, 7000120, 1800001452, &e);
+	ok(around(&cfg, &a, 7000150, 43, 49, 44) && around(&cfg, &a, 7000250, 44, 99, 45),
+	   "a PendingEpochAt trigger: 44 at 7000150, before 43's start + tempo");
+
+	e = (struct ls_chain_schedule){true, 100, 100, 43, 7000130, 7000230};
+	ls_anchor_advance(&a, 7000131, 1800001584, &e);
+	ok(a.nstarts == 2 && a.starts[1].block == 7000100,
+	   "a start once recorded never changes (43 stays at 7000100)");
+
+	struct ls_anchor legacy = {0};
+	ls_chain_schedule(6852690, 1, 99, NULL, 0, 0, &e);
+	ls_anchor_advance(&legacy, 6852690, 1762787544, &e);
+	ok(around(&cfg, &legacy, 6852597, 68525, 99, 68526) &&
+	           around(&cfg, &legacy, 6852697, 68526, 99, 68527) &&
+	           around(&cfg, &legacy, 6852797, 68527, 99, 68528),
+	   "the legacy grid (subnet 1, tempo 99): epochs run at 6852597, 6852697, 6852797");
+	cfg.epoch_source = LS_EPOCHS_FIXED;
+	clock_block(&cfg, &legacy, 6852690, &c);
+	ok(c.epoch == 6852690 / 360 && c.offset == 6852690 % 360,
+	   "epoch_source = fixed ignores the recorded schedule: block / epoch_length");
 }
 
 static void uuid_tests(void)
@@ -154,6 +239,7 @@ static void uuid_tests(void)
 int main(void)
 {
 	clock_tests();
+	chain_schedule_tests();
 	now_tests();
 	uuid_tests();
 	return tap_done();
