@@ -170,7 +170,9 @@ static void get_epoch_current(struct request *req, struct response *res)
 		return;
 	if (ls_anchor_get(res->rd, &anchor) != LS_OK) {
 		http_problem_status(res, LS_UNAVAILABLE, "clock_not_anchored",
-		                    "the gateway has no chain anchor yet: run leadgate-sync");
+		                    cfg->epoch_source == LS_EPOCHS_CHAIN
+		                    ? "the gateway has no chain schedule yet: run leadgate-sync --rpc"
+		                    : "the gateway has no chain anchor yet: run leadgate-sync");
 		return;
 	}
 	ls_clock_at(cfg, &anchor, req->now, &c);

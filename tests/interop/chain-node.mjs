@@ -8,7 +8,9 @@
 //                  of get_selective_mechagraph as the runtime would
 //   capture-old    the same chain on a runtime without the selective call:
 //                  get_metagraph answers instead
-//   uids256, empty, pending, and the failure scenarios below: encodings
+//   uids256, empty, pending, dynamic (its schedule from CHAIN_BLOCK,
+//                  CHAIN_LAST, CHAIN_TEMPO, CHAIN_INDEX and CHAIN_PENDING in
+//                  the environment), and the failure scenarios below: encodings
 //                  made here by scale-ts (an independent SCALE codec) for
 //                  compact-integer boundaries, empty vectors, 256 uids and
 //                  subtensor's dynamic epoch schedule
@@ -165,6 +167,14 @@ function chain(name) {
       return synthetic(3, 7000200, s);
     }
     case 'stale': return synthetic(3, 6900000, SCHEDULE(6900000));
+    case 'dynamic': {  // CHAIN_BLOCK, CHAIN_LAST, CHAIN_TEMPO, CHAIN_INDEX, CHAIN_PENDING
+      const env = (k) => BigInt(process.env['CHAIN_' + k] || 0);
+      const block = Number(env('BLOCK'));
+      const s = SCHEDULE(block);
+      Object.assign(s, { Tempo: u16.enc(Number(env('TEMPO'))), LastEpochBlock: u64.enc(env('LAST')),
+        SubnetEpochIndex: u64.enc(env('INDEX')), PendingEpochAt: u64.enc(env('PENDING')) });
+      return synthetic(3, block, s);
+    }
     case 'no-subnet': return synthetic(1, 7000300, SCHEDULE(7000300));
   }
   throw new Error('unknown scenario ' + name);
