@@ -148,10 +148,9 @@ static bool header_and_runtime(struct rpc *r, struct ls_chain_read *cr, const ch
 	bool e;
 	json_t *h = call(r, "chain_getHeader", json_pack("[s]", hash), &e);
 	const char *num = json_string_value(json_object_get(h, "number"));
-	char *end = NULL;
-	unsigned long long n = num && strncmp(num, "0x", 2) == 0 && strlen(num) <= 18
-	                       ? strtoull(num + 2, &end, 16) : 0;
-	bool ok = end && end != num + 2 && *end == '\0';
+	bool ok = num && strncmp(num, "0x", 2) == 0 && strlen(num) > 2 && strlen(num) <= 18 &&
+	          strspn(num + 2, "0123456789abcdefABCDEF") == strlen(num + 2);
+	unsigned long long n = ok ? strtoull(num + 2, NULL, 16) : 0;
 	if (h && !ok)
 		snprintf(r->why, 512, "%s: chain_getHeader: no hex block number", r->url);
 	cr->block = n;

@@ -39,6 +39,9 @@ static ls_status import_rpc(struct job *job, const char *url, struct ls_sync_rep
 	if (url == NULL || *url == '\0')
 		return ls_fail(err, LS_INVALID, "config", "subtensor_url",
 		               "--rpc needs a URL, or subtensor_url in the configuration");
+	if (cfg->netuid == LS_UID_NONE)
+		return ls_fail(err, LS_INVALID, "config", "netuid",
+		               "--rpc needs netuid, the subnet to read, in the configuration");
 	if (!chain_rpc_read(url, (uint16_t)cfg->netuid, &a, why)) {
 		chain_answers_free(&a);
 		return ls_fail(err, LS_UNAVAILABLE, "node_unavailable", NULL, "%s", why);

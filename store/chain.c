@@ -14,6 +14,10 @@
 
 /* The fields of SelectiveMetagraph in SelectiveMetagraphIndex order, in
  * scale.h's grammar; Metagraph is the first 72 without the options. */
+/* Block numbers and epoch indexes above this are refused: the epoch
+ * arithmetic stays far from overflow (the chain is at 2^23). */
+#define CHAIN_NUMBER_MAX ((uint64_t)1 << 62)
+
 #define SUBNET_IDENTITY "(V1V1V1V1V1V1V1V1)"
 #define CHAIN_IDENTITY "(V1V1V1V1V1V1V1)"
 #define AXON "(84g21111)"
@@ -178,6 +182,9 @@ static ls_status neurons_decode(const struct ls_bytes *b, const struct chain_met
 	struct scale s;
 	scale_init(&s, b->data, b->len);
 	size_t n = scale_count(&s), bad_uid = SIZE_MAX;
+	uint8_t *seen = calloc(m->n ? m->n : 1, 1);
+	if (seen == NULL)
+		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory");
 	for (size_t i = 0; i < n && !s.bad && bad_uid == SIZE_MAX; i++) {
 		const uint8_t *hotkey = scale_take(&s, 32);
 		scale_skip(&s, "A");
@@ -187,11 +194,14 @@ static ls_status neurons_decode(const struct ls_bytes *b, const struct chain_met
 		scale_skip(&s, "(" LITE_AFTER_TRUST ")");
 		if (s.bad)
 			break;
-		if (uid >= m->n || memcmp(hotkey, m->hotkeys + uid * 32, 32) != 0)
+		if (uid >= m->n || seen[uid] || memcmp(hotkey, m->hotkeys + uid * 32, 32) != 0)
 			bad_uid = (size_t)uid;
 		else
 			out[uid].validator_trust_u16 = trust;
+		if (uid < m->n)
+			seen[uid] = 1;
 	}
+	free(seen);
 	if (!scale_done(&s))
 		return ls_fail(err, LS_INVALID, "bad_scale", "neurons",
 		               "the neurons answer is malformed at byte %zu: %s", s.pos, s.why);
@@ -226,6 +236,9 @@ ls_status ls_chain_schedule_read(const struct ls_chain_read *r, uint16_t metagra
 {
 	bool has_tempo, has_last, has_pending, has_index;
 	uint64_t tempo, last, pending, index;
+	if (r->block >= CHAIN_NUMBER_MAX)
+		return ls_fail(err, LS_INVALID, "bad_block", "block", "block %llu is out of bounds",
+		               (unsigned long long)r->block);
 	ls_status s = storage_uint(r, LS_CHAIN_TEMPO, 2, &has_tempo, &tempo, err);
 	if (s == LS_OK)
 		s = storage_uint(r, LS_CHAIN_LAST_EPOCH_BLOCK, 8, &has_last, &last, err);
@@ -240,8 +253,15 @@ ls_status ls_chain_schedule_read(const struct ls_chain_read *r, uint16_t metagra
 	if (tempo == 0)
 		return ls_fail(err, LS_INVALID, "no_epochs", "Tempo",
 		               "the subnet's tempo is 0: it runs no epochs");
-	ls_chain_schedule(r->block, r->netuid, (uint16_t)tempo, has_last ? &last : NULL,
-	                  has_pending ? pending : 0, index, out);
+	if (has_last && (last > r->block || index >= CHAIN_NUMBER_MAX))
+		return ls_fail(err, LS_INVALID, "bad_schedule", "LastEpochBlock",
+		               "LastEpochBlock %llu is after the block %llu, or SubnetEpochIndex %llu "
+		               "is out of bounds", (unsigned long long)last,
+		               (unsigned long long)r->block, (unsigned long long)index);
+	if (!has_pending || pending <= last)  /* cleared once its epoch ran */
+		pending = 0;
+	ls_chain_schedule(r->block, r->netuid, (uint16_t)tempo, has_last ? &last : NULL, pending,
+	                  index, out);
 	return LS_OK;
 }
 

@@ -200,9 +200,12 @@ void ls_clock_at(const struct ls_config *cfg, const struct ls_anchor *anchor,
 	out->block_started = anchor->time + blocks * bs;
 }
 
-/* [from, from + span], cut short of `limit` (the next epoch's start). */
+/* [from, from + span], cut short of `limit` (the next epoch's start);
+ * empty (first after last) when limit is not after from. */
 static struct ls_window window(uint64_t from, uint64_t span, uint64_t limit)
 {
+	if (limit <= from)
+		return (struct ls_window){from + 1, from};
 	uint64_t last = from + span;
 	return (struct ls_window){from, last < limit ? last : limit - 1};
 }
@@ -215,8 +218,8 @@ void ls_epoch_windows(const struct ls_config *cfg, const struct ls_schedule *s, 
 	out->epoch = epoch;
 	out->distribution = window(base, cfg->distribution_end, next);
 	out->commit = window(base, cfg->commit_end, next);
-	/* empty (first after last) when the epoch is shorter than prefetch_start */
-	out->prefetch = (struct ls_window){base + cfg->prefetch_start, next - 1};
+	/* empty when the epoch is shorter than prefetch_start */
+	out->prefetch = window(base + cfg->prefetch_start, next, next);
 	out->reveal = window(next, cfg->reveal_end, after);
 	out->close_block = out->reveal.last_block + 1;
 }
@@ -241,23 +244,22 @@ static void start_record(struct ls_anchor *a, uint64_t epoch, uint64_t block)
 	a->starts[a->nstarts++] = (struct ls_epoch_start){epoch, block};
 }
 
-void ls_anchor_advance(struct ls_anchor *a, uint64_t block, int64_t time,
+bool ls_anchor_advance(struct ls_anchor *a, uint64_t block, int64_t time,
                        const struct ls_chain_schedule *e)
 {
 	a->block = block;
 	a->time = time;
 	if (e == NULL)
-		return;
-	const struct ls_epoch_start *newest = a->nstarts ? &a->starts[a->nstarts - 1] : NULL;
-	if (newest && e->epoch_index < newest->epoch)
-		return;  /* an epoch already followed by a recorded one: nothing new */
-	if (newest == NULL || (e->epoch_index > newest->epoch && e->epoch_start >= newest->block))
+		return true;
+	struct ls_epoch_start *newest = a->nstarts ? &a->starts[a->nstarts - 1] : NULL;
+	if (newest == NULL || (e->epoch_index > newest->epoch && e->epoch_start > newest->block))
 		start_record(a, e->epoch_index, e->epoch_start);
-	if (a->starts[a->nstarts - 1].epoch == e->epoch_index) {
-		a->period = e->period;
-		a->next_start = e->next_start > a->starts[a->nstarts - 1].block
-		                ? e->next_start : a->starts[a->nstarts - 1].block + e->period;
-	}
+	else if (e->epoch_index != newest->epoch)
+		return false;  /* an older epoch, or one starting before the newest */
+	newest = &a->starts[a->nstarts - 1];
+	a->period = e->period;
+	a->next_start = e->next_start > newest->block ? e->next_start : newest->block + e->period;
+	return newest->block == e->epoch_start;
 }
 
 ls_status lt_schedule_freeze(struct ls_txn *t, uint64_t epoch)
@@ -269,12 +271,16 @@ ls_status lt_schedule_freeze(struct ls_txn *t, uint64_t epoch)
 	    anchor_usable(&t->st->cfg, &a, ls_anchor_read(t->st, t->txn, &a)) != LS_OK)
 		return LS_OK;
 	ls_schedule_of(&t->st->cfg, &a, &s);
-	if (epoch + 1 <= a.starts[a.nstarts - 1].epoch)
-		return LS_OK;  /* both boundaries recorded already */
-	uint64_t next = ls_epoch_start(&s, epoch + 1);
-	if (epoch > a.starts[a.nstarts - 1].epoch)
-		start_record(&a, epoch, ls_epoch_start(&s, epoch));
-	start_record(&a, epoch + 1, next);
-	a.next_start = next + a.period;
+	/* E's windows end at E+1's start, its reveal window at E+2's when
+	 * E+1 is shorter than reveal_end */
+	uint64_t last = epoch + 1;
+	if (ls_epoch_start(&s, epoch + 2) <= ls_epoch_start(&s, epoch + 1) + t->st->cfg.reveal_end)
+		last = epoch + 2;
+	uint64_t newest = a.starts[a.nstarts - 1].epoch;
+	if (last <= newest)
+		return LS_OK;  /* recorded already */
+	for (uint64_t e = epoch > newest ? epoch : newest + 1; e <= last; e++)
+		start_record(&a, e, ls_epoch_start(&s, e));
+	a.next_start = ls_epoch_start(&s, last + 1);
 	return lt_put(t, DB_META, META_ANCHOR, strlen(META_ANCHOR), rec, ls_anchor_pack(&a, rec), 0);
 }

@@ -46,6 +46,7 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->min_reveals = 1;
 	cfg->eligibility_percent = 10;
 	cfg->burn_uid = LS_UID_NONE;
+	cfg->netuid = LS_UID_NONE;
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;

@@ -177,6 +177,7 @@ struct close_ctx {
 	bool first3;                /* the leads were decided one by one */
 	struct tally_participant *parts;  /* each hotkey's statistics of the epoch */
 	size_t nparts;
+	bool not_due;               /* a sync since moved its close block ahead */
 };
 
 static const char *decision_name(int d)
@@ -223,6 +224,22 @@ static ls_status write_lead(struct ls_txn *t, struct close_ctx *c, const struct 
 	return s;
 }
 
+/* The windows the tally was read with must still stand: under
+ * epoch_source = chain a sync may have moved them since.  Then the epoch
+ * is tallied again, or left for a later run if its reveal window has not
+ * ended after all. */
+static ls_status schedule_check(struct ls_txn *t, struct close_ctx *c)
+{
+	struct ls_clock clk;
+	struct ls_epoch_windows w;
+	ls_status s = ls_clock_required(t->st, t->txn, c->now, &clk, t->err);
+	if (s != LS_OK)
+		return s;
+	ls_epoch_windows(&t->st->cfg, &clk.sched, c->epoch, &w);
+	c->not_due = clk.block < w.close_block;
+	return c->not_due || w.close_block == c->t->close_block ? LS_OK : LS_CONFLICT;
+}
+
 static ls_status close_write(struct ls_txn *t, void *vctx)
 {
 	struct close_ctx *c = vctx;
@@ -235,6 +252,8 @@ static ls_status close_write(struct ls_txn *t, void *vctx)
 		return LS_OK;  /* another run closed it meanwhile */
 	if (ep.reveals != c->reveals_seen)
 		return LS_CONFLICT;  /* a reveal landed after the read: tally again */
+	if ((s = schedule_check(t, c)) != LS_OK || c->not_due)
+		return s;
 	/* first3 leads were written when their third vote decided them */
 	for (size_t i = 0; s == LS_OK && !c->first3 && i < c->t->nleads; i++)
 		s = write_lead(t, c, &c->t->leads[i]);
@@ -299,7 +318,7 @@ static ls_status close_epoch(ls_store *st, uint64_t epoch, int64_t now, const ui
 		c.weights = weights;
 		if (s == LS_OK && ep.state == EPOCH_ASSIGNED)
 			s = ls_write(st, close_write, &c, err);
-		if (s == LS_OK && ep.state == EPOCH_ASSIGNED) {
+		if (s == LS_OK && ep.state == EPOCH_ASSIGNED && !c.not_due) {
 			r->closed++;
 			r->last_epoch = epoch;
 			tally_count(&t, &r->approved, &r->denied, &r->requeued);

@@ -114,7 +114,7 @@ struct ls_config {
 	bool require_authority;      /* signatures must cover @authority (no) */
 	unsigned epoch_source;       /* LS_EPOCHS_FIXED (default) or LS_EPOCHS_CHAIN */
 	char subtensor_url[LS_URL_MAX]; /* the node leadgate-sync --rpc reads ("") */
-	unsigned netuid;             /* the subnet it reads (0 until set) */
+	unsigned netuid;             /* the subnet it reads (LS_UID_NONE: unset) */
 	uint64_t version_key;        /* set_weights' version_key (0) */
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
@@ -594,8 +594,9 @@ struct ls_chain_schedule {
 };
 /* Move the anchor to (block, time); with the chain's schedule e, record
  * its epoch's start once (a start once recorded never changes) and the
- * predicted next start. */
-void ls_anchor_advance(struct ls_anchor *a, uint64_t block, int64_t time,
+ * predicted next start.  false when the chain disagrees with what is
+ * recorded (an epoch's other start, an older epoch), which is kept. */
+bool ls_anchor_advance(struct ls_anchor *a, uint64_t block, int64_t time,
                        const struct ls_chain_schedule *e);
 /* The storage key of item: twox128(pallet) ‖ twox128(name), then netuid
  * as u16 LE for the per-subnet maps; returns its length. */

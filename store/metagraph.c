@@ -439,8 +439,7 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	uint8_t rec[LS_ANCHOR_REC_MAX];
 	if (ls_anchor_read(t->st, t->txn, &anchor) != LS_OK)
 		memset(&anchor, 0, sizeof anchor);  /* the first; or unreadable: written anew */
-	if (!plan.stale)
-		ls_anchor_advance(&anchor, s->block, s->block_time, s->schedule);
+	bool agrees = plan.stale || ls_anchor_advance(&anchor, s->block, s->block_time, s->schedule);
 	ls_schedule_of(&t->st->cfg, &anchor, &sched);
 	ls_status st = plan.stale ? LS_OK : neurons_replace(t, s);
 	if (st == LS_OK && !plan.stale)
@@ -466,6 +465,8 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	                            (json_int_t)s->validators);
 	if (s->log_extra)
 		json_object_update(payload, s->log_extra);
+	if (!agrees)  /* the chain's epoch start differs from the one recorded, kept */
+		json_object_set_new(payload, "schedule_kept", json_true());
 	if (plan.stale) {  /* logged, so that the gap is on record */
 		json_object_set_new(payload, "anchor_kept", json_true());
 		json_object_set_new(payload, "anchor_block", json_integer((json_int_t)plan.anchor_block));

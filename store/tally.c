@@ -466,8 +466,11 @@ static json_t *set_weights_json(const struct tally *t, const struct weight_set *
 		json_array_append_new(uids, json_integer(ws->w[i].uid));
 		json_array_append_new(weights, json_integer((json_int_t)scaled));
 	}
-	return json_pack("{s:I, s:o, s:o, s:I}", "netuid", (json_int_t)t->cfg->netuid, "uids", uids,
-	                 "weights", weights, "version_key", (json_int_t)t->cfg->version_key);
+	return json_pack("{s:o, s:o, s:o, s:I}", "netuid",
+	                 t->cfg->netuid == LS_UID_NONE ? json_null()
+	                                               : json_integer((json_int_t)t->cfg->netuid),
+	                 "uids", uids, "weights", weights, "version_key",
+	                 (json_int_t)t->cfg->version_key);
 }
 
 /* The weights payload: uid -> u16 (what a validator sets on chain), the

@@ -4,8 +4,10 @@
 //
 //   capture        the real mainnet recording of subnet 1 at block 6852690
 //                  (tests/vectors/subnet1-block6852690.json, from the
-//                  bittensor SDK's own tests), answering the fields asked
-//                  of get_selective_mechagraph as the runtime would
+//                  bittensor SDK's own tests): its recorded bytes, all 74
+//                  fields of get_selective_mechagraph, whatever is asked
+//   capture-asked  the same chain answering only the fields asked, as the
+//                  runtime does (re-encoded by scale-ts)
 //   capture-old    the same chain on a runtime without the selective call:
 //                  get_metagraph answers instead
 //   uids256, empty, pending, dynamic (its schedule from CHAIN_BLOCK,
@@ -156,7 +158,8 @@ const SCHEDULE = (block) => ({ 'Timestamp.Now': u64.enc(1780000000000n + BigInt(
   SubnetEpochIndex: u64.enc(42n) });
 function chain(name) {
   switch (name) {
-    case 'capture': case 'capture-old': case 'capture-truncated': case 'capture-no-time':
+    case 'capture': case 'capture-asked': case 'capture-old': case 'capture-truncated':
+    case 'capture-no-time':
       return capture();
     case 'uids256': case 'noncanonical': case 'neurons-error': case 'stake-over':
       return synthetic(name === 'uids256' ? 256 : 1, 7000000, SCHEDULE(7000000));
@@ -188,11 +191,16 @@ function selectiveAnswer(c, args) {
     return refuse('Client error: Execution failed: Other: Exported method ' +
       'SubnetInfoRuntimeApi_get_selective_mechagraph is not found');
   if (scenario === 'no-subnet' || netuid !== c.netuid) return { result: '0x00' };
-  if (c.recordedSelective && indexes.length === 74 && indexes.every((x, i) => x === i))
-    return { result: c.recordedSelective.result };  // the very bytes recorded
-  const value = { netuid: c.mg.netuid };
-  fields.forEach(([f], i) => { value[f] = indexes.includes(i + 1) ? c.mg[f] : undefined; });
-  let answer = hex(Selective.enc(value));
+  // capture: the very bytes recorded (all 74 fields, a superset of any
+  // request); capture-asked: only the fields asked, as the runtime answers
+  let answer;
+  if (c.recordedSelective && scenario !== 'capture-asked') {
+    answer = c.recordedSelective.result;
+  } else {
+    const value = { netuid: c.mg.netuid };
+    fields.forEach(([f], i) => { value[f] = indexes.includes(i + 1) ? c.mg[f] : undefined; });
+    answer = hex(Selective.enc(value));
+  }
   if (scenario === 'capture-truncated') answer = answer.slice(0, -2);
   // uid 0's stake, 0, is the last byte before the four fields not asked
   const stake = { noncanonical: '0100', // 0 in two bytes: not its shortest form
