@@ -148,13 +148,24 @@ function send(c, req) {
   return new Promise((resolve) => {
     const chunks = [];
     const sock = net.connect({ host, port: Number(port) });
+    // The end of what we send (a half-close) goes once the answer has
+    // begun, or after a second without one: a server still waiting for
+    // more body then sees the end, and one that answers at once is never
+    // raced by it (lighttpd drops a FastCGI answer that comes back after
+    // it read the client's FIN).
+    let endTimer = null;
+    const finish = () => {
+      clearTimeout(endTimer);
+      if (!sock.destroyed && sock.writable) sock.end();
+    };
     const done = (why) => {
       clearTimeout(timer);
+      clearTimeout(endTimer);
       sock.destroy();
       resolve({ raw: Buffer.concat(chunks), why });
     };
     const timer = setTimeout(() => done('timeout'), 15000);
-    sock.on('data', (d) => chunks.push(d));
+    sock.on('data', (d) => { chunks.push(d); finish(); });
     sock.on('end', () => done('closed'));
     sock.on('error', (e) => done(e.code));
     sock.on('connect', async () => {
@@ -164,13 +175,14 @@ function send(c, req) {
         const step = Math.ceil(req.body.length / 10) || 1;
         for (let i = 0; i < req.body.length; i += step) {
           await new Promise((r) => setTimeout(r, slow));
-          if (sock.destroyed) return;
+          if (sock.destroyed || !sock.writable) return;
           sock.write(req.body.subarray(i, i + step));
         }
       } else {
         sock.write(req.body);
       }
-      sock.end();  // nothing more: a server waiting for more sees the end
+      if (chunks.length > 0) finish();
+      else endTimer = setTimeout(finish, 1000);
     });
   });
 }
