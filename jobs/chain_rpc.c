@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sodium.h>
 #include "chain_rpc.h"
+#include "job.h"
 
 #define ANSWER_MAX (64u << 20)  /* one HTTP answer; a 4096-uid metagraph is ~2 MiB */
 #define CALL_SECONDS 60L
@@ -21,28 +22,7 @@ struct rpc {
 	char *why;
 };
 
-struct buffer {
-	char *data;
-	size_t len;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *vb)
-{
-	struct buffer *b = vb;
-	size_t add = size * n;
-	if (add > ANSWER_MAX - b->len)
-		return 0;  /* curl then fails the transfer */
-	char *grown = realloc(b->data, b->len + add + 1);
-	if (grown == NULL)
-		return 0;
-	memcpy(grown + b->len, p, add);
-	b->data = grown;
-	b->len += add;
-	b->data[b->len] = '\0';
-	return add;
-}
-
-static bool post(struct rpc *r, const char *method, const char *body, struct buffer *b)
+static bool post(struct rpc *r, const char *method, const char *body, struct job_body *b)
 {
 	struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
 	long status = 0;
@@ -51,7 +31,7 @@ static bool post(struct rpc *r, const char *method, const char *body, struct buf
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, job_body_collect);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, CALL_SECONDS);
@@ -73,7 +53,7 @@ static bool post(struct rpc *r, const char *method, const char *body, struct buf
  * with why; *rpc_error tells a node's refusal from a failed exchange. */
 static json_t *call(struct rpc *r, const char *method, json_t *params, bool *rpc_error)
 {
-	struct buffer b = {NULL, 0};
+	struct job_body b = {NULL, 0, ANSWER_MAX};
 	json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)++r->id,
 	                        "method", method, "params", params);
 	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;

@@ -124,3 +124,19 @@ char *job_read_file(const char *path, size_t max, size_t *len)
 	*len = n;
 	return buf;
 }
+
+size_t job_body_collect(char *p, size_t size, size_t n, void *body)
+{
+	struct job_body *b = body;
+	size_t add = size * n;
+	if (add > b->max - b->len)
+		return 0;
+	char *grown = realloc(b->data, b->len + add + 1);
+	if (grown == NULL)
+		return 0;
+	memcpy(grown + b->len, p, add);
+	b->data = grown;
+	b->len += add;
+	b->data[b->len] = '\0';
+	return add;
+}

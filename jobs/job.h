@@ -30,4 +30,14 @@ bool job_gateway_key(const ls_store *st, const char *prog, struct ls_keypair *kp
 /* Read a whole file ("-" for stdin), at most max bytes; NULL on failure. */
 char *job_read_file(const char *path, size_t max, size_t *len);
 
+/* An HTTP answer's body as libcurl delivers it (CURLOPT_WRITEFUNCTION
+ * job_body_collect, CURLOPT_WRITEDATA the body): kept NUL-terminated, at
+ * most max bytes; past that, or out of memory, the callback refuses and
+ * curl fails the transfer (CURLE_WRITE_ERROR).  free(data) after. */
+struct job_body {
+	char *data;
+	size_t len, max;
+};
+size_t job_body_collect(char *p, size_t size, size_t n, void *body);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "job.h"
 #include "sim.h"
 
 #define ANSWER_MAX (16u << 20)
@@ -13,27 +14,6 @@ static const char *const behaviour_names[BEHAVIOUR_COUNT] = {
 	[STALE] = "stale", [MISMATCH] = "mismatch", [SILENT] = "silent"};
 
 const char *behaviour_name(enum behaviour b) { return behaviour_names[b]; }
-
-struct buffer {
-	char *data;
-	size_t len;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *ctx)
-{
-	struct buffer *b = ctx;
-	size_t add = size * n;
-	if (b->len + add > ANSWER_MAX)
-		return 0;  /* makes curl fail the transfer */
-	char *grown = realloc(b->data, b->len + add + 1);
-	if (grown == NULL)
-		return 0;
-	memcpy(grown + b->len, p, add);
-	b->len += add;
-	grown[b->len] = '\0';
-	b->data = grown;
-	return add;
-}
 
 bool sim_http_init(struct sim *s)
 {
@@ -95,11 +75,11 @@ static struct curl_slist *signed_headers(const struct sim *s, const struct party
 static void perform(struct sim *s, const char *method, const char *url, const char *body,
                     struct curl_slist *headers, struct answer *a)
 {
-	struct buffer b = {NULL, 0};
+	struct job_body b = {NULL, 0, ANSWER_MAX};
 	curl_easy_reset(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_URL, url);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, job_body_collect);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 20L);
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);

@@ -363,21 +363,22 @@ struct import_ctx {
  * begun keeps the version it began with. */
 struct import_plan {
 	bool stale;                 /* block < the anchor's: only logged */
-	uint64_t anchor_block;      /* the anchor kept, when stale */
+	struct ls_anchor anchor;    /* as it stands; zero before the first */
 	uint64_t from_block;        /* the history version's key */
 };
 
 static void import_plan(struct ls_txn *t, const struct ls_snapshot *s, int64_t now,
                         struct import_plan *p)
 {
-	struct ls_anchor anchor;
 	struct ls_clock clk;
-	*p = (struct import_plan){false, 0, s->block};
-	if (ls_anchor_read(t->st, t->txn, &anchor) != LS_OK)
-		return;  /* the first snapshot */
-	ls_clock_at(&t->st->cfg, &anchor, now, &clk);
-	p->stale = s->block < anchor.block;
-	p->anchor_block = anchor.block;
+	p->stale = false;
+	p->from_block = s->block;
+	if (ls_anchor_read(t->st, t->txn, &p->anchor) != LS_OK) {
+		memset(&p->anchor, 0, sizeof p->anchor);  /* the first; or unreadable: written anew */
+		return;
+	}
+	ls_clock_at(&t->st->cfg, &p->anchor, now, &clk);
+	p->stale = s->block < p->anchor.block;
 	if (clk.block + 1 > p->from_block)
 		p->from_block = clk.block + 1;
 	/* after every version there is: a snapshot that moved the clock back
@@ -433,12 +434,10 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	if (plan.stale && s->refuse_stale)
 		return ls_fail(t->err, LS_CONFLICT, "stale_block", NULL,
 		               "block %llu is older than the anchor's block %llu: nothing changed",
-		               (unsigned long long)s->block, (unsigned long long)plan.anchor_block);
-	struct ls_anchor anchor;
+		               (unsigned long long)s->block, (unsigned long long)plan.anchor.block);
+	struct ls_anchor anchor = plan.anchor;
 	struct ls_schedule sched;
 	uint8_t rec[LS_ANCHOR_REC_MAX];
-	if (ls_anchor_read(t->st, t->txn, &anchor) != LS_OK)
-		memset(&anchor, 0, sizeof anchor);  /* the first; or unreadable: written anew */
 	bool agrees = plan.stale || ls_anchor_advance(&anchor, s->block, s->block_time, s->schedule);
 	ls_schedule_of(&t->st->cfg, &anchor, &sched);
 	ls_status st = plan.stale ? LS_OK : neurons_replace(t, s);
@@ -469,7 +468,7 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 		json_object_set_new(payload, "schedule_kept", json_true());
 	if (plan.stale) {  /* logged, so that the gap is on record */
 		json_object_set_new(payload, "anchor_kept", json_true());
-		json_object_set_new(payload, "anchor_block", json_integer((json_int_t)plan.anchor_block));
+		json_object_set_new(payload, "anchor_block", json_integer((json_int_t)plan.anchor.block));
 	} else {
 		json_object_set_new(payload, "in_force_from_block",
 		                    json_integer((json_int_t)plan.from_block));
