@@ -16,6 +16,8 @@ static void get_participant(struct request *req, struct response *res);
 static void get_log(struct request *req, struct response *res);
 static void get_log_bundles(struct request *req, struct response *res);
 static void get_log_bundle(struct request *req, struct response *res);
+static void get_log_entry(struct request *req, struct response *res);
+static void get_log_proof(struct request *req, struct response *res);
 static void get_healthz(struct request *req, struct response *res);
 static void get_epoch_leads(struct request *req, struct response *res);
 static void post_epoch_commit(struct request *req, struct response *res);
@@ -48,6 +50,8 @@ static const struct route routes[] = {
 	{"GET", "/v1/log", AUTH_PUBLIC, get_log},
 	{"GET", "/v1/log/bundles", AUTH_PUBLIC, get_log_bundles},
 	{"GET", "/v1/log/bundles/{}", AUTH_PUBLIC, get_log_bundle},
+	{"GET", "/v1/log/entries/{}", AUTH_PUBLIC, get_log_entry},
+	{"GET", "/v1/log/entries/{}/proof", AUTH_PUBLIC, get_log_proof},
 	{"GET", "/v1/challenges/active", AUTH_PUBLIC, get_challenges_active},
 	{"POST", "/v1/challenges/{}/submissions", AUTH_SIGNED, post_challenge_submission},
 	{"GET", "/v1/challenges/{}/submissions", AUTH_SIGNED, get_challenge_submissions},
@@ -334,19 +338,34 @@ static void get_participants(struct request *req, struct response *res)
 	http_public_json(req, res, b.data, b.len, b.etag);
 }
 
-/* One hotkey's metagraph row and recent epochs: a body per request (it
- * is small), a strong ETag from its bytes. */
-static void get_participant(struct request *req, struct response *res)
+/* A public body that the store builds per request from req->param. */
+typedef ls_status (*param_body_fn)(ls_reader *rd, const char *param, char **body, size_t *len,
+                                   ls_err *err);
+
+static void get_param_body(struct request *req, struct response *res, param_body_fn fn)
 {
 	char *body = NULL;
 	size_t len = 0;
 	ls_err err = {0};
 	if (!begin_read(req, res))
 		return;
-	if (ls_participant_get(res->rd, req->param, LS_PARTICIPANT_EPOCHS, &body, &len, &err) != LS_OK)
+	if (fn(res->rd, req->param, &body, &len, &err) != LS_OK)
 		return http_problem(res, &err);
 	res->owned = body;
 	http_public_json(req, res, body, len, NULL);
+}
+
+/* One hotkey's metagraph row and recent epochs: a body per request (it
+ * is small), a strong ETag from its bytes. */
+static ls_status participant_body(ls_reader *rd, const char *hotkey, char **body, size_t *len,
+                                  ls_err *err)
+{
+	return ls_participant_get(rd, hotkey, LS_PARTICIPANT_EPOCHS, body, len, err);
+}
+
+static void get_participant(struct request *req, struct response *res)
+{
+	get_param_body(req, res, participant_body);
 }
 
 /* Split the query into values for the keys named (each at most once; any
@@ -490,6 +509,18 @@ static void get_log_bundle(struct request *req, struct response *res)
 	ls_hex(info.sha256, 32, hex);
 	hex[16] = '\0';
 	http_public_file(req, res, fd, (size_t)info.size, hex);
+}
+
+/* One entry by its hash; with where it was bundled once it is. */
+static void get_log_entry(struct request *req, struct response *res)
+{
+	get_param_body(req, res, ls_log_entry_json);
+}
+
+/* Its Merkle path to the root its bundle recorded in the log. */
+static void get_log_proof(struct request *req, struct response *res)
+{
+	get_param_body(req, res, ls_log_proof_json);
 }
 
 static void get_healthz(struct request *req, struct response *res)

@@ -18,6 +18,8 @@
  *                            check an ANS-104 bundle of the log strictly
  *   bundle-item EPOCH OUT    the data item carrying EPOCH's bundle, for
  *                            upload to a bundler (admin_bundle.c)
+ *   verify-proof [--root HEX] FILE
+ *                            check an entry's Merkle proof offline
  *   challenges load FILE     add, update and retire challenges, all or nothing
  *   challenges list          every challenge and its state (admin_challenges.c)
  *   clients add NAME         a client API key, printed once
@@ -47,6 +49,7 @@ static int usage(void)
 	        "       leadgate-admin verify-signed FILE ADDRESS\n"
 	        "       leadgate-admin verify-bundle [--signer ADDRESS] FILE [PREVIOUS]\n"
 	        "       leadgate-admin bundle-item EPOCH OUT\n"
+	        "       leadgate-admin verify-proof [--root HEX] FILE\n"
 	        "       leadgate-admin challenges load FILE | challenges list\n"
 	        "       leadgate-admin clients add NAME | clients list | clients revoke NAME\n");
 	return EXIT_FAILURE;
@@ -438,6 +441,10 @@ int main(int argc, char **argv)
 		return admin_verify_bundle(argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	if (strcmp(cmd, "verify-bundle") == 0 && (argc == 3 || argc == 4) && argv[2][0] != '-')
 		return admin_verify_bundle(NULL, argv[2], argc == 4 ? argv[3] : NULL);
+	if (strcmp(cmd, "verify-proof") == 0 && argc == 3)
+		return admin_verify_proof(NULL, argv[2]);
+	if (strcmp(cmd, "verify-proof") == 0 && argc == 5 && strcmp(argv[2], "--root") == 0)
+		return admin_verify_proof(argv[3], argv[4]);
 	if (strcmp(cmd, "bundle-item") == 0 && argc == 4)
 		return admin_bundle_item(argv[2], argv[3]);
 	if (strcmp(cmd, "challenges") == 0)

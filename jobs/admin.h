@@ -13,6 +13,10 @@ int admin_verify_bundle(const char *signer, const char *path, const char *previo
  * bundler service. */
 int admin_bundle_item(const char *epoch_text, const char *out);
 
+/* verify-proof [--root HEX] FILE: a proof from GET
+ * /v1/log/entries/{hash}/proof, offline ("-": stdin). */
+int admin_verify_proof(const char *root_hex, const char *path);
+
 /* challenges load FILE | list (admin_challenges.c); argv after
  * "challenges". */
 int admin_challenges(int argc, char **argv);

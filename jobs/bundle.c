@@ -2,7 +2,9 @@
  * leadgate-bundle — write the ANS-104 bundle of every closed epoch not yet
  * bundled (SPEC §7, §10): one data item per log entry, signed with the
  * gateway key, into bundle_dir; each recorded with a BUNDLE_WRITTEN entry
- * once its file is complete on disk.  Cron: every 5 minutes.
+ * once its file is complete on disk, with the Merkle root of its entries
+ * (bundles written before schema 9 get theirs with a BUNDLE_ROOT entry).
+ * Cron: every 5 minutes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,9 @@ int main(int argc, char **argv)
 	}
 	ls_status s = ls_bundles_write(job.st, gw.sk, ls_now(ls_store_config(job.st)), &r, &err);
 	sodium_memzero(&gw, sizeof gw);
+	if (r.roots)
+		printf("leadgate-bundle: the Merkle roots of %zu bundle(s) written before schema 9 "
+		       "recorded (BUNDLE_ROOT)\n", r.roots);
 	if (r.written)
 		printf("leadgate-bundle: %zu bundle(s) written up to epoch %llu: %llu items, %llu bytes\n",
 		       r.written, (unsigned long long)r.last_epoch, (unsigned long long)r.items,

@@ -18,6 +18,7 @@
  * the same bytes again.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -31,13 +32,24 @@
 #include "internal.h"
 
 enum bundle_state { BUNDLE_DUE = 1, BUNDLE_WRITTEN = 2 };
+/* LS_FMT2 (schema 9); LS_FMT1 was its first 112 bytes, upload, mode and
+ * failures then zero padding. */
 struct bundle_rec {
-	uint8_t fmt, state, pad[6];
+	uint8_t fmt, state, upload, mode;
+	uint32_t failures;
 	uint64_t last_seq;     /* the entry that closed the epoch */
 	uint64_t first_seq, count, size;  /* the rest once written */
 	int64_t written_at;
 	uint8_t id[32], sha256[32];
+	uint8_t root[32];
+	uint64_t root_seq;
+	uint8_t arweave_id[32];
+	int64_t posted_at, confirmed_at, retry_at;
+	uint64_t confirmations;
+	char note[LS_UPLOAD_NOTE_MAX + 1];
 };
+#define REC_V1_SIZE 112
+_Static_assert(offsetof(struct bundle_rec, root) == REC_V1_SIZE, "format 1 is format 2's head");
 
 #define TYPE_MAX 48         /* longest entry type an item carries */
 #define TAGS_MAX 320        /* the Avro bytes of the six tags, at most */
@@ -47,12 +59,22 @@ static const char *const tag_names[] = {"App-Name", "Content-Type", "Epoch", "Se
                                         "Prev-Hash"};
 enum { TAG_COUNT = 6 };
 
+/* The index from a bundle's last seq to its epoch. */
+static void end_ref(uint64_t epoch, uint8_t out[9])
+{
+	out[0] = LS_FMT1;
+	ls_be64(epoch, out + 1);
+}
+
 ls_status lt_bundle_due(struct ls_txn *t, uint64_t epoch, uint64_t last_seq)
 {
-	struct bundle_rec rec = {.fmt = LS_FMT1, .state = BUNDLE_DUE, .last_seq = last_seq};
-	uint8_t key[8];
+	struct bundle_rec rec = {.fmt = LS_FMT2, .state = BUNDLE_DUE, .last_seq = last_seq};
+	uint8_t key[8], end_key[8], ref[9];
 	ls_be64(epoch, key);
-	return lt_put(t, DB_BUNDLES, key, 8, &rec, sizeof rec, 0);
+	ls_be64(last_seq, end_key);
+	end_ref(epoch, ref);
+	ls_status s = lt_put(t, DB_BUNDLES, key, 8, &rec, sizeof rec, 0);
+	return s == LS_OK ? lt_put(t, DB_BUNDLE_ENDS, end_key, 8, ref, sizeof ref, 0) : s;
 }
 
 static bool rec_decode(const MDB_val *v, struct bundle_rec *out)
@@ -60,7 +82,37 @@ static bool rec_decode(const MDB_val *v, struct bundle_rec *out)
 	if (v->mv_size != sizeof *out)
 		return false;
 	memcpy(out, v->mv_data, sizeof *out);
-	return out->fmt == LS_FMT1 && (out->state == BUNDLE_DUE || out->state == BUNDLE_WRITTEN);
+	out->note[LS_UPLOAD_NOTE_MAX] = '\0';
+	return out->fmt == LS_FMT2 && (out->state == BUNDLE_DUE || out->state == BUNDLE_WRITTEN) &&
+	       out->upload <= LS_UPLOAD_REFUSED && out->mode <= LS_ARWEAVE_BUNDLER;
+}
+
+int ls_bundles_upgrade(MDB_txn *txn, MDB_dbi bundles, MDB_dbi ends)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, bundles, &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct bundle_rec rec = {0};
+		uint8_t key[8], end_key[8], ref[9];
+		if (k.mv_size != 8 || v.mv_size != REC_V1_SIZE || ((uint8_t *)v.mv_data)[0] != LS_FMT1)
+			continue;  /* not format 1: left for rec_decode to refuse */
+		/* copied: k and v point into the page the put below rewrites */
+		memcpy(key, k.mv_data, 8);
+		memcpy(&rec, v.mv_data, REC_V1_SIZE);
+		rec.fmt = LS_FMT2;
+		rec.upload = rec.mode = 0;
+		rec.failures = 0;
+		ls_be64(rec.last_seq, end_key);
+		end_ref(ls_from_be64(key), ref);
+		MDB_val bk = {8, key}, rv = {sizeof rec, &rec}, ek = {8, end_key}, ev = {sizeof ref, ref};
+		if ((rc = mdb_cursor_put(cur, &bk, &rv, MDB_CURRENT)) != 0 ||
+		    (rc = mdb_put(txn, ends, &ek, &ev, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static const char WEIGHTS_END[] = "\"type\":\"WEIGHTS\"}";
@@ -87,9 +139,10 @@ int ls_bundles_backfill(MDB_txn *txn, MDB_dbi log, MDB_dbi epochs, MDB_dbi bundl
 		if (!ok || mdb_get(txn, epochs, &ek, &ev) != 0 || ev.mv_size < 2 ||
 		    ((uint8_t *)ev.mv_data)[1] < EPOCH_CLOSED)
 			continue;
+		/* the record as schema 4 wrote it: schema 9's upgrade follows */
 		struct bundle_rec rec = {.fmt = LS_FMT1, .state = BUNDLE_DUE,
 		                         .last_seq = ls_from_be64(k.mv_data)};
-		MDB_val rv = {sizeof rec, &rec};
+		MDB_val rv = {REC_V1_SIZE, &rec};
 		if ((rc = mdb_put(txn, bundles, &ek, &rv, 0)) != 0)
 			break;
 	}
@@ -342,6 +395,21 @@ static ls_status build_failure(const struct build *b, ls_err *err)
 	               (unsigned long long)(b->first_seq + b->bad), b->why);
 }
 
+/* The Merkle root of n entries' log hashes (merkle.c). */
+static ls_status entries_root(const struct entry *entries, uint64_t n, uint8_t root[32],
+                              ls_err *err)
+{
+	uint8_t (*leaves)[32] = malloc((n ? n : 1) * sizeof *leaves);
+	if (leaves == NULL)
+		return ls_fail(err, LS_ERROR, "oom", NULL, "out of memory for %llu leaves",
+		               (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++)
+		ls_merkle_leaf(entries[i].hash, 32, leaves[i]);
+	ls_merkle_root((const uint8_t(*)[32])leaves, n, root);
+	free(leaves);
+	return LS_OK;
+}
+
 /* ---- the file ---------------------------------------------------------- */
 
 static ls_status io_fail(ls_err *err, int e, const char *what, const char *path)
@@ -464,11 +532,12 @@ static ls_status bundle_file(struct build *b, uint64_t epoch, const char *path,
 		uint8_t tags[TAGS_MAX];
 		struct ls_ans104_item carrier;
 		carrier_sign(epoch, &d, b->sk, tags, &carrier);
-		*rec = (struct bundle_rec){.fmt = LS_FMT1, .state = BUNDLE_WRITTEN,
+		*rec = (struct bundle_rec){.fmt = LS_FMT2, .state = BUNDLE_WRITTEN,
 		                           .last_seq = b->first_seq + b->n - 1,
 		                           .first_seq = b->first_seq, .count = b->n, .size = size};
 		memcpy(rec->id, carrier.id, 32);
 		memcpy(rec->sha256, d.sha256, 32);
+		s = entries_root(b->entries, b->n, rec->root, err);
 	}
 	munmap(b->map, size);
 	close(fd);
@@ -514,14 +583,23 @@ struct record_ctx {
 	bool recorded;
 };
 
-static json_t *written_payload(const struct bundle_rec *rec)
+/* What BUNDLE_WRITTEN says of a bundle, and BUNDLE_ROOT of an older one:
+ * its id, its entries and their Merkle root. */
+static json_t *bundle_payload(const struct bundle_rec *rec, bool with_file)
 {
-	char id[64], sha[65];
+	char id[64], sha[65], root[65];
 	sodium_bin2base64(id, sizeof id, rec->id, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	ls_hex(rec->sha256, 32, sha);
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "bundle_id", id, "items",
-	                 (json_int_t)rec->count, "first_seq", (json_int_t)rec->first_seq, "last_seq",
-	                 (json_int_t)rec->last_seq, "size", (json_int_t)rec->size, "sha256", sha);
+	ls_hex(rec->root, 32, root);
+	json_t *p = json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "bundle_id", id, "items",
+	                      (json_int_t)rec->count, "first_seq", (json_int_t)rec->first_seq,
+	                      "last_seq", (json_int_t)rec->last_seq, "merkle_root", root,
+	                      "merkle_tree", LS_MERKLE_TREE);
+	if (p && with_file) {
+		json_object_set_new(p, "size", json_integer((json_int_t)rec->size));
+		json_object_set_new(p, "sha256", json_string(sha));
+	}
+	return p;
 }
 
 static ls_status record_write(struct ls_txn *t, void *vctx)
@@ -537,13 +615,13 @@ static ls_status record_write(struct ls_txn *t, void *vctx)
 		return s == LS_NOTFOUND ? LS_OK : s;
 	if (!rec_decode(&v, &due) || due.state != BUNDLE_DUE || due.last_seq != c->rec.last_seq)
 		return LS_OK;  /* written meanwhile: nothing to do */
-	if ((s = lt_put(t, DB_BUNDLES, key, 8, &c->rec, sizeof c->rec, 0)) != LS_OK)
-		return s;
-	json_t *payload = written_payload(&c->rec);
+	json_t *payload = bundle_payload(&c->rec, true);
 	if (payload == NULL)
 		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
-	s = ls_log_append(t, c->epoch, "BUNDLE_WRITTEN", payload, NULL);
+	s = ls_log_append(t, c->epoch, "BUNDLE_WRITTEN", payload, &c->rec.root_seq);
 	json_decref(payload);
+	if (s == LS_OK)
+		s = lt_put(t, DB_BUNDLES, key, 8, &c->rec, sizeof c->rec, 0);
 	c->recorded = s == LS_OK;
 	return s;
 }
@@ -554,8 +632,17 @@ struct due {
 	uint64_t epoch, first, last;
 };
 
-/* The due bundles, oldest first, each starting after the one before. */
-static ls_status list_due(ls_store *st, struct due **out, size_t *n, ls_err *err)
+typedef bool (*rec_pred)(const struct bundle_rec *rec);
+static bool is_due(const struct bundle_rec *rec) { return rec->state == BUNDLE_DUE; }
+static bool is_rootless(const struct bundle_rec *rec)
+{
+	return rec->state == BUNDLE_WRITTEN && rec->root_seq == 0;
+}
+
+/* The bundles that want something, oldest first, each starting after the
+ * one before. */
+static ls_status list_wanting(ls_store *st, rec_pred want, struct due **out, size_t *n,
+                              ls_err *err)
 {
 	ls_reader *rd;
 	MDB_cursor *cur;
@@ -578,7 +665,7 @@ static ls_status list_due(ls_store *st, struct due **out, size_t *n, ls_err *err
 			break;
 		}
 		prev_last = rec.last_seq;
-		if (rec.state != BUNDLE_DUE)
+		if (!want(&rec))
 			continue;
 		struct due *grown = realloc(*out, (*n + 1) * sizeof **out);
 		if (grown == NULL) {
@@ -592,6 +679,75 @@ static ls_status list_due(ls_store *st, struct due **out, size_t *n, ls_err *err
 	ls_reader_end(rd);
 	if (s == LS_OK && rc != MDB_NOTFOUND)
 		s = ls_fail(err, LS_ERROR, "store_error", NULL, "the bundle records could not be read");
+	return s;
+}
+
+/* ---- the Merkle roots of bundles written before schema 9 ---------------- */
+
+struct root_ctx {
+	uint64_t epoch, first, last;
+	uint8_t root[32];
+	bool recorded;
+};
+
+static ls_status root_write(struct ls_txn *t, void *vctx)
+{
+	struct root_ctx *c = vctx;
+	struct bundle_rec rec;
+	uint8_t key[8];
+	MDB_val v;
+	c->recorded = false;
+	ls_be64(c->epoch, key);
+	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
+	if (s != LS_OK || !rec_decode(&v, &rec) || !is_rootless(&rec) || rec.first_seq != c->first ||
+	    rec.last_seq != c->last)
+		return s == LS_NOTFOUND ? LS_OK : s;  /* recorded meanwhile */
+	memcpy(rec.root, c->root, 32);
+	json_t *payload = bundle_payload(&rec, false);
+	if (payload == NULL)
+		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
+	s = ls_log_append(t, c->epoch, "BUNDLE_ROOT", payload, &rec.root_seq);
+	json_decref(payload);
+	if (s == LS_OK)
+		s = lt_put(t, DB_BUNDLES, key, 8, &rec, sizeof rec, 0);
+	c->recorded = s == LS_OK;
+	return s;
+}
+
+/* The root of the entries first..last, from the log. */
+static ls_status log_root(ls_store *st, uint64_t first, uint64_t last, uint8_t root[32],
+                          ls_err *err)
+{
+	ls_reader *rd;
+	struct build b = {.first_seq = first};
+	ls_status s = ls_reader_begin(st, &rd, err);
+	if (s != LS_OK)
+		return s;
+	s = read_entries(rd, &b, last, err);
+	if (s == LS_OK)
+		s = entries_root(b.entries, b.n, root, err);
+	ls_reader_end(rd);
+	free(b.entries);
+	free(b.plans);
+	return s;
+}
+
+/* Bundles written before schema 9 have no Merkle root in the log: each
+ * gets one, computed from its entries, with a BUNDLE_ROOT entry. */
+static ls_status roots_backfill(ls_store *st, struct ls_bundle_report *r, ls_err *err)
+{
+	struct due *todo;
+	size_t n;
+	ls_status s = list_wanting(st, is_rootless, &todo, &n, err);
+	for (size_t i = 0; s == LS_OK && i < n; i++) {
+		struct root_ctx c = {.epoch = todo[i].epoch, .first = todo[i].first,
+		                     .last = todo[i].last};
+		s = log_root(st, c.first, c.last, c.root, err);
+		if (s == LS_OK)
+			s = ls_write(st, root_write, &c, err);
+		r->roots += s == LS_OK && c.recorded;
+	}
+	free(todo);
 	return s;
 }
 
@@ -610,7 +766,7 @@ ls_status ls_bundles_write(ls_store *st, const uint8_t gateway_sk[64], int64_t n
 		return io_fail(err, errno, "create the bundle directory", dir);
 	if (s_dir != LS_OK)
 		return s_dir;
-	ls_status s = list_due(st, &due, &n, err);
+	ls_status s = list_wanting(st, is_due, &due, &n, err);
 	for (size_t i = 0; s == LS_OK && i < n; i++) {
 		struct record_ctx c = {.epoch = due[i].epoch};
 		s = bundle_one(st, due[i].epoch, due[i].first, due[i].last, gateway_sk, &c.rec, err);
@@ -625,18 +781,92 @@ ls_status ls_bundles_write(ls_store *st, const uint8_t gateway_sk[64], int64_t n
 		}
 	}
 	free(due);
-	return s;
+	return s == LS_OK ? roots_backfill(st, r, err) : s;
 }
 
 /* ---- reading ----------------------------------------------------------- */
 
 static void info_from(uint64_t epoch, const struct bundle_rec *rec, struct ls_bundle_info *out)
 {
-	*out = (struct ls_bundle_info){.epoch = epoch, .first_seq = rec->first_seq,
-	                               .last_seq = rec->last_seq, .count = rec->count,
-	                               .size = rec->size, .written_at = rec->written_at};
+	*out = (struct ls_bundle_info){
+		.epoch = epoch, .first_seq = rec->first_seq, .last_seq = rec->last_seq,
+		.count = rec->count, .size = rec->size, .written_at = rec->written_at,
+		.root_seq = rec->root_seq, .upload = rec->upload, .mode = rec->mode,
+		.failures = rec->failures, .posted_at = rec->posted_at,
+		.confirmed_at = rec->confirmed_at, .retry_at = rec->retry_at,
+		.confirmations = rec->confirmations};
 	memcpy(out->id, rec->id, 32);
 	memcpy(out->sha256, rec->sha256, 32);
+	memcpy(out->root, rec->root, 32);
+	memcpy(out->arweave_id, rec->arweave_id, 32);
+	memcpy(out->note, rec->note, sizeof out->note);
+}
+
+/* The upload fields of info into rec: what upload.c may change. */
+static void upload_into(const struct ls_bundle_info *info, struct bundle_rec *rec)
+{
+	rec->upload = (uint8_t)info->upload;
+	rec->mode = (uint8_t)info->mode;
+	rec->failures = info->failures;
+	memcpy(rec->arweave_id, info->arweave_id, 32);
+	rec->posted_at = info->posted_at;
+	rec->confirmed_at = info->confirmed_at;
+	rec->retry_at = info->retry_at;
+	rec->confirmations = info->confirmations;
+	memset(rec->note, 0, sizeof rec->note);
+	snprintf(rec->note, sizeof rec->note, "%s", info->note);
+}
+
+ls_status lt_bundle_upload_get(struct ls_txn *t, uint64_t epoch, struct ls_bundle_info *out)
+{
+	uint8_t key[8];
+	MDB_val v;
+	struct bundle_rec rec;
+	ls_be64(epoch, key);
+	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
+	if (s == LS_OK && (!rec_decode(&v, &rec) || rec.state != BUNDLE_WRITTEN))
+		s = LS_NOTFOUND;
+	if (s == LS_OK)
+		info_from(epoch, &rec, out);
+	return s;
+}
+
+ls_status lt_bundle_upload_put(struct ls_txn *t, const struct ls_bundle_info *info)
+{
+	uint8_t key[8];
+	MDB_val v;
+	struct bundle_rec rec;
+	ls_be64(info->epoch, key);
+	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
+	if (s != LS_OK)
+		return s;
+	if (!rec_decode(&v, &rec) || rec.state != BUNDLE_WRITTEN)
+		return ls_fail(t->err, LS_ERROR, "store_error", NULL,
+		               "the bundle record of epoch %llu is not a written bundle's",
+		               (unsigned long long)info->epoch);
+	upload_into(info, &rec);
+	return lt_put(t, DB_BUNDLES, key, 8, &rec, sizeof rec, 0);
+}
+
+ls_status ls_bundle_holding(ls_reader *rd, uint64_t seq, struct ls_bundle_info *out, ls_err *err)
+{
+	MDB_cursor *cur;
+	uint8_t key[8];
+	MDB_val k = {8, key}, v;
+	ls_be64(seq, key);
+	if (mdb_cursor_open(rd->txn, rd->st->dbi[DB_BUNDLE_ENDS], &cur) != 0)
+		return ls_fail(err, LS_ERROR, "store_error", NULL, "the bundle index could not be read");
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	uint64_t epoch = rc == 0 && v.mv_size == 9 ? ls_from_be64((uint8_t *)v.mv_data + 1) : 0;
+	bool found = rc == 0 && v.mv_size == 9;
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return ls_mdb_fail(err, rc, "read the bundle index");
+	if (!found)
+		return ls_fail(err, LS_NOTFOUND, "not_bundled", NULL,
+		               "entry %llu is in no bundle yet: its bundle is written once the epoch "
+		               "it belongs to closes", (unsigned long long)seq);
+	return ls_bundle_get(rd, epoch, out, err);
 }
 
 ls_status ls_bundle_get(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *out, ls_err *err)

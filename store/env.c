@@ -23,7 +23,8 @@ static const char *const db_names[DB__MAX] = {
 	[DB_META] = "meta",       [DB_NEURONS] = "neurons",
 	[DB_LEADS] = "leads",     [DB_PENDING] = "pending",
 	[DB_DEDUP] = "dedup",     [DB_COUNTERS] = "counters",
-	[DB_LOG] = "log",
+	[DB_LOG] = "log",           [DB_LOG_HASHES] = "log_hashes",
+	[DB_BUNDLE_ENDS] = "bundle_ends",
 	[DB_CACHE] = "cache",     [DB_MGHIST] = "metagraph_history",
 	[DB_EPOCHS] = "epochs",   [DB_ASSIGNED] = "assigned",
 	[DB_COMMITS] = "commits", [DB_REVEALS] = "reveals",
@@ -253,6 +254,23 @@ static int client_pepper_create(ls_store *st, MDB_txn *txn)
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+/* 8 -> 9: the log indexed by entry hash and the bundles by last seq
+ * (both backfilled), the bundle records upgraded for uploads. */
+static int schema9_migrate(MDB_txn *txn)
+{
+	MDB_dbi log, hashes, bundles, ends;
+	int rc = mdb_dbi_open(txn, db_names[DB_LOG_HASHES], MDB_CREATE, &hashes);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, db_names[DB_BUNDLE_ENDS], MDB_CREATE, &ends);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, db_names[DB_LOG], MDB_CREATE, &log);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, db_names[DB_BUNDLES], MDB_CREATE, &bundles);
+	if (rc == 0)
+		rc = ls_log_hashes_backfill(txn, log, hashes);
+	return rc ? rc : ls_bundles_upgrade(txn, bundles, ends);
+}
+
 static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 {
 	MDB_dbi dbi;
@@ -302,8 +320,13 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 		if (rc)
 			return rc;
 	}
-	for (int i = DB_LAST_OF_SCHEMA7 + 1; i < DB__MAX && *schema < 8; i++) {
+	for (int i = DB_LAST_OF_SCHEMA7 + 1; i <= DB_LAST_OF_SCHEMA8 && *schema < 8; i++) {
 		int rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &dbi);
+		if (rc)
+			return rc;
+	}
+	if (*schema < 9) {
+		int rc = schema9_migrate(txn);
 		if (rc)
 			return rc;
 	}

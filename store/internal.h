@@ -56,6 +56,9 @@ enum ls_db {
 	                        * active when it was made, who may rank it */
 	/* schema 8 */
 	DB_PARTICIPANT_EPOCHS, /* hotkey[32] ‖ be64 epoch -> struct part_rec (participants.c) */
+	/* schema 9: entry lookups and Arweave uploads */
+	DB_LOG_HASHES,  /* entry hash[32] -> fmt ‖ be64 seq (log.c) */
+	DB_BUNDLE_ENDS, /* be64 last_seq -> fmt ‖ be64 epoch: which bundle holds a seq */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
@@ -64,6 +67,7 @@ enum ls_db {
 #define DB_LAST_OF_SCHEMA5 DB_LEADERBOARD
 #define DB_LAST_OF_SCHEMA6 DB_PULL_MISSES
 #define DB_LAST_OF_SCHEMA7 DB_REQUEST_VALIDATORS
+#define DB_LAST_OF_SCHEMA8 DB_PARTICIPANT_EPOCHS
 
 struct ls_store {
 	MDB_env *env;
@@ -302,9 +306,17 @@ char *ls_signed_body(json_t *payload, const uint8_t sk[64], size_t *len);
  * entry; E's bundle holds the log from the entry after the previous
  * bundle's last through that one. */
 ls_status lt_bundle_due(struct ls_txn *t, uint64_t epoch, uint64_t last_seq);
+/* A written bundle's record, and its upload fields written back (upload.c);
+ * LS_NOTFOUND when epoch has no written bundle. */
+ls_status lt_bundle_upload_get(struct ls_txn *t, uint64_t epoch, struct ls_bundle_info *out);
+ls_status lt_bundle_upload_put(struct ls_txn *t, const struct ls_bundle_info *info);
 /* Schema 3 -> 4: a due record for every epoch already closed, found from
  * its WEIGHTS entry (one pass over the log, once). */
 int ls_bundles_backfill(MDB_txn *txn, MDB_dbi log, MDB_dbi epochs, MDB_dbi bundles);
+/* Schema 8 -> 9: every log entry indexed by its hash, every bundle by
+ * its last seq, and the bundle records in their upload-aware format. */
+int ls_log_hashes_backfill(MDB_txn *txn, MDB_dbi log, MDB_dbi hashes);
+int ls_bundles_upgrade(MDB_txn *txn, MDB_dbi bundles, MDB_dbi ends);
 
 /* A metagraph snapshot to import with its chain anchor: leadgate-sync's
  * JSON file, or what it read from a subtensor node (chain.c). */

@@ -148,7 +148,7 @@ ls_status ls_config_load_if_present(struct ls_config *cfg, ls_err *err) LS_WARN_
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 8u
+#define LS_SCHEMA_VERSION 9u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -1024,13 +1024,33 @@ bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v);  /* false: ≥ 2^6
  * the gateway key; its id is the id of the data item that carries it to
  * a bundler (tags Bundle-Format: binary, Bundle-Version: 2.0.0). */
 
+/* Where a bundle stands on its way to Arweave (upload.c). */
+enum ls_upload_state {
+	LS_UPLOAD_WAITING = 0,   /* not posted yet (failures: retried after retry_at) */
+	LS_UPLOAD_POSTED = 1,    /* accepted; waiting for confirmations */
+	LS_UPLOAD_CONFIRMED = 2, /* confirmed: the end of the road */
+	LS_UPLOAD_REFUSED = 3,   /* refused: stopped until leadgate-admin uploads retry */
+};
+enum ls_upload_mode { LS_ARWEAVE_NONE = 0, LS_ARWEAVE_GATEWAY = 1, LS_ARWEAVE_BUNDLER = 2 };
+#define LS_UPLOAD_NOTE_MAX 240
+
 struct ls_bundle_info {
 	uint64_t epoch, first_seq, last_seq, count, size;
 	int64_t written_at;
 	uint8_t id[32], sha256[32];
+	uint8_t root[32];          /* the Merkle root of its entries' hashes */
+	uint64_t root_seq;         /* the entry that recorded root; 0: not yet */
+	/* its upload */
+	enum ls_upload_state upload;
+	enum ls_upload_mode mode;  /* where it went (NONE until posted) */
+	uint32_t failures;         /* failed attempts since the last step */
+	uint8_t arweave_id[32];    /* the transaction (gateway) or data item (bundler) */
+	int64_t posted_at, confirmed_at, retry_at;
+	uint64_t confirmations;
+	char note[LS_UPLOAD_NOTE_MAX + 1];  /* the last failure or refusal */
 };
 struct ls_bundle_report {
-	size_t written;
+	size_t written, roots;  /* roots: older bundles' Merkle roots recorded */
 	uint64_t last_epoch, items, bytes;
 };
 /* leadgate-bundle: every closed epoch's bundle not yet written, oldest
@@ -1041,6 +1061,9 @@ ls_status ls_bundles_write(ls_store *st, const uint8_t gateway_sk[64], int64_t n
 /* epoch's written bundle; 404 no_bundle otherwise. */
 ls_status ls_bundle_get(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *out,
                         ls_err *err) LS_WARN_UNUSED;
+/* The written bundle that holds entry seq; 404 not_bundled otherwise. */
+ls_status ls_bundle_holding(ls_reader *rd, uint64_t seq, struct ls_bundle_info *out,
+                            ls_err *err) LS_WARN_UNUSED;
 /* The same with its file open for reading (*fd, to close). */
 ls_status ls_bundle_open(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *out, int *fd,
                          ls_err *err) LS_WARN_UNUSED;
@@ -1097,6 +1120,48 @@ ls_status ls_log_hash_at(ls_reader *rd, uint64_t seq, uint8_t out[32]);
 /* sha256(prev ‖ entry) — the chain rule, for tests and verifiers. */
 void ls_log_entry_hash(const uint8_t prev[32], const char *entry, size_t len,
                        uint8_t out[32]);
+/* The seq of the entry whose hash this is; LS_NOTFOUND when none is. */
+ls_status ls_log_seq_of(ls_reader *rd, const uint8_t hash[32], uint64_t *seq);
+/* Entry seq, borrowed from rd's map: its hash and canonical JSON. */
+ls_status ls_log_entry_at(ls_reader *rd, uint64_t seq, const uint8_t **hash, const char **json,
+                          size_t *len);
+
+/* Look an entry up and prove it (SPEC §7; proof.c).
+ * GET /v1/log/entries/{hash}: {"seq","hash","entry","bundle","proof"},
+ * bundle and proof null until the entry's bundle is written. */
+ls_status ls_log_entry_json(ls_reader *rd, const char *hash_hex, char **body, size_t *len,
+                            ls_err *err) LS_WARN_UNUSED;
+/* GET /v1/log/entries/{hash}/proof: the entry, its bundle, its leaf
+ * index, the Merkle path to the bundle's root and the entry that recorded
+ * that root; 404 not_bundled until both exist. */
+ls_status ls_log_proof_json(ls_reader *rd, const char *hash_hex, char **body, size_t *len,
+                            ls_err *err) LS_WARN_UNUSED;
+struct ls_proof_summary {
+	uint64_t seq, epoch, leaf_index, tree_size, root_seq;
+	char type[64];
+	uint8_t root[32];
+};
+/* Check a proof body offline: the entry's hash from its own bytes, the
+ * path to the root, and the root entry that records that root for the
+ * bundle (root_pin, when not NULL, must equal the root). */
+ls_status ls_proof_verify(const char *body, size_t len, const uint8_t *root_pin,
+                          struct ls_proof_summary *out, ls_err *err) LS_WARN_UNUSED;
+
+/* The Merkle tree of a bundle's entries: RFC 9162 §2.1 over SHA-256
+ * (merkle.c); leaves are the entries' 32-byte log hashes. */
+#define LS_MERKLE_PATH_MAX 64
+#define LS_MERKLE_TREE "rfc9162-sha256"  /* how BUNDLE_WRITTEN names the tree */
+void ls_merkle_leaf(const uint8_t *data, size_t len, uint8_t out[32]);  /* H(0x00 ‖ data) */
+void ls_merkle_node(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);
+/* The root of n leaf hashes (H("") for none). */
+void ls_merkle_root(const uint8_t (*leaves)[32], uint64_t n, uint8_t out[32]);
+/* Leaf index's inclusion path among n leaf hashes, lowest level first;
+ * returns its length. */
+unsigned ls_merkle_path(const uint8_t (*leaves)[32], uint64_t n, uint64_t index,
+                        uint8_t path[LS_MERKLE_PATH_MAX][32]);
+/* RFC 9162 §2.1.3.2: the path takes leaf index of a tree of n to root. */
+bool ls_merkle_verify(const uint8_t leaf[32], uint64_t index, uint64_t n,
+                      const uint8_t (*path)[32], unsigned len, const uint8_t root[32]);
 
 /* ------------------------------------------------------------------ */
 /* Small shared helpers                                                */

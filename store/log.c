@@ -29,13 +29,13 @@ ls_status ls_log_head(ls_reader *rd, struct ls_log_head *out)
 
 ls_status ls_log_hash_at(ls_reader *rd, uint64_t seq, uint8_t out[32])
 {
-	uint8_t key[8];
-	MDB_val v;
-	ls_be64(seq, key);
-	int rc = ls_get(rd->st, rd->txn, DB_LOG, key, 8, &v);
-	if (rc == 0 && v.mv_size >= 33)
-		memcpy(out, (uint8_t *)v.mv_data + 1, 32);
-	return rc == 0 ? (v.mv_size >= 33 ? LS_OK : LS_ERROR) : ls_mdb_status(rc);
+	const uint8_t *hash;
+	const char *json;
+	size_t len;
+	ls_status s = ls_log_entry_at(rd, seq, &hash, &json, &len);
+	if (s == LS_OK)
+		memcpy(out, hash, 32);
+	return s;
 }
 
 void ls_log_entry_hash(const uint8_t prev[32], const char *entry, size_t len, uint8_t out[32])
@@ -83,6 +83,10 @@ ls_status ls_log_append(struct ls_txn *t, uint64_t epoch, const char *type, json
 	s = lt_put(t, DB_LOG, key, 8, rec, 1 + 32 + len, MDB_APPEND);
 	free(rec);
 	free(canon);
+	uint8_t ref[9] = {LS_FMT1};
+	memcpy(ref + 1, key, 8);
+	if (s == LS_OK)
+		s = lt_put(t, DB_LOG_HASHES, hash, 32, ref, sizeof ref, 0);
 	if (s != LS_OK)
 		return s;
 	uint8_t hrec[HEAD_LEN] = {LS_FMT1};
@@ -181,6 +185,54 @@ ls_status ls_log_verify(ls_reader *rd, uint64_t *count, uint64_t *bad_seq, ls_er
 		return ls_fail(err, LS_ERROR, "chain_broken", NULL,
 		               "the transparency log breaks at seq %llu", (unsigned long long)*bad_seq);
 	*count = seq;
+	return LS_OK;
+}
+
+int ls_log_hashes_backfill(MDB_txn *txn, MDB_dbi log, MDB_dbi hashes)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, log, &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint8_t ref[9] = {LS_FMT1};
+		if (k.mv_size != 8 || v.mv_size < 33)
+			continue;  /* ls_log_verify names it; the index skips it */
+		memcpy(ref + 1, k.mv_data, 8);
+		MDB_val hk = {32, (uint8_t *)v.mv_data + 1}, hv = {sizeof ref, ref};
+		if ((rc = mdb_put(txn, hashes, &hk, &hv, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+ls_status ls_log_seq_of(ls_reader *rd, const uint8_t hash[32], uint64_t *seq)
+{
+	MDB_val v;
+	int rc = ls_get(rd->st, rd->txn, DB_LOG_HASHES, hash, 32, &v);
+	if (rc == 0 && (v.mv_size != 9 || ((uint8_t *)v.mv_data)[0] != LS_FMT1))
+		return LS_ERROR;
+	if (rc == 0)
+		*seq = ls_from_be64((uint8_t *)v.mv_data + 1);
+	return rc == 0 ? LS_OK : ls_mdb_status(rc);
+}
+
+/* The entry at seq, borrowed from rd's map: hash, canonical JSON. */
+ls_status ls_log_entry_at(ls_reader *rd, uint64_t seq, const uint8_t **hash, const char **json,
+                          size_t *len)
+{
+	uint8_t key[8];
+	MDB_val v;
+	ls_be64(seq, key);
+	int rc = ls_get(rd->st, rd->txn, DB_LOG, key, 8, &v);
+	if (rc != 0)
+		return ls_mdb_status(rc);
+	if (v.mv_size < 34 || ((uint8_t *)v.mv_data)[0] != LS_FMT1)
+		return LS_ERROR;
+	*hash = (uint8_t *)v.mv_data + 1;
+	*json = (const char *)v.mv_data + 33;
+	*len = v.mv_size - 33;
 	return LS_OK;
 }
 
