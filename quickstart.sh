@@ -53,16 +53,24 @@ install_packages() {
 	return 0
 }
 
-# The independent RFC 9421 clients the tests use, from the npm registry;
-# installed again whenever package-lock.json changed since the last time.
-install_interop_client() {
-	local stamp=tests/interop/node_modules/.leadgate-package-lock.json
-	if ! cmp -s tests/interop/package-lock.json "$stamp"; then
-		say "installing the interop test clients (npm)"
-		(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) &&
-			cp tests/interop/package-lock.json "$stamp"
+# The independent clients the tests use, from the npm registry, each
+# directory installed again whenever its package-lock.json changed since
+# the last time: tests/interop (RFC 9421 clients, arbundles, the chain's
+# SCALE codec) and tests/arweave (arlocal, the local Arweave gateway, and
+# arweave-js; arlocal builds sqlite3 from source, a few minutes once).
+npm_install() {
+	local dir=$1 stamp=$1/node_modules/.leadgate-package-lock.json
+	if ! cmp -s "$dir/package-lock.json" "$stamp"; then
+		say "installing the test clients of $dir (npm)"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) &&
+			cp "$dir/package-lock.json" "$stamp"
 	fi
+}
+install_interop_client() {
+	npm_install tests/interop
+	npm_install tests/arweave
 	export LEADGATE_NODE_MODULES="$top/tests/interop/node_modules"
+	export LEADGATE_ARWEAVE_MODULES="$top/tests/arweave/node_modules"
 }
 
 # The one configuration of _build/werror, whichever command builds it first.

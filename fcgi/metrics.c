@@ -114,6 +114,29 @@ static void epoch_metrics(FILE *f, const struct ls_epoch_state *e, int64_t last_
 		       "Seconds since the last metagraph import.", (double)(now - last_sync));
 }
 
+/* Where the bundles stand on their way to Arweave (leadgate-upload). */
+static void upload_metrics(FILE *f, ls_reader *rd, int64_t now)
+{
+	struct ls_upload_stats u;
+	ls_err err = {0};
+	if (ls_uploads_stats(rd, &u, &err) != LS_OK)
+		return;  /* the rest of the page still says what it can */
+	const uint64_t by_state[] = {u.waiting, u.posted, u.confirmed, u.refused};
+	family(f, "leadgate_bundles", "gauge",
+	       "Written bundles by upload state: waiting, posted (not yet confirmed), confirmed, "
+	       "refused (until leadgate-admin uploads retry).");
+	for (int i = 0; i < 4; i++)
+		fprintf(f, "leadgate_bundles{upload=\"%s\"} %llu\n",
+		        ls_upload_state_name((enum ls_upload_state)i), (unsigned long long)by_state[i]);
+	metric(f, "leadgate_bundle_upload_failures", "gauge",
+	       "Failed upload attempts not yet followed by a success, over all bundles.",
+	       (double)u.failures);
+	if (u.oldest_unconfirmed > 0)  /* absent while every bundle is confirmed */
+		metric(f, "leadgate_bundle_oldest_unconfirmed_age_seconds", "gauge",
+		       "Seconds since the oldest bundle not yet confirmed on Arweave was written.",
+		       (double)(now - u.oldest_unconfirmed));
+}
+
 static void job_metrics(FILE *f, ls_store *st)
 {
 	double seconds[LS_JOBS];
@@ -230,6 +253,7 @@ void get_metrics(struct request *req, struct response *res)
 	request_metrics(f, &rs);
 	store_metrics(f, &ss, &usage);
 	epoch_metrics(f, &es, ls_last_sync(res->rd), req->now);
+	upload_metrics(f, res->rd, req->now);
 	job_metrics(f, req->st);
 	free(meters);
 	if (fclose(f) != 0) {

@@ -159,11 +159,34 @@ static void deep_hash_step(uint8_t acc[96], const void *p, size_t len, const uin
 	sha384(acc, 96, NULL, 0, acc);
 }
 
+void ls_deep_hash_begin(struct ls_deep_hash *h, size_t count)
+{
+	char tag[32];
+	int n = snprintf(tag, sizeof tag, "list%zu", count);
+	sha384(tag, (size_t)n, NULL, 0, h->acc);
+}
+
+void ls_deep_hash_blob(struct ls_deep_hash *h, const void *p, size_t len)
+{
+	deep_hash_step(h->acc, p, len, NULL);
+}
+
+void ls_deep_hash_child(struct ls_deep_hash *h, const uint8_t child[48])
+{
+	memcpy(h->acc + 48, child, 48);
+	sha384(h->acc, 96, NULL, 0, h->acc);
+}
+
+void ls_deep_hash_end(const struct ls_deep_hash *h, uint8_t out[48])
+{
+	memcpy(out, h->acc, 48);
+}
+
 static void deep_hash_shared(const struct ls_ans104_item *it, uint8_t acc[96])
 {
-	char tag[16];
-	int n = snprintf(tag, sizeof tag, "list%d", ITEM_PARTS);
-	sha384(tag, (size_t)n, NULL, 0, acc);
+	struct ls_deep_hash h;
+	ls_deep_hash_begin(&h, ITEM_PARTS);
+	memcpy(acc, h.acc, 48);
 	deep_hash_step(acc, "dataitem", 8, NULL);
 	deep_hash_step(acc, "1", 1, NULL);
 	deep_hash_step(acc, "2", 1, NULL);

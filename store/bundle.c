@@ -919,6 +919,42 @@ ls_status ls_bundle_open(ls_reader *rd, uint64_t epoch, struct ls_bundle_info *o
 	               "the bundle of epoch %llu cannot be read", (unsigned long long)epoch);
 }
 
+/* One bundle of GET /v1/log/bundles, with where its upload stands. */
+static void bundle_json(const struct ls_bundle_info *b, FILE *out)
+{
+	char id[LS_ARWEAVE_ID_B64], sha[65], root[65], arweave_id[LS_ARWEAVE_ID_B64];
+	ls_b64url(b->id, 32, id, sizeof id);
+	ls_b64url(b->arweave_id, 32, arweave_id, sizeof arweave_id);
+	ls_hex(b->sha256, 32, sha);
+	ls_hex(b->root, 32, root);
+	fprintf(out,
+	        "{\"epoch\":%llu,\"id\":\"%s\",\"items\":%llu,\"first_seq\":%llu,"
+	        "\"last_seq\":%llu,\"size\":%llu,\"sha256\":\"%s\",\"merkle_root\":",
+	        (unsigned long long)b->epoch, id, (unsigned long long)b->count,
+	        (unsigned long long)b->first_seq, (unsigned long long)b->last_seq,
+	        (unsigned long long)b->size, sha);
+	fprintf(out, b->root_seq ? "\"%s\"" : "null", root);
+	fprintf(out, ",\"written_at\":%lld,\"href\":\"/v1/log/bundles/%llu\",\"upload\":{\"state\":\"%s\","
+	        "\"failures\":%u", (long long)b->written_at, (unsigned long long)b->epoch,
+	        ls_upload_state_name(b->upload), b->failures);
+	if (b->mode != LS_ARWEAVE_NONE)
+		fprintf(out, ",\"mode\":\"%s\",\"arweave_id\":\"%s\",\"posted_at\":%lld",
+		        ls_upload_mode_name(b->mode), arweave_id, (long long)b->posted_at);
+	if (b->upload == LS_UPLOAD_CONFIRMED)
+		fprintf(out, ",\"confirmed_at\":%lld,\"confirmations\":%llu", (long long)b->confirmed_at,
+		        (unsigned long long)b->confirmations);
+	if (b->retry_at)
+		fprintf(out, ",\"retry_at\":%lld", (long long)b->retry_at);
+	if (b->note[0]) {
+		json_t *note = json_string(b->note);  /* the far end's words, escaped */
+		char *text = note ? json_dumps(note, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+		fprintf(out, ",\"note\":%s", text ? text : "\"\"");
+		free(text);
+		json_decref(note);
+	}
+	fputs("}}", out);
+}
+
 ls_status ls_bundles_list(ls_reader *rd, const uint64_t *after, unsigned limit, char **body,
                           size_t *len, ls_err *err)
 {
@@ -941,20 +977,13 @@ ls_status ls_bundles_list(ls_reader *rd, const uint64_t *after, unsigned limit, 
 	                                       : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0 && n < limit; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct bundle_rec rec;
-		char id[64], sha[65];
+		struct ls_bundle_info b;
 		if (k.mv_size != 8 || !rec_decode(&v, &rec) || rec.state != BUNDLE_WRITTEN)
 			continue;
 		last = ls_from_be64(k.mv_data);
-		sodium_bin2base64(id, sizeof id, rec.id, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-		ls_hex(rec.sha256, 32, sha);
-		fprintf(out,
-		        "%s{\"epoch\":%llu,\"id\":\"%s\",\"items\":%llu,\"first_seq\":%llu,"
-		        "\"last_seq\":%llu,\"size\":%llu,\"sha256\":\"%s\",\"written_at\":%lld,"
-		        "\"href\":\"/v1/log/bundles/%llu\"}",
-		        n++ ? "," : "", (unsigned long long)last, id, (unsigned long long)rec.count,
-		        (unsigned long long)rec.first_seq, (unsigned long long)rec.last_seq,
-		        (unsigned long long)rec.size, sha, (long long)rec.written_at,
-		        (unsigned long long)last);
+		info_from(last, &rec, &b);
+		fputs(n++ ? "," : "", out);
+		bundle_json(&b, out);
 	}
 	mdb_cursor_close(cur);
 	fprintf(out, "],\"next_after\":%llu}", (unsigned long long)last);

@@ -989,6 +989,15 @@ size_t ls_avro_tags_encode(const struct ls_ans104_tag *tags, size_t n, uint8_t *
 /* Decode an Avro tag array strictly, pointing into buf. */
 ls_status ls_avro_tags_decode(const uint8_t *buf, size_t len, struct ls_ans104_tag *tags,
                               size_t max, size_t *count, ls_err *err) LS_WARN_UNUSED;
+/* arweave-js's deepHash (SHA-384) of a list, built child by child: the
+ * list's length first, then each blob, or each nested list's own hash. */
+struct ls_deep_hash {
+	uint8_t acc[96];
+};
+void ls_deep_hash_begin(struct ls_deep_hash *h, size_t count);
+void ls_deep_hash_blob(struct ls_deep_hash *h, const void *p, size_t len);
+void ls_deep_hash_child(struct ls_deep_hash *h, const uint8_t child[48]);
+void ls_deep_hash_end(const struct ls_deep_hash *h, uint8_t out[48]);
 /* SHA-384 deep hash of ["dataitem","1","2",owner,target,anchor,tags,data]. */
 void ls_ans104_deep_hash(const struct ls_ans104_item *it, uint8_t out[48]);
 /* The deep hash after "dataitem", "1", "2", owner, no target, no anchor. */
@@ -1018,6 +1027,56 @@ void ls_ans104_le256(uint64_t v, uint8_t out[32]);
 bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v);  /* false: ≥ 2^64 */
 
 /* ------------------------------------------------------------------ */
+/* Arweave layer-1 transactions, format 2 (arweave.c): the operator's JWK
+ * wallet, Arweave's chunking and data root, and the signed transaction. */
+#define LS_ARWEAVE_SIG_BYTES 512   /* 4096-bit RSA: the owner and the signature */
+#define LS_ARWEAVE_ID_B64 44       /* 32 bytes in base64url, and its NUL */
+#define LS_ARWEAVE_ANCHOR_MAX 64   /* last_tx: a block hash (48) or a tx id (32) */
+typedef struct ls_arweave_wallet ls_arweave_wallet;
+typedef struct ls_arweave_chunks ls_arweave_chunks;
+/* base64url without padding (out_size ≥ 4/3 len + 2). */
+void ls_b64url(const uint8_t *in, size_t len, char *out, size_t out_size);
+/* Load a JWK wallet file; refused (bad_wallet) unless it is a 4096-bit
+ * RSA key whose private half signs for its public half. */
+ls_status ls_arweave_wallet_load(const char *path, ls_arweave_wallet **out,
+                                 ls_err *err) LS_WARN_UNUSED;
+void ls_arweave_wallet_free(ls_arweave_wallet *w);
+const char *ls_arweave_address(const ls_arweave_wallet *w);  /* base64url(SHA-256(n)) */
+const uint8_t *ls_arweave_owner(const ls_arweave_wallet *w); /* n, 512 bytes */
+/* RSA-PSS-SHA256 over a 48-byte deep hash, and its check. */
+ls_status ls_arweave_sign(const ls_arweave_wallet *w, const uint8_t msg[48],
+                          uint8_t sig[LS_ARWEAVE_SIG_BYTES]) LS_WARN_UNUSED;
+bool ls_arweave_verify(const uint8_t owner[LS_ARWEAVE_SIG_BYTES], const uint8_t msg[48],
+                       const uint8_t sig[LS_ARWEAVE_SIG_BYTES]);
+/* data's chunks and their Merkle tree (data stays the caller's). */
+ls_status ls_arweave_chunks_build(const uint8_t *data, uint64_t size, ls_arweave_chunks **out,
+                                  ls_err *err) LS_WARN_UNUSED;
+void ls_arweave_chunks_free(ls_arweave_chunks *c);
+const uint8_t *ls_arweave_data_root(const ls_arweave_chunks *c);
+uint64_t ls_arweave_chunk_count(const ls_arweave_chunks *c);  /* the ones to post */
+/* Chunk i's data_path into out (at most 96 × 64 + 64 bytes) and its byte
+ * range [start, end); returns the path's length. */
+#define LS_ARWEAVE_PROOF_MAX (96 * 64 + 64)
+size_t ls_arweave_chunk_proof(const ls_arweave_chunks *c, uint64_t i, uint8_t *out,
+                              uint64_t *start, uint64_t *end);
+struct ls_arweave_tx {
+	const struct ls_ans104_tag *tags;
+	size_t tag_count;
+	char reward[32];                       /* winston, decimal */
+	uint8_t anchor[LS_ARWEAVE_ANCHOR_MAX]; /* last_tx, decoded */
+	size_t anchor_len;
+	uint64_t data_size;
+	uint8_t data_root[32];
+	/* set by ls_arweave_tx_sign */
+	uint8_t owner[LS_ARWEAVE_SIG_BYTES], signature[LS_ARWEAVE_SIG_BYTES], id[32];
+};
+/* The deep hash a format-2 transaction's signature covers. */
+void ls_arweave_tx_message(const struct ls_arweave_tx *tx, uint8_t out[48]);
+ls_status ls_arweave_tx_sign(const ls_arweave_wallet *w, struct ls_arweave_tx *tx,
+                             ls_err *err) LS_WARN_UNUSED;
+/* The body of POST /tx; data inline when not NULL (a one-chunk upload). */
+json_t *ls_arweave_tx_json(const struct ls_arweave_tx *tx, const uint8_t *data);
+
 /* The log's bundles (SPEC §7; bundle.c).  The bundle of a closed epoch
  * E holds the log from the entry after the previous bundle's last
  * through the entry that closed E, one data item per entry, signed with
@@ -1077,6 +1136,40 @@ ls_status ls_bundles_list(ls_reader *rd, const uint64_t *after, unsigned limit, 
  * sk, which must be the key that wrote the bundle. */
 ls_status ls_bundle_carrier(ls_reader *rd, uint64_t epoch, const uint8_t sk[64], int out_fd,
                             ls_err *err) LS_WARN_UNUSED;
+
+/* The steps of an upload, each recorded with its log entry (upload.c). */
+enum ls_upload_step_kind {
+	LS_STEP_POSTED,     /* WAITING -> POSTED: BUNDLE_POSTED */
+	LS_STEP_CONFIRMED,  /* POSTED -> CONFIRMED: BUNDLE_CONFIRMED */
+	LS_STEP_FAILED,     /* counted, retried after a backoff: BUNDLE_UPLOAD_FAILED */
+	LS_STEP_DROPPED,    /* POSTED -> WAITING, the gateway lost it: BUNDLE_UPLOAD_FAILED */
+	LS_STEP_REFUSED,    /* -> REFUSED until the operator acts: BUNDLE_UPLOAD_REFUSED */
+	LS_STEP_RETRY,      /* REFUSED -> WAITING (leadgate-admin uploads retry) */
+};
+struct ls_upload_step {
+	enum ls_upload_step_kind kind;
+	enum ls_upload_mode mode;   /* POSTED: where it went */
+	uint8_t arweave_id[32];     /* POSTED, CONFIRMED: the transaction or item */
+	uint64_t confirmations;     /* CONFIRMED */
+	const char *why;            /* FAILED, DROPPED, REFUSED: the far end's words */
+	json_t *facts;              /* more for the entry's payload (NULL: none) */
+};
+/* Record one step of epoch's upload in one write transaction; *done false
+ * when the bundle was no longer in a state the step applies to. */
+ls_status ls_upload_record(ls_store *st, uint64_t epoch, const struct ls_upload_step *step,
+                           int64_t now, bool *done, ls_err *err) LS_WARN_UNUSED;
+const char *ls_upload_state_name(enum ls_upload_state s);
+const char *ls_upload_mode_name(enum ls_upload_mode m);
+/* Seconds to wait after the n-th failure in a row: 60 s doubled, ≤ 1 h. */
+int64_t ls_upload_backoff(uint32_t failures);
+typedef ls_status (*ls_upload_fn)(void *ctx, const struct ls_bundle_info *b);
+/* Every written bundle, oldest epoch first. */
+ls_status ls_uploads_list(ls_reader *rd, ls_upload_fn each, void *ctx, ls_err *err) LS_WARN_UNUSED;
+struct ls_upload_stats {
+	uint64_t waiting, posted, confirmed, refused, failures;
+	int64_t oldest_unconfirmed;  /* when the oldest bundle not confirmed was written; 0: none */
+};
+ls_status ls_uploads_stats(ls_reader *rd, struct ls_upload_stats *out, ls_err *err) LS_WARN_UNUSED;
 
 struct ls_bundle_summary {
 	uint64_t count, first_seq, last_seq, first_epoch, last_epoch;

@@ -501,6 +501,104 @@ static void large_tests(void)
 		printf("# could not remove %s\n", dir);
 }
 
+/* The upload's steps (upload.c): each allowed only from its states, each
+ * with its log entry, failures backed off, a refusal held until retry. */
+static struct ls_bundle_info info_of(ls_store *st, uint64_t epoch)
+{
+	ls_reader *rd;
+	struct ls_bundle_info b = {0};
+	ls_err err = {0};
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_bundle_get(rd, epoch, &b, &err) != LS_OK)
+		tap_bail(err.detail);
+	ls_reader_end(rd);
+	return b;
+}
+
+static uint64_t log_seq(ls_store *st)
+{
+	ls_reader *rd;
+	struct ls_log_head h = {0};
+	ls_err err = {0};
+	if (ls_reader_begin(st, &rd, &err) != LS_OK || ls_log_head(rd, &h) != LS_OK)
+		tap_bail("log head");
+	ls_reader_end(rd);
+	return h.seq;
+}
+
+static bool step(ls_store *st, enum ls_upload_step_kind kind, const char *why, int64_t now)
+{
+	struct ls_upload_step in = {.kind = kind, .mode = LS_ARWEAVE_GATEWAY, .why = why,
+	                            .confirmations = 12};
+	bool done = false;
+	ls_err err = {0};
+	memset(in.arweave_id, 0xab, 32);
+	return ls_upload_record(st, 1, &in, now, &done, &err) == LS_OK && done;
+}
+
+static void upload_tests(ls_store *st)
+{
+	struct ls_bundle_info b = info_of(st, 1);
+	uint64_t seq = log_seq(st);
+	ok(b.upload == LS_UPLOAD_WAITING && b.mode == LS_ARWEAVE_NONE && b.failures == 0,
+	   "a written bundle waits for its upload");
+	ok(!step(st, LS_STEP_CONFIRMED, NULL, 1000) && log_seq(st) == seq,
+	   "it cannot be confirmed before it is posted; nothing logged");
+	ok(step(st, LS_STEP_FAILED, "connection refused", 1000) && step(st, LS_STEP_FAILED, "503", 1100),
+	   "two failures are recorded");
+	b = info_of(st, 1);
+	ok(b.failures == 2 && b.retry_at == 1100 + 120 && strcmp(b.note, "503") == 0 &&
+	   log_seq(st) == seq + 2, "counted, the next try two minutes after the second (60 s "
+	   "doubled), the last reason kept, one BUNDLE_UPLOAD_FAILED each");
+	ok(ls_upload_backoff(1) == 60 && ls_upload_backoff(7) == 3600 && ls_upload_backoff(60) == 3600,
+	   "backoff: 60 s after the first failure, at most an hour");
+	ok(step(st, LS_STEP_POSTED, NULL, 1300), "posted");
+	b = info_of(st, 1);
+	ok(b.upload == LS_UPLOAD_POSTED && b.mode == LS_ARWEAVE_GATEWAY && b.arweave_id[0] == 0xab &&
+	   b.posted_at == 1300 && b.failures == 0 && b.note[0] == '\0',
+	   "posted: its Arweave id and mode recorded, the failures cleared");
+	ok(!step(st, LS_STEP_POSTED, NULL, 1400) && !step(st, LS_STEP_RETRY, NULL, 1400),
+	   "not posted twice, and nothing to retry while posted");
+	ok(step(st, LS_STEP_CONFIRMED, NULL, 1500) && info_of(st, 1).upload == LS_UPLOAD_CONFIRMED &&
+	   info_of(st, 1).confirmations == 12, "confirmed with its confirmations");
+	ok(!step(st, LS_STEP_FAILED, "x", 1600) && !step(st, LS_STEP_REFUSED, "x", 1600) &&
+	   !step(st, LS_STEP_DROPPED, "x", 1600), "a confirmed upload is the end: no failure, "
+	   "refusal or drop applies");
+	ls_reader *rd;
+	ls_err err = {0};
+	char *body = NULL;
+	size_t len = 0;
+	json_t *page = NULL;
+	if (ls_reader_begin(st, &rd, &err) == LS_OK && ls_log_page(rd, seq, 10, &body, &len, &err) == LS_OK)
+		page = json_loadb(body, len, 0, NULL);
+	ls_reader_end(rd);
+	free(body);
+	const char *types[5] = {0};
+	json_t *e;
+	size_t i;
+	json_array_foreach(json_object_get(page, "entries"), i, e)
+		if (i < 5)
+			types[i] = json_string_value(json_object_get(json_object_get(e, "entry"), "type"));
+	json_t *posted = json_object_get(json_array_get(json_object_get(page, "entries"), 2), "entry");
+	ok(types[0] && strcmp(types[0], "BUNDLE_UPLOAD_FAILED") == 0 && types[2] &&
+	   strcmp(types[2], "BUNDLE_POSTED") == 0 && types[3] && strcmp(types[3], "BUNDLE_CONFIRMED") == 0 &&
+	   types[4] == NULL && json_is_string(json_object_get(json_object_get(posted, "payload"), "arweave_id")),
+	   "the log: FAILED, FAILED, POSTED (with the Arweave id), CONFIRMED");
+	json_decref(page);
+}
+
+static void refusal_tests(ls_store *st)
+{
+	ok(step(st, LS_STEP_POSTED, NULL, 100) && step(st, LS_STEP_DROPPED, "the gateway forgot it", 200) &&
+	   info_of(st, 1).upload == LS_UPLOAD_WAITING, "a dropped transaction waits to be posted anew");
+	ok(step(st, LS_STEP_REFUSED, "410 You don't have enough tokens", 300), "refused");
+	struct ls_bundle_info b = info_of(st, 1);
+	ok(b.upload == LS_UPLOAD_REFUSED && strcmp(b.note, "410 You don't have enough tokens") == 0 &&
+	   !step(st, LS_STEP_POSTED, NULL, 400) && !step(st, LS_STEP_FAILED, "x", 400),
+	   "a refusal holds, in the gateway's words: not posted, not retried by itself");
+	ok(step(st, LS_STEP_RETRY, NULL, 500) && info_of(st, 1).upload == LS_UPLOAD_WAITING &&
+	   info_of(st, 1).failures == 0, "leadgate-admin uploads retry: waiting again, failures reset");
+}
+
 int main(void)
 {
 	char dir[LS_PATH_MAX];
@@ -516,10 +614,16 @@ int main(void)
 	struct ls_bundle_report r;
 	if (ls_bundles_write(st, gw_sk, 1000, &r, &err) != LS_OK)
 		tap_bail(err.detail);
+	upload_tests(st);
 	struct blob b = bundle_of(st, 1);
 	raw_damage_tests(b);
 	semantic_tests(b);
 	free(b.buf);
+	ls_close(st);
+	st = open_store(dir, sizeof dir);
+	if (log_fill(st, 1, 3, &err) != LS_OK || ls_bundles_write(st, gw_sk, 1000, &r, &err) != LS_OK)
+		tap_bail(err.detail);
+	refusal_tests(st);
 	ls_close(st);
 	large_tests();
 	return tap_done();
