@@ -47,6 +47,9 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->eligibility_percent = 10;
 	cfg->burn_uid = LS_UID_NONE;
 	cfg->netuid = LS_UID_NONE;
+	snprintf(cfg->arweave_url, sizeof cfg->arweave_url, "https://arweave.net");
+	snprintf(cfg->bundler_url, sizeof cfg->bundler_url, "https://upload.ardrive.io");
+	cfg->arweave_confirmations = 10;
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;
@@ -64,7 +67,7 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_SOURCE, K_ADDRS, K_BOOL, K_URL };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_SOURCE, K_ADDRS, K_BOOL, K_URL, K_ARMODE };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
@@ -118,6 +121,11 @@ static const struct key_def keys[] = {
 	U32(netuid, 0, 65535),
 	U64(version_key, 0, INT64_MAX),
 	{"epoch_source", K_SOURCE, offsetof(struct ls_config, epoch_source), 0, 0},
+	{"arweave_mode", K_ARMODE, offsetof(struct ls_config, arweave_mode), 0, 0},
+	{"arweave_url", K_URL, offsetof(struct ls_config, arweave_url), 8, LS_URL_MAX - 1},
+	{"arweave_wallet", K_PATH, offsetof(struct ls_config, arweave_wallet), 1, LS_PATH_MAX - 1},
+	{"bundler_url", K_URL, offsetof(struct ls_config, bundler_url), 8, LS_URL_MAX - 1},
+	U32(arweave_confirmations, 1, 1000),
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
@@ -164,8 +172,7 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 			if (k->kind == K_URL && strncmp(value, "http://", 7) != 0 &&
 			    strncmp(value, "https://", 8) != 0)
 				return ls_fail(err, LS_INVALID, "config", name,
-				               "%s: %s must be an http:// or https:// URL (a substrate "
-				               "node's JSON-RPC)", where, name);
+				               "%s: %s must be an http:// or https:// URL", where, name);
 			if (k->kind == K_HEX64 && strspn(value, "0123456789abcdef") != len)
 				return ls_fail(err, LS_INVALID, "config", name,
 				               "%s: %s must be 64 lowercase hex digits", where, name);
@@ -184,6 +191,12 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				return ls_fail(err, LS_INVALID, "config", name, "%s: %s must be yes or no",
 				               where, name);
 			*(bool *)(void *)dst = value[0] == 'y';
+			return LS_OK;
+		case K_ARMODE:
+			if (strcmp(value, "gateway") != 0 && strcmp(value, "bundler") != 0)
+				return ls_fail(err, LS_INVALID, "config", name,
+				               "%s: %s must be gateway or bundler", where, name);
+			*(unsigned *)(void *)dst = value[0] == 'g' ? LS_ARWEAVE_GATEWAY : LS_ARWEAVE_BUNDLER;
 			return LS_OK;
 		case K_SOURCE:
 			if (strcmp(value, "fixed") != 0 && strcmp(value, "chain") != 0)

@@ -116,6 +116,13 @@ struct ls_config {
 	char subtensor_url[LS_URL_MAX]; /* the node leadgate-sync --rpc reads ("") */
 	unsigned netuid;             /* the subnet it reads (LS_UID_NONE: unset) */
 	uint64_t version_key;        /* set_weights' version_key (0) */
+	/* leadgate-upload (SPEC §7) */
+	unsigned arweave_mode;          /* LS_ARWEAVE_GATEWAY or _BUNDLER; NONE: gateway
+	                                 * when arweave_wallet is set, else bundler */
+	char arweave_url[LS_URL_MAX];   /* the Arweave gateway ("https://arweave.net") */
+	char arweave_wallet[LS_PATH_MAX]; /* the operator's JWK wallet ("") */
+	char bundler_url[LS_URL_MAX];   /* the bundler ("https://upload.ardrive.io") */
+	unsigned arweave_confirmations; /* blocks on top before confirmed (10) */
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
  * CIDR blocks separated by spaces or commas).  list_valid: every entry
