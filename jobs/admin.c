@@ -20,6 +20,8 @@
  *                            upload to a bundler (admin_bundle.c)
  *   verify-proof [--root HEX] FILE
  *                            check an entry's Merkle proof offline
+ *   uploads | uploads retry EPOCH
+ *                            the bundles' uploads to Arweave (admin_uploads.c)
  *   challenges load FILE     add, update and retire challenges, all or nothing
  *   challenges list          every challenge and its state (admin_challenges.c)
  *   clients add NAME         a client API key, printed once
@@ -50,6 +52,7 @@ static int usage(void)
 	        "       leadgate-admin verify-bundle [--signer ADDRESS] FILE [PREVIOUS]\n"
 	        "       leadgate-admin bundle-item EPOCH OUT\n"
 	        "       leadgate-admin verify-proof [--root HEX] FILE\n"
+	        "       leadgate-admin uploads | uploads retry EPOCH\n"
 	        "       leadgate-admin challenges load FILE | challenges list\n"
 	        "       leadgate-admin clients add NAME | clients list | clients revoke NAME\n");
 	return EXIT_FAILURE;
@@ -447,6 +450,8 @@ int main(int argc, char **argv)
 		return admin_verify_proof(argv[3], argv[4]);
 	if (strcmp(cmd, "bundle-item") == 0 && argc == 4)
 		return admin_bundle_item(argv[2], argv[3]);
+	if (strcmp(cmd, "uploads") == 0)
+		return admin_uploads(argc - 2, argv + 2);
 	if (strcmp(cmd, "challenges") == 0)
 		return admin_challenges(argc - 2, argv + 2);
 	if (strcmp(cmd, "clients") == 0)

@@ -17,6 +17,9 @@ int admin_bundle_item(const char *epoch_text, const char *out);
  * /v1/log/entries/{hash}/proof, offline ("-": stdin). */
 int admin_verify_proof(const char *root_hex, const char *path);
 
+/* uploads | uploads retry EPOCH (admin_uploads.c); argv after "uploads". */
+int admin_uploads(int argc, char **argv);
+
 /* challenges load FILE | list (admin_challenges.c); argv after
  * "challenges". */
 int admin_challenges(int argc, char **argv);

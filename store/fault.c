@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
 
 #ifdef LS_FAULT_INJECTION
@@ -85,3 +86,13 @@ int64_t ls_fault_clock(const char *store_dir, int64_t wall)
 	return ft[1].found ? wall + (int64_t)ft[1].value : wall;
 }
 #endif
+
+void ls_fault_hold(ls_store *st, const char *name)
+{
+	/* a test kills the job while it waits here: a step cut off midway */
+	if (!ls_fault(st, name, NULL))
+		return;
+	fprintf(stderr, "leadgate: holding at %s (fault injection)\n", name);
+	for (int i = 0; i < 1200 && ls_fault(st, name, NULL); i++)
+		usleep(50 * 1000);
+}

@@ -1167,6 +1167,10 @@ ls_status ls_upload_record(ls_store *st, uint64_t epoch, const struct ls_upload_
                            int64_t now, bool *done, ls_err *err) LS_WARN_UNUSED;
 const char *ls_upload_state_name(enum ls_upload_state s);
 const char *ls_upload_mode_name(enum ls_upload_mode m);
+/* For tests: while store_dir/faults has a line `name` (fault-injection
+ * builds only), say "holding at name" on stderr and wait, at most a
+ * minute, so that a test can kill the process at that very step. */
+void ls_fault_hold(ls_store *st, const char *name);
 /* Seconds to wait after the n-th failure in a row: 60 s doubled, ≤ 1 h. */
 int64_t ls_upload_backoff(uint32_t failures);
 typedef ls_status (*ls_upload_fn)(void *ctx, const struct ls_bundle_info *b);

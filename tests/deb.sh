@@ -45,16 +45,16 @@ tap $rc "lintian: no errors ($(grep -c '^E:' "$T/lintian.out") errors, $(grep -c
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$T/contents"
 missing=
 for f in /usr/bin/leadgate.fcgi /usr/bin/leadgate-sync /usr/bin/leadgate-prefetch /usr/bin/leadgate-close \
-	/usr/bin/leadgate-bundle /usr/bin/leadgate-prune /usr/bin/leadgate-admin /usr/bin/leadgate-sim \
+	/usr/bin/leadgate-bundle /usr/bin/leadgate-upload /usr/bin/leadgate-prune /usr/bin/leadgate-admin /usr/bin/leadgate-sim \
 	/etc/leadgate.conf /usr/share/man/man5/leadgate.conf.5.gz /usr/share/man/man8/leadgate-admin.8.gz \
 	/usr/share/man/man8/leadgate.fcgi.8.gz /usr/share/man/man1/leadgate-sim.1.gz \
 	/lib/systemd/system/leadgate-fcgi.service /lib/systemd/system/leadgate-sync.timer \
 	/usr/share/leadgate/www/index.html /usr/share/leadgate/conf/nginx.conf /usr/share/leadgate/conf/nginx-cache.conf; do
 	grep -qx "$f" "$T/contents" || missing+=" $f"
 done
-[ -z "$missing" ] && [ "$(grep -c '^/usr/share/man/man[158]/leadgate.*gz$' "$T/contents")" = 9 ] &&
-	[ "$(grep -c '^/lib/systemd/system/leadgate-' "$T/contents")" = 11 ]
-tap $? "the package holds the 8 programs, /etc/leadgate.conf, 9 man pages, 11 units, the dashboard and the web-server configs${missing:+ (missing:$missing)}"
+[ -z "$missing" ] && [ "$(grep -c '^/usr/share/man/man[158]/leadgate.*gz$' "$T/contents")" = 10 ] &&
+	[ "$(grep -c '^/lib/systemd/system/leadgate-' "$T/contents")" = 13 ]
+tap $? "the package holds the 9 programs, /etc/leadgate.conf, 10 man pages, 13 units, the dashboard and the web-server configs${missing:+ (missing:$missing)}"
 dpkg-deb -I "$deb" conffiles 2> /dev/null | grep -qx /etc/leadgate.conf
 tap $? "/etc/leadgate.conf is a conffile"
 

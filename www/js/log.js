@@ -78,6 +78,15 @@ export async function pollLog() {
   const bundles = await getJSON('/v1/log/bundles?limit=10');
   const items = bundles.body.bundles || [];
   document.getElementById('bundle-list').replaceChildren(...(items.length ? items.map((b) => el('li', {},
-    el('a', { href: b.href }, `epoch ${b.epoch}`), ` — entries ${b.first_seq}–${b.last_seq}, ${b.items} items, ${b.size} bytes`))
+    el('a', { href: b.href }, `epoch ${b.epoch}`), ` — entries ${b.first_seq}–${b.last_seq}, ${b.items} items, ${b.size} bytes; `,
+    ...uploadState(b.upload)))
     : [el('li', {}, 'No bundle written yet.')]));
+}
+
+// Where a bundle stands on its way to Arweave, linked to its transaction
+// (or data item) once posted.
+function uploadState(u) {
+  if (!u || !u.arweave_id) return [el('span', { class: 'upload' }, u && u.state === 'refused' ? 'upload refused' : 'not uploaded yet')];
+  return [el('span', { class: 'upload' }, `${u.state} on Arweave as `),
+    el('a', { href: `https://arweave.net/${u.arweave_id}`, rel: 'noopener' }, short(u.arweave_id, 8))];
 }
