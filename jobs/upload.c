@@ -623,7 +623,11 @@ static void bundler_confirm(struct run *r, const struct ls_bundle_info *b)
 		answer_setback(r, b->epoch, url);
 		return;
 	}
-	if (json_unpack(st, "{s:s}", "status", &status) == 0 && strcmp(status, "FINALIZED") == 0) {
+	if (json_unpack(st, "{s:s}", "status", &status) == 0 && strcmp(status, "FAILED") == 0) {
+		char why[LS_UPLOAD_NOTE_MAX + 1];
+		snprintf(why, sizeof why, "the bundler says data item %s FAILED: it is posted anew", id);
+		setback(r, b->epoch, LS_STEP_DROPPED, why);
+	} else if (status && strcmp(status, "FINALIZED") == 0) {
 		struct ls_upload_step step = {.kind = LS_STEP_CONFIRMED};
 		memcpy(step.arweave_id, b->arweave_id, 32);
 		step.facts = json_pack("{s:O}", "status", st);
