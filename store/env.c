@@ -669,7 +669,7 @@ ls_status ls_backup(ls_store *st, const char *dir, ls_err *err)
 	return LS_OK;
 }
 
-const char *const ls_job_names[LS_JOBS] = {"sync", "prefetch", "close", "bundle", "prune"};
+const char *const ls_job_names[LS_JOBS] = {"sync", "prefetch", "close", "bundle", "upload", "prune"};
 
 static void lock_path(const ls_store *st, const char *name, char *path, size_t size)
 {

@@ -188,7 +188,7 @@ ls_status ls_job_lock(ls_store *st, const char *name, int64_t now, int *fd,
                       struct ls_lock_holder *holder, ls_err *err) LS_WARN_UNUSED;
 void ls_job_unlock(int fd);
 /* The lock names of the cron jobs (SPEC §10), leadgate-NAME each. */
-#define LS_JOBS 5
+#define LS_JOBS 6
 extern const char *const ls_job_names[LS_JOBS];
 /* Note in the job's lock file that it ran to the end at now, taking
  * seconds. */
