@@ -110,15 +110,17 @@ struct run {
 	struct ls_keypair gw;
 	struct http http;
 	int64_t now;
-	unsigned posted, confirmed, failed, refused;
+	unsigned failed, refused;  /* this run's setbacks: exit 1 when any */
 };
 
 static void record(struct run *r, uint64_t epoch, const struct ls_upload_step *step)
 {
 	ls_err err = {0};
 	bool done;
-	if (ls_upload_record(r->job.st, epoch, step, r->now, &done, &err) != LS_OK)
+	if (ls_upload_record(r->job.st, epoch, step, r->now, &done, &err) != LS_OK) {
 		job_error(&r->job, &err);
+		r->failed++;  /* the step is not recorded: the run did not succeed */
+	}
 }
 
 /* A failure (tried again after a backoff) or a refusal (held). */
@@ -432,7 +434,6 @@ static void gateway_posted(struct run *r, const struct ls_bundle_info *b, json_t
 	record(r, b->epoch, &step);
 	json_decref(step.facts);
 	journal_remove(r, b->epoch);
-	r->posted++;
 	printf(PROG ": epoch %llu: posted as transaction %s (%llu bytes, %llu chunk(s))\n",
 	       (unsigned long long)b->epoch, id, (unsigned long long)b->size,
 	       (unsigned long long)chunks);
@@ -515,7 +516,6 @@ static void gateway_confirm(struct run *r, const struct ls_bundle_info *b)
 		step.facts = json_pack("{s:I, s:s}", "block_height", height, "block_indep_hash", block);
 		record(r, b->epoch, &step);
 		json_decref(step.facts);
-		r->confirmed++;
 		printf(PROG ": epoch %llu: transaction %s confirmed (%lld confirmations, block %lld)\n",
 		       (unsigned long long)b->epoch, id, (long long)confirmations, (long long)height);
 	}
@@ -599,7 +599,6 @@ static void bundler_upload(struct run *r, const struct ls_bundle_info *b)
 	ls_fault_hold(r->job.st, "upload_hold_posted");
 	record(r, b->epoch, &step);
 	json_decref(step.facts);
-	r->posted++;
 	ls_b64url(b->id, 32, id, sizeof id);
 	printf(PROG ": epoch %llu: posted to the bundler as data item %s (%llu bytes)\n",
 	       (unsigned long long)b->epoch, id, (unsigned long long)m.len);
@@ -633,7 +632,6 @@ static void bundler_confirm(struct run *r, const struct ls_bundle_info *b)
 		step.facts = json_pack("{s:O}", "status", st);
 		record(r, b->epoch, &step);
 		json_decref(step.facts);
-		r->confirmed++;
 		printf(PROG ": epoch %llu: data item %s finalized by the bundler\n",
 		       (unsigned long long)b->epoch, id);
 	}
