@@ -6,7 +6,7 @@
  * wallet (store/arweave.c), its data inline when it is one chunk, else
  * posted chunk by chunk; confirmed once GET /tx/{id}/status counts
  * arweave_confirmations.  The signed transaction is journaled next to the
- * bundle (bundle-E.arweave.json, synced) before it is posted, with the
+ * bundle (bundle-E.ans104.arweave.json, synced) before it is posted, with the
  * chunks posted so far: a run killed between posting and recording finds
  * the transaction by its id and never signs (pays for) a second one.
  *
