@@ -17,6 +17,7 @@ static void get_log(struct request *req, struct response *res);
 static void get_log_bundles(struct request *req, struct response *res);
 static void get_log_bundle(struct request *req, struct response *res);
 static void get_log_entry(struct request *req, struct response *res);
+static void get_bans(struct request *req, struct response *res);
 static void get_log_proof(struct request *req, struct response *res);
 static void get_healthz(struct request *req, struct response *res);
 static void get_epoch_leads(struct request *req, struct response *res);
@@ -64,6 +65,7 @@ static const struct route routes[] = {
 	{"POST", "/v1/requests", AUTH_CLIENT, post_requests},
 	{"GET", "/v1/requests/{}", AUTH_CLIENT, get_request},
 	{"POST", "/v1/requests/{}/rankings", AUTH_SIGNED, post_request_rankings},
+	{"GET", "/v1/bans", AUTH_PUBLIC, get_bans},
 	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
 	{"GET", "/v1/metrics", AUTH_PUBLIC, get_metrics},
 };
@@ -521,6 +523,20 @@ static void get_log_entry(struct request *req, struct response *res)
 static void get_log_proof(struct request *req, struct response *res)
 {
 	get_param_body(req, res, ls_log_proof_json);
+}
+
+/* The hotkeys banned now; built per request (a short list). */
+static void get_bans(struct request *req, struct response *res)
+{
+	char *body = NULL;
+	size_t len = 0;
+	ls_err err = {0};
+	if (!begin_read(req, res))
+		return;
+	if (ls_bans_json(res->rd, req->now, &body, &len, &err) != LS_OK)
+		return http_problem(res, &err);
+	res->owned = body;
+	http_public_json(req, res, body, len, NULL);
 }
 
 static void get_healthz(struct request *req, struct response *res)

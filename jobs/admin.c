@@ -22,6 +22,8 @@
  *                            check an entry's Merkle proof offline
  *   uploads | uploads retry EPOCH
  *                            the bundles' uploads to Arweave (admin_uploads.c)
+ *   ban HOTKEY [--until T] [--reason R] | unban HOTKEY | bans
+ *                            hotkeys refused on every signed route (admin_bans.c)
  *   challenges load FILE     add, update and retire challenges, all or nothing
  *   challenges list          every challenge and its state (admin_challenges.c)
  *   clients add NAME         a client API key, printed once
@@ -53,6 +55,7 @@ static int usage(void)
 	        "       leadgate-admin bundle-item EPOCH OUT\n"
 	        "       leadgate-admin verify-proof [--root HEX] FILE\n"
 	        "       leadgate-admin uploads | uploads retry EPOCH\n"
+	        "       leadgate-admin ban HOTKEY [--until T] [--reason R] | unban HOTKEY | bans\n"
 	        "       leadgate-admin challenges load FILE | challenges list\n"
 	        "       leadgate-admin clients add NAME | clients list | clients revoke NAME\n");
 	return EXIT_FAILURE;
@@ -450,6 +453,8 @@ int main(int argc, char **argv)
 		return admin_verify_proof(argv[3], argv[4]);
 	if (strcmp(cmd, "bundle-item") == 0 && argc == 4)
 		return admin_bundle_item(argv[2], argv[3]);
+	if (strcmp(cmd, "ban") == 0 || strcmp(cmd, "unban") == 0 || strcmp(cmd, "bans") == 0)
+		return admin_bans(cmd, argc - 2, argv + 2);
 	if (strcmp(cmd, "uploads") == 0)
 		return admin_uploads(argc - 2, argv + 2);
 	if (strcmp(cmd, "challenges") == 0)

@@ -20,6 +20,10 @@ int admin_verify_proof(const char *root_hex, const char *path);
 /* uploads | uploads retry EPOCH (admin_uploads.c); argv after "uploads". */
 int admin_uploads(int argc, char **argv);
 
+/* ban HOTKEY [--until T] [--reason R] | unban HOTKEY | bans
+ * (admin_bans.c); cmd is the command, argv what follows it. */
+int admin_bans(const char *cmd, int argc, char **argv);
+
 /* challenges load FILE | list (admin_challenges.c); argv after
  * "challenges". */
 int admin_challenges(int argc, char **argv);

@@ -81,6 +81,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)report.seq);
 	else
 		printf("leadgate-sync: snapshot unchanged (%zu neurons)\n", report.neurons);
+	if (s == LS_OK && report.withdrawn)
+		printf("leadgate-sync: %zu pending lead(s) of miners no longer registered withdrawn "
+		       "(LEAD_WITHDRAWN)\n", report.withdrawn);
 	if (s == LS_OK)
 		job_succeeded(&job);
 	job_finish(&job);

@@ -44,6 +44,18 @@ static ls_status require_registered(ls_store *st, struct ls_identity *id, bool r
 	                                    "the metagraph could not be read");
 }
 
+/* A banned hotkey is refused before any work is spent on its signature. */
+static ls_status refuse_banned(ls_store *st, const uint8_t hotkey[32], int64_t now, ls_err *err)
+{
+	ls_reader *rd;
+	ls_status s = ls_reader_begin(st, &rd, err);
+	if (s != LS_OK)
+		return s;
+	s = ls_ban_check(rd, hotkey, now, err);
+	ls_reader_end(rd);
+	return s;
+}
+
 static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls_sig_input *in,
                                     int64_t now, enum ls_key_alg *alg, ls_err *err)
 {
@@ -82,6 +94,8 @@ static ls_status auth_verify(ls_store *st, const struct ls_http_request *req, in
 		return ls_fail(err, LS_UNAUTHORIZED, "bad_keyid", "Signature-Input",
 		               "keyid is not an SS58 address: %s", kerr.detail);
 	snprintf(out->ss58, sizeof out->ss58, "%s", in.keyid);
+	if ((s = refuse_banned(st, out->hotkey, now, err)) != LS_OK)
+		return s;
 	if (req->body_len > 0) {
 		s = ls_content_digest_check(hdr(req->header_ctx, "content-digest"), req->body,
 		                            req->body_len, err);

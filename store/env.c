@@ -24,7 +24,7 @@ static const char *const db_names[DB__MAX] = {
 	[DB_LEADS] = "leads",     [DB_PENDING] = "pending",
 	[DB_DEDUP] = "dedup",     [DB_COUNTERS] = "counters",
 	[DB_LOG] = "log",           [DB_LOG_HASHES] = "log_hashes",
-	[DB_BUNDLE_ENDS] = "bundle_ends",
+	[DB_BUNDLE_ENDS] = "bundle_ends", [DB_BANS] = "bans",
 	[DB_CACHE] = "cache",     [DB_MGHIST] = "metagraph_history",
 	[DB_EPOCHS] = "epochs",   [DB_ASSIGNED] = "assigned",
 	[DB_COMMITS] = "commits", [DB_REVEALS] = "reveals",
@@ -327,6 +327,11 @@ static int schema_migrate(ls_store *st, MDB_txn *txn, uint32_t *schema)
 	}
 	if (*schema < 9) {
 		int rc = schema9_migrate(txn);
+		if (rc)
+			return rc;
+	}
+	if (*schema < 10) {  /* 9 -> 10: the bans, none yet */
+		int rc = mdb_dbi_open(txn, db_names[DB_BANS], MDB_CREATE, &dbi);
 		if (rc)
 			return rc;
 	}

@@ -59,6 +59,8 @@ enum ls_db {
 	/* schema 9: entry lookups and Arweave uploads */
 	DB_LOG_HASHES,  /* entry hash[32] -> fmt ‖ be64 seq (log.c) */
 	DB_BUNDLE_ENDS, /* be64 last_seq -> fmt ‖ be64 epoch: which bundle holds a seq */
+	/* schema 10 */
+	DB_BANS,        /* hotkey[32] -> struct ban_rec (bans.c) */
 	DB__MAX
 };
 #define DB_FIRST_OF_SCHEMA2 DB_MGHIST
@@ -204,6 +206,11 @@ ls_status lt_participant_add(struct ls_txn *t, const uint8_t hotkey[32], uint64_
 /* The cached GET /v1/participants body, from the metagraph and the newest
  * closed epoch's statistics: after a sync and after a close. */
 ls_status lt_participants_rebuild(struct ls_txn *t);
+/* After a sync: every pending lead whose miner is no longer in the
+ * metagraph leaves the queue, withdrawn (its dedup keys free again), with a
+ * LEAD_WITHDRAWN entry each, as such a miner can no longer be paid
+ * (leads.c); *count of them. */
+ls_status lt_leads_withdraw_deregistered(struct ls_txn *t, uint64_t epoch, size_t *count);
 
 /* Client API keys (clients.c): count one request against the client's
  * hourly limit (429 past it; 401 when revoked meanwhile). */

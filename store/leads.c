@@ -60,6 +60,7 @@ const char *ls_lead_state_name(int state)
 	case LS_LEAD_ASSIGNED: return "assigned";
 	case LS_LEAD_APPROVED: return "approved";
 	case LS_LEAD_DENIED: return "denied";
+	case LS_LEAD_WITHDRAWN: return "withdrawn";
 	default: return "unknown";
 	}
 }
@@ -197,8 +198,8 @@ static ls_status dedup_check(struct ls_txn *t, enum dedup_kind kind, const uint8
 	if (s != LS_OK || lv.mv_size < sizeof rec)
 		return s == LS_OK ? LS_ERROR : s;
 	memcpy(&rec, lv.mv_data, sizeof rec);
-	if (rec.state == LS_LEAD_DENIED)
-		return LS_OK;  /* SPEC §4: a denied lead may be submitted again */
+	if (rec.state == LS_LEAD_DENIED || rec.state == LS_LEAD_WITHDRAWN)
+		return LS_OK;  /* SPEC §4: a denied (or withdrawn) lead may be submitted again */
 	/* which lead holds it, and in what state, is not the caller's to
 	 * learn: that would make intake an oracle of who is in the queue */
 	return ls_fail(err, LS_CONFLICT,
@@ -376,4 +377,70 @@ ls_status ls_lead_get(ls_reader *rd, const uint8_t id[16], const uint8_t request
 	memcpy(out->reason, rec.reason, sizeof out->reason);
 	out->reason[sizeof out->reason - 1] = '\0';
 	return LS_OK;
+}
+
+/* ---- leads of miners who left the metagraph ----------------------------- */
+
+/* One pending lead whose miner is gone: off the queue, withdrawn, logged.
+ * A lead some validator has pulled (first-three mode) is being validated
+ * and stays. */
+static ls_status withdraw_one(struct ls_txn *t, uint64_t epoch, const uint8_t id[16],
+                              size_t *count)
+{
+	struct lead_rec rec;
+	MDB_val v;
+	char idtext[37], miner[LS_SS58_MAX];
+	ls_status s = ls_lead_read(t->st, t->txn, id, &rec, NULL, NULL);
+	if (s != LS_OK)
+		return s == LS_NOTFOUND ? LS_OK : s;
+	if (rec.state != LS_LEAD_PENDING || lt_get(t, DB_NEURONS, rec.miner, 32, &v) == LS_OK ||
+	    lt_get(t, DB_PULLS, id, 16, &v) == LS_OK)
+		return LS_OK;
+	rec.state = LS_LEAD_WITHDRAWN;
+	memset(rec.reason, 0, sizeof rec.reason);
+	snprintf(rec.reason, sizeof rec.reason, "miner_deregistered");
+	if ((s = lt_lead_update(t, id, &rec)) != LS_OK || (s = lt_del(t, DB_PENDING, id, 16)) != LS_OK)
+		return s;
+	ls_uuid_format(id, idtext);
+	if (ls_ss58_encode(rec.miner, t->st->cfg.ss58_prefix, miner) != LS_OK)
+		miner[0] = '\0';
+	json_t *p = json_pack("{s:s, s:s, s:s}", "lead_id", idtext, "miner", miner, "reason",
+	                      "miner_deregistered");
+	s = p ? ls_log_append(t, epoch, "LEAD_WITHDRAWN", p, NULL)
+	      : ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
+	json_decref(p);
+	*count += s == LS_OK;
+	return s;
+}
+
+ls_status lt_leads_withdraw_deregistered(struct ls_txn *t, uint64_t epoch, size_t *count)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t (*ids)[16] = NULL;
+	size_t n = 0, cap = 0;
+	*count = 0;
+	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_PENDING], &cur);
+	if (rc)
+		return lt_fail_mdb(t, rc, "open the queue");
+	/* the ids first: the queue changes under a cursor as leads leave it */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 16)
+			continue;
+		if (n == cap) {
+			uint8_t (*grown)[16] = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
+			if (grown == NULL)
+				break;
+			ids = grown;
+		}
+		memcpy(ids[n++], k.mv_data, 16);
+	}
+	mdb_cursor_close(cur);
+	ls_status s = rc == MDB_NOTFOUND ? LS_OK : ls_fail(t->err, LS_ERROR, "store_error", NULL,
+	                                                    "the queue could not be read");
+	for (size_t i = 0; s == LS_OK && i < n; i++)
+		s = withdraw_one(t, epoch, ids[i], count);
+	free(ids);
+	return s;
 }

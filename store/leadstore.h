@@ -155,7 +155,7 @@ ls_status ls_config_load_if_present(struct ls_config *cfg, ls_err *err) LS_WARN_
 
 typedef struct ls_store ls_store;
 
-#define LS_SCHEMA_VERSION 9u
+#define LS_SCHEMA_VERSION 10u
 
 enum ls_open_flags {
 	LS_OPEN_CREATE = 1 << 0, /* create and initialise an empty store */
@@ -543,6 +543,7 @@ struct ls_sync_report {
 	bool stale;          /* older than the anchor: anchor and metagraph kept */
 	size_t neurons;
 	uint64_t seq;        /* the METAGRAPH_SYNCED entry, when changed */
+	size_t withdrawn;    /* pending leads of miners no longer registered */
 };
 /* Import a snapshot (the README documents its JSON) and its chain anchor
  * in one write transaction with a METAGRAPH_SYNCED log entry.  A malformed
@@ -643,7 +644,8 @@ enum ls_lead_state {
 	LS_LEAD_PENDING = 1,
 	LS_LEAD_ASSIGNED = 2,
 	LS_LEAD_APPROVED = 3,
-	LS_LEAD_DENIED = 4
+	LS_LEAD_DENIED = 4,
+	LS_LEAD_WITHDRAWN = 5  /* taken off the queue: its miner left the metagraph */
 };
 const char *ls_lead_state_name(int state);
 
@@ -1034,6 +1036,26 @@ void ls_ans104_le256(uint64_t v, uint8_t out[32]);
 bool ls_ans104_le256_read(const uint8_t in[32], uint64_t *v);  /* false: ≥ 2^64 */
 
 /* ------------------------------------------------------------------ */
+/* Bans (bans.c): hotkeys refused on every signed route, 403 banned,
+ * before their signature is verified. */
+#define LS_BAN_REASON_MAX 200
+/* LS_OK when hotkey is not banned now, else LS_FORBIDDEN banned saying
+ * until when and why. */
+ls_status ls_ban_check(ls_reader *rd, const uint8_t hotkey[32], int64_t now, ls_err *err);
+/* Ban hotkey until the unix time until (0: until lifted) for reason (UTF-8,
+ * at most LS_BAN_REASON_MAX bytes, no control characters), replacing any
+ * ban it has; a HOTKEY_BANNED entry. */
+ls_status ls_ban(ls_store *st, const uint8_t hotkey[32], int64_t until, const char *reason,
+                 int64_t now, ls_err *err) LS_WARN_UNUSED;
+/* Lift hotkey's ban (a HOTKEY_UNBANNED entry); *lifted false when it had
+ * none in force, and nothing is written. */
+ls_status ls_unban(ls_store *st, const uint8_t hotkey[32], int64_t now, bool *lifted,
+                   ls_err *err) LS_WARN_UNUSED;
+/* GET /v1/bans: {"bans":[{"hotkey","since","until","reason"}]}, the bans
+ * in force now; *body new. */
+ls_status ls_bans_json(ls_reader *rd, int64_t now, char **body, size_t *len,
+                       ls_err *err) LS_WARN_UNUSED;
+
 /* Arweave layer-1 transactions, format 2 (arweave.c): the operator's JWK
  * wallet, Arweave's chunking and data root, and the signed transaction. */
 #define LS_ARWEAVE_SIG_BYTES 512   /* 4096-bit RSA: the owner and the signature */

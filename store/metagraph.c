@@ -476,6 +476,9 @@ static ls_status import_write(struct ls_txn *t, void *vctx)
 	st = ls_log_append(t, ls_epoch_at(&sched, s->block), "METAGRAPH_SYNCED", payload,
 	                   &c->report->seq);
 	json_decref(payload);
+	if (st == LS_OK && !plan.stale)
+		st = lt_leads_withdraw_deregistered(t, ls_epoch_at(&sched, s->block),
+		                                    &c->report->withdrawn);
 	if (st == LS_OK)
 		c->report->changed = !plan.stale;
 	return st;
