@@ -355,6 +355,8 @@ static bool parse_target(struct request *req, struct response *res)
 	return true;
 }
 
+static bool within_rate(struct request *req, struct response *res);
+
 static bool authenticate(struct request *req, struct response *res, bool reveal)
 {
 	ls_err err = {0};
@@ -371,7 +373,36 @@ static bool authenticate(struct request *req, struct response *res, bool reveal)
 		http_problem(res, &err);
 		return false;
 	}
-	return true;
+	return within_rate(req, res);
+}
+
+/* The caller's token bucket (validators' and miners' rates differ): one
+ * token per signed request, the bucket's state in RateLimit-* headers
+ * (draft-ietf-httpapi-ratelimit-headers), 429 with Retry-After when empty.
+ * A validator revealing after it left the metagraph counts as one. */
+static bool within_rate(struct request *req, struct response *res)
+{
+	const struct ls_config *cfg = ls_store_config(req->st);
+	bool validator = !req->caller.registered || req->caller.neuron.validator_permit;
+	struct ls_bucket b;
+	ls_err err = {0};
+	bool ok = ls_bucket_take(req->st, req->caller.hotkey,
+	                         validator ? cfg->rate_validator : cfg->rate_miner,
+	                         validator ? cfg->burst_validator : cfg->burst_miner, req->now, &b);
+	if (!ok) {
+		ls_fail(&err, LS_RATE_LIMITED, "rate_limited", NULL,
+		        "%s %s sent more than %u signed requests at once (%u a minute): try again "
+		        "in %ld s", validator ? "validator" : "miner", req->caller.ss58, b.limit,
+		        validator ? cfg->rate_validator : cfg->rate_miner, b.retry_after);
+		err.retry_after = b.retry_after;
+		http_problem(res, &err);
+	}
+	size_t n = strlen(res->extra);
+	if ((validator ? cfg->rate_validator : cfg->rate_miner) > 0)
+		snprintf(res->extra + n, sizeof res->extra - n,
+		         "RateLimit-Limit: %u\r\nRateLimit-Remaining: %u\r\nRateLimit-Reset: %ld\r\n",
+		         b.limit, b.remaining, b.reset);
+	return ok;
 }
 
 /* Authorization: Bearer <API key> (RFC 6750): a 401 says which scheme. */

@@ -50,6 +50,10 @@ void ls_config_defaults(struct ls_config *cfg)
 	snprintf(cfg->arweave_url, sizeof cfg->arweave_url, "https://arweave.net");
 	snprintf(cfg->bundler_url, sizeof cfg->bundler_url, "https://upload.ardrive.io");
 	cfg->arweave_confirmations = 10;
+	cfg->rate_validator = 1200;
+	cfg->burst_validator = 600;
+	cfg->rate_miner = 600;
+	cfg->burst_miner = 300;
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;
@@ -126,6 +130,10 @@ static const struct key_def keys[] = {
 	{"arweave_wallet", K_PATH, offsetof(struct ls_config, arweave_wallet), 1, LS_PATH_MAX - 1},
 	{"bundler_url", K_URL, offsetof(struct ls_config, bundler_url), 8, LS_URL_MAX - 1},
 	U32(arweave_confirmations, 1, 1000),
+	U32(rate_validator, 0, 6000000),
+	U32(burst_validator, 1, 10000),
+	U32(rate_miner, 0, 6000000),
+	U32(burst_miner, 1, 10000),
 };
 
 bool ls_consensus_mode_from_name(const char *name, unsigned *mode)

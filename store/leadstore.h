@@ -123,6 +123,10 @@ struct ls_config {
 	char arweave_wallet[LS_PATH_MAX]; /* the operator's JWK wallet ("") */
 	char bundler_url[LS_URL_MAX];   /* the bundler ("https://upload.ardrive.io") */
 	unsigned arweave_confirmations; /* blocks on top before confirmed (10) */
+	/* signed requests per hotkey: a bucket of burst, refilled at rate a
+	 * minute (0: no limit) */
+	unsigned rate_validator, burst_validator;  /* 1200, 600 */
+	unsigned rate_miner, burst_miner;          /* 600, 300 */
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
  * CIDR blocks separated by spaces or commas).  list_valid: every entry
@@ -230,6 +234,18 @@ void ls_meters_request(ls_store *st, unsigned slot, int status, double seconds);
 void ls_meters_auth_failure(ls_store *st, const char *code);
 /* false (and all zero) when this process has no meters */
 bool ls_meters_read(const ls_store *st, struct ls_meters *out);
+/* A hotkey's token bucket, shared by every worker through the meters
+ * file: burst tokens, refilled at rate per minute (rate 0: no limit).
+ * Takes one and says true, or says false with retry_after; either way
+ * out tells the bucket's state for the RateLimit headers.  Without the
+ * meters file nothing is counted and every request passes. */
+struct ls_bucket {
+	unsigned limit, remaining;
+	long reset;        /* seconds until the bucket is full again */
+	long retry_after;  /* seconds until one token is back, when refused */
+};
+bool ls_bucket_take(ls_store *st, const uint8_t hotkey[32], unsigned rate, unsigned burst,
+                    int64_t now, struct ls_bucket *out);
 
 /* How full the store is: the map's size and the bytes in use, its limit
  * (map_max); LMDB's reader slots held by processes now, the most ever

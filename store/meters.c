@@ -19,7 +19,9 @@
 #include "internal.h"
 
 #define METERS_MAGIC 0x6c676d6574657273ull /* "lgmeters" */
-#define METERS_LAYOUT 1u
+#define METERS_LAYOUT 2u  /* 2: the token buckets */
+#define BUCKET_SLOTS 4096  /* hotkeys: a subnet has at most 256 uids at once */
+#define BUCKET_PROBES 64
 
 const int ls_meter_statuses[LS_METER_STATUSES] = {200, 202, 304, 400, 401, 403, 404, 405,
                                                   409, 413, 422, 429, 500, 503, 507, 0};
@@ -30,12 +32,22 @@ const char *const ls_meter_auth_reasons[LS_METER_AUTH_REASONS] = {
 	"bad_keyid",       "digest_missing",  "digest_malformed", "digest_mismatch",
 	"digest_unsupported", "not_registered", "replayed_nonce", "other"};
 
+/* A hotkey's token bucket: its key is the first 8 bytes of the hotkey (a
+ * public key, so uniform), claimed by compare-and-swap; its state is one
+ * word, (second of the last refill << 24) | milli-tokens, changed by
+ * compare-and-swap only, so that a worker killed at any point leaves
+ * every bucket whole. */
+struct bucket {
+	uint64_t key, state;
+};
+
 struct ls_meters_file {
 	uint64_t magic;
 	uint32_t layout, size;
 	uint64_t layout_id;  /* the adapter's routes and the tables above */
 	struct ls_meter_route route[LS_METER_ROUTES];
 	uint64_t auth[LS_METER_AUTH_REASONS];
+	struct bucket buckets[BUCKET_SLOTS];
 };
 
 /* FNV-1a, to tell one layout of slots and labels from another */
@@ -207,4 +219,63 @@ bool ls_meters_read(const ls_store *st, struct ls_meters *out)
 	for (unsigned i = 0; i < LS_METER_AUTH_REASONS; i++)
 		out->auth[i] = load(&m->auth[i]);
 	return true;
+}
+
+/* ---- per-hotkey token buckets ------------------------------------------ */
+
+#define MILLI_MAX ((1u << 24) - 1)
+
+static struct bucket *bucket_find(struct ls_meters_file *m, const uint8_t hotkey[32])
+{
+	uint64_t key;
+	memcpy(&key, hotkey, 8);
+	key |= 1;  /* 0 marks a free slot */
+	for (unsigned i = 0; i < BUCKET_PROBES; i++) {
+		struct bucket *b = &m->buckets[(key + i) % BUCKET_SLOTS];
+		uint64_t seen = __atomic_load_n(&b->key, __ATOMIC_ACQUIRE), free_slot = 0;
+		if (seen == key)
+			return b;
+		if (seen == 0 && (__atomic_compare_exchange_n(&b->key, &free_slot, key, false,
+		                                              __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+		                  free_slot == key))
+			return b;
+	}
+	return NULL;
+}
+
+/* Seconds until milli-tokens have refilled by need (rate per minute). */
+static long refill_seconds(uint64_t need, unsigned rate)
+{
+	return (long)((need * 60 + (uint64_t)rate * 1000 - 1) / ((uint64_t)rate * 1000));
+}
+
+bool ls_bucket_take(ls_store *st, const uint8_t hotkey[32], unsigned rate, unsigned burst,
+                    int64_t now, struct ls_bucket *out)
+{
+	*out = (struct ls_bucket){.limit = burst, .remaining = burst};
+	struct bucket *b = st->meters && rate > 0 ? bucket_find(st->meters, hotkey) : NULL;
+	if (b == NULL)
+		return true;  /* no limit configured, or no shared file: nothing to count with */
+	uint64_t full = (uint64_t)(burst < MILLI_MAX / 1000 ? burst : MILLI_MAX / 1000) * 1000;
+	uint64_t t = now > 0 ? (uint64_t)now : 0, old = __atomic_load_n(&b->state, __ATOMIC_ACQUIRE);
+	for (;;) {
+		uint64_t at = old >> 24, tokens = old ? old & MILLI_MAX : full;
+		if (old == 0 || t > at) {
+			uint64_t secs = t - at < 1000000 ? t - at : 1000000;  /* fills any bucket */
+			uint64_t gained = old == 0 ? full : secs * rate * 1000 / 60;
+			tokens = tokens + gained < full ? tokens + gained : full;
+			at = t > at || old == 0 ? t : at;
+		}
+		bool allowed = tokens >= 1000;
+		uint64_t left = allowed ? tokens - 1000 : tokens;
+		out->remaining = (unsigned)(left / 1000);
+		out->reset = refill_seconds(full - left, rate);
+		out->retry_after = allowed ? 0 : refill_seconds(1000 - tokens, rate);
+		if (!allowed)
+			return false;
+		uint64_t next = at << 24 | left;
+		if (__atomic_compare_exchange_n(&b->state, &old, next, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			return true;
+	}
 }
