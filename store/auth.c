@@ -24,16 +24,11 @@ static bool committed_for_reveal(ls_reader *rd, const uint8_t hotkey[32], int64_
  * refused here, before their nonces could fill the replay store.  The
  * reveal alone also serves a hotkey deregistered since it committed: its
  * reveal counts with its weight in the epoch's snapshot (SPEC §6). */
-static ls_status require_registered(ls_store *st, struct ls_identity *id, bool reveal,
+static ls_status require_registered(ls_reader *rd, struct ls_identity *id, bool reveal,
                                     int64_t now, ls_err *err)
 {
-	ls_reader *rd;
-	ls_status s = ls_reader_begin(st, &rd, err);
-	if (s != LS_OK)
-		return s;
-	s = ls_neuron_get(rd, id->hotkey, &id->neuron);
+	ls_status s = ls_neuron_get(rd, id->hotkey, &id->neuron);
 	bool committed = s == LS_NOTFOUND && reveal && committed_for_reveal(rd, id->hotkey, now);
-	ls_reader_end(rd);
 	id->registered = s == LS_OK;
 	if (committed)
 		return LS_OK;
@@ -42,18 +37,6 @@ static ls_status require_registered(ls_store *st, struct ls_identity *id, bool r
 		               "hotkey %s is not registered in the metagraph", id->ss58);
 	return s == LS_OK ? LS_OK : ls_fail(err, LS_ERROR, "store_error", NULL,
 	                                    "the metagraph could not be read");
-}
-
-/* A banned hotkey is refused before any work is spent on its signature. */
-static ls_status refuse_banned(ls_store *st, const uint8_t hotkey[32], int64_t now, ls_err *err)
-{
-	ls_reader *rd;
-	ls_status s = ls_reader_begin(st, &rd, err);
-	if (s != LS_OK)
-		return s;
-	s = ls_ban_check(rd, hotkey, now, err);
-	ls_reader_end(rd);
-	return s;
 }
 
 static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls_sig_input *in,
@@ -73,12 +56,36 @@ static ls_status check_alg_and_time(const struct ls_config *cfg, const struct ls
 	return LS_OK;
 }
 
+/* The signature itself, over the request's signature base. */
+static ls_status signature_check(const struct ls_http_request *req, const struct ls_sig_input *in,
+                                 enum ls_key_alg alg, const uint8_t hotkey[32], ls_err *err)
+{
+	static char base[SIG_BASE_MAX];
+	size_t len;
+	ls_status s = LS_OK;
+	if (req->body_len > 0)
+		s = ls_content_digest_check(req->header(req->header_ctx, "content-digest"), req->body,
+		                            req->body_len, err);
+	if (s == LS_OK)
+		s = ls_sig_base(in, req, base, sizeof base, &len, err);
+	if (s != LS_OK)
+		return s;
+	/* the detail says why: a client that sent an ed25519 signature under
+	 * alg="sr25519" learns it from "not marked" */
+	const char *why = ls_signature_failure(alg, in->signature, (const uint8_t *)base, len, hotkey);
+	if (why)
+		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
+		               "the %s signature does not verify for keyid %s: %s", in->alg, in->keyid,
+		               why);
+	return LS_OK;
+}
+
 static ls_status auth_verify(ls_store *st, const struct ls_http_request *req, int64_t now,
                              bool reveal, struct ls_identity *out, ls_err *err)
 {
-	static char base[SIG_BASE_MAX];
 	struct ls_sig_input in;
 	enum ls_key_alg alg = LS_KEY_ED25519;
+	ls_reader *rd;
 	const char *(*hdr)(void *, const char *) = req->header;
 	memset(out, 0, sizeof *out);
 	ls_status s = ls_sig_parse(hdr(req->header_ctx, "signature-input"),
@@ -94,27 +101,15 @@ static ls_status auth_verify(ls_store *st, const struct ls_http_request *req, in
 		return ls_fail(err, LS_UNAUTHORIZED, "bad_keyid", "Signature-Input",
 		               "keyid is not an SS58 address: %s", kerr.detail);
 	snprintf(out->ss58, sizeof out->ss58, "%s", in.keyid);
-	if ((s = refuse_banned(st, out->hotkey, now, err)) != LS_OK)
+	if ((s = ls_reader_begin(st, &rd, err)) != LS_OK)
 		return s;
-	if (req->body_len > 0) {
-		s = ls_content_digest_check(hdr(req->header_ctx, "content-digest"), req->body,
-		                            req->body_len, err);
-		if (s != LS_OK)
-			return s;
-	}
-	size_t len;
-	s = ls_sig_base(&in, req, base, sizeof base, &len, err);
-	if (s != LS_OK)
-		return s;
-	/* the detail says why: a client that sent an ed25519 signature under
-	 * alg="sr25519" learns it from "not marked" */
-	const char *why = ls_signature_failure(alg, in.signature, (const uint8_t *)base, len,
-	                                       out->hotkey);
-	if (why)
-		return ls_fail(err, LS_UNAUTHORIZED, "bad_signature", "Signature",
-		               "the %s signature does not verify for keyid %s: %s", in.alg, in.keyid, why);
-
-	s = require_registered(st, out, reveal, now, err);
+	/* a banned hotkey is refused before any work is spent on its signature */
+	s = ls_ban_check(rd, out->hotkey, now, err);
+	if (s == LS_OK)
+		s = signature_check(req, &in, alg, out->hotkey, err);
+	if (s == LS_OK)
+		s = require_registered(rd, out, reveal, now, err);
+	ls_reader_end(rd);
 	if (s == LS_OK)
 		s = ls_replay_record(st, out->hotkey, in.nonce, in.created, now, err);
 	return s;

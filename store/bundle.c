@@ -87,6 +87,24 @@ static bool rec_decode(const MDB_val *v, struct bundle_rec *out)
 	       out->upload <= LS_UPLOAD_REFUSED && out->mode <= LS_ARWEAVE_BUNDLER;
 }
 
+/* epoch's record in t; LS_NOTFOUND when it has none or one that is
+ * malformed (then there is nothing to change). */
+static ls_status rec_get(struct ls_txn *t, uint64_t epoch, struct bundle_rec *out)
+{
+	uint8_t key[8];
+	MDB_val v;
+	ls_be64(epoch, key);
+	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
+	return s == LS_OK && !rec_decode(&v, out) ? LS_NOTFOUND : s;
+}
+
+static ls_status rec_put(struct ls_txn *t, uint64_t epoch, const struct bundle_rec *rec)
+{
+	uint8_t key[8];
+	ls_be64(epoch, key);
+	return lt_put(t, DB_BUNDLES, key, 8, rec, sizeof *rec, 0);
+}
+
 int ls_bundles_upgrade(MDB_txn *txn, MDB_dbi bundles, MDB_dbi ends)
 {
 	MDB_cursor *cur;
@@ -602,26 +620,30 @@ static json_t *bundle_payload(const struct bundle_rec *rec, bool with_file)
 	return p;
 }
 
+/* rec written with the entry of type that records its Merkle root (the
+ * entry's seq its root_seq). */
+static ls_status rec_put_logged(struct ls_txn *t, uint64_t epoch, struct bundle_rec *rec,
+                                const char *type, bool with_file)
+{
+	json_t *payload = bundle_payload(rec, with_file);
+	if (payload == NULL)
+		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
+	ls_status s = ls_log_append(t, epoch, type, payload, &rec->root_seq);
+	json_decref(payload);
+	return s == LS_OK ? rec_put(t, epoch, rec) : s;
+}
+
 static ls_status record_write(struct ls_txn *t, void *vctx)
 {
 	struct record_ctx *c = vctx;
 	struct bundle_rec due;
-	uint8_t key[8];
-	MDB_val v;
 	c->recorded = false;
-	ls_be64(c->epoch, key);
-	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
+	ls_status s = rec_get(t, c->epoch, &due);
 	if (s != LS_OK)
 		return s == LS_NOTFOUND ? LS_OK : s;
-	if (!rec_decode(&v, &due) || due.state != BUNDLE_DUE || due.last_seq != c->rec.last_seq)
+	if (due.state != BUNDLE_DUE || due.last_seq != c->rec.last_seq)
 		return LS_OK;  /* written meanwhile: nothing to do */
-	json_t *payload = bundle_payload(&c->rec, true);
-	if (payload == NULL)
-		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
-	s = ls_log_append(t, c->epoch, "BUNDLE_WRITTEN", payload, &c->rec.root_seq);
-	json_decref(payload);
-	if (s == LS_OK)
-		s = lt_put(t, DB_BUNDLES, key, 8, &c->rec, sizeof c->rec, 0);
+	s = rec_put_logged(t, c->epoch, &c->rec, "BUNDLE_WRITTEN", true);
 	c->recorded = s == LS_OK;
 	return s;
 }
@@ -694,22 +716,12 @@ static ls_status root_write(struct ls_txn *t, void *vctx)
 {
 	struct root_ctx *c = vctx;
 	struct bundle_rec rec;
-	uint8_t key[8];
-	MDB_val v;
 	c->recorded = false;
-	ls_be64(c->epoch, key);
-	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
-	if (s != LS_OK || !rec_decode(&v, &rec) || !is_rootless(&rec) || rec.first_seq != c->first ||
-	    rec.last_seq != c->last)
+	ls_status s = rec_get(t, c->epoch, &rec);
+	if (s != LS_OK || !is_rootless(&rec) || rec.first_seq != c->first || rec.last_seq != c->last)
 		return s == LS_NOTFOUND ? LS_OK : s;  /* recorded meanwhile */
 	memcpy(rec.root, c->root, 32);
-	json_t *payload = bundle_payload(&rec, false);
-	if (payload == NULL)
-		return ls_fail(t->err, LS_ERROR, "oom", NULL, "out of memory");
-	s = ls_log_append(t, c->epoch, "BUNDLE_ROOT", payload, &rec.root_seq);
-	json_decref(payload);
-	if (s == LS_OK)
-		s = lt_put(t, DB_BUNDLES, key, 8, &rec, sizeof rec, 0);
+	s = rec_put_logged(t, c->epoch, &rec, "BUNDLE_ROOT", false);
 	c->recorded = s == LS_OK;
 	return s;
 }
@@ -819,12 +831,9 @@ static void upload_into(const struct ls_bundle_info *info, struct bundle_rec *re
 
 ls_status lt_bundle_upload_get(struct ls_txn *t, uint64_t epoch, struct ls_bundle_info *out)
 {
-	uint8_t key[8];
-	MDB_val v;
 	struct bundle_rec rec;
-	ls_be64(epoch, key);
-	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
-	if (s == LS_OK && (!rec_decode(&v, &rec) || rec.state != BUNDLE_WRITTEN))
+	ls_status s = rec_get(t, epoch, &rec);
+	if (s == LS_OK && rec.state != BUNDLE_WRITTEN)
 		s = LS_NOTFOUND;
 	if (s == LS_OK)
 		info_from(epoch, &rec, out);
@@ -833,19 +842,16 @@ ls_status lt_bundle_upload_get(struct ls_txn *t, uint64_t epoch, struct ls_bundl
 
 ls_status lt_bundle_upload_put(struct ls_txn *t, const struct ls_bundle_info *info)
 {
-	uint8_t key[8];
-	MDB_val v;
 	struct bundle_rec rec;
-	ls_be64(info->epoch, key);
-	ls_status s = lt_get(t, DB_BUNDLES, key, 8, &v);
-	if (s != LS_OK)
+	ls_status s = rec_get(t, info->epoch, &rec);
+	if (s != LS_OK && s != LS_NOTFOUND)
 		return s;
-	if (!rec_decode(&v, &rec) || rec.state != BUNDLE_WRITTEN)
+	if (s == LS_NOTFOUND || rec.state != BUNDLE_WRITTEN)
 		return ls_fail(t->err, LS_ERROR, "store_error", NULL,
 		               "the bundle record of epoch %llu is not a written bundle's",
 		               (unsigned long long)info->epoch);
 	upload_into(info, &rec);
-	return lt_put(t, DB_BUNDLES, key, 8, &rec, sizeof rec, 0);
+	return rec_put(t, info->epoch, &rec);
 }
 
 ls_status ls_bundle_holding(ls_reader *rd, uint64_t seq, struct ls_bundle_info *out, ls_err *err)

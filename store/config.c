@@ -71,18 +71,21 @@ const char *ls_config_path(void)
 	return (p && *p) ? p : LEADGATE_SYSCONFDIR "/leadgate.conf";
 }
 
-enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_MODE, K_SOURCE, K_ADDRS, K_BOOL, K_URL, K_ARMODE };
+enum key_kind { K_U32, K_U64, K_PATH, K_HEX64, K_CHOICE, K_ADDRS, K_BOOL, K_URL };
 struct key_def {
 	const char *name;
 	enum key_kind kind;
 	size_t offset;
-	uint64_t min, max;
+	uint64_t min, max;         /* K_CHOICE: min is the first choice's value */
+	const char *choices[2];    /* K_CHOICE: its two names, valued min and min + 1 */
 };
 
-#define U32(f, lo, hi) {#f, K_U32, offsetof(struct ls_config, f), lo, hi}
-#define U64(f, lo, hi) {#f, K_U64, offsetof(struct ls_config, f), lo, hi}
+#define KEY(f, kind, lo, hi) {#f, kind, offsetof(struct ls_config, f), lo, hi, {NULL, NULL}}
+#define U32(f, lo, hi) KEY(f, K_U32, lo, hi)
+#define CHOICE(f, first, a, b) {#f, K_CHOICE, offsetof(struct ls_config, f), first, 0, {a, b}}
+#define U64(f, lo, hi) KEY(f, K_U64, lo, hi)
 static const struct key_def keys[] = {
-	{"store_dir", K_PATH, offsetof(struct ls_config, store_dir), 1, LS_PATH_MAX - 1},
+	KEY(store_dir, K_PATH, 1, LS_PATH_MAX - 1),
 	U64(map_size, 1ull << 16, 1ull << 44),
 	U64(map_max, 1ull << 16, 1ull << 44),
 	U32(max_readers, 2, 65536),
@@ -101,49 +104,40 @@ static const struct key_def keys[] = {
 	U32(rate_denials_per_day, 0, 10000000),
 	U32(rate_submissions_per_epoch, 0, 10000000),
 	U32(submit_cooldown, 0, 86400),
-	{"terms_version_hash", K_HEX64, offsetof(struct ls_config, terms_version_hash), 64, 64},
+	KEY(terms_version_hash, K_HEX64, 64, 64),
 	U32(log_page_max, 1, 100000),
 	U32(public_max_age, 0, 86400),
 	U32(challenge_submission_max, 2, 1u << 30),
 	U32(leaderboard_page_max, 1, 100000),
-	{"gateway_key", K_PATH, offsetof(struct ls_config, gateway_key), 1, LS_PATH_MAX - 1},
-	{"bundle_dir", K_PATH, offsetof(struct ls_config, bundle_dir), 1, LS_PATH_MAX - 1},
+	KEY(gateway_key, K_PATH, 1, LS_PATH_MAX - 1),
+	KEY(bundle_dir, K_PATH, 1, LS_PATH_MAX - 1),
 	U32(min_reveals, 1, 100000),
 	U32(eligibility_percent, 0, 100),
 	U32(burn_uid, 0, 65535),
 	U32(keep_vote_epochs, 1, 1000),
-	{"consensus_mode", K_MODE, offsetof(struct ls_config, consensus_mode), 0, 0},
+	CHOICE(consensus_mode, LS_MODE_EPOCH, "epoch", "first3"),
 	U32(pull_timeout, 1, 86400),
 	U32(request_timeout, 1, 86400),
 	U32(request_expiry, 1, 86400),
 	U32(client_requests_per_hour, 0, 1000000),
 	U32(request_keep, 60, 100u * 86400),
 	U32(job_lock_stale, 1, 7u * 86400),
-	{"metrics_allow", K_ADDRS, offsetof(struct ls_config, metrics_allow), 0, 255},
-	{"require_authority", K_BOOL, offsetof(struct ls_config, require_authority), 0, 0},
-	{"subtensor_url", K_URL, offsetof(struct ls_config, subtensor_url), 8, LS_URL_MAX - 1},
+	KEY(metrics_allow, K_ADDRS, 0, 255),
+	KEY(require_authority, K_BOOL, 0, 0),
+	KEY(subtensor_url, K_URL, 8, LS_URL_MAX - 1),
 	U32(netuid, 0, 65535),
 	U64(version_key, 0, INT64_MAX),
-	{"epoch_source", K_SOURCE, offsetof(struct ls_config, epoch_source), 0, 0},
-	{"arweave_mode", K_ARMODE, offsetof(struct ls_config, arweave_mode), 0, 0},
-	{"arweave_url", K_URL, offsetof(struct ls_config, arweave_url), 8, LS_URL_MAX - 1},
-	{"arweave_wallet", K_PATH, offsetof(struct ls_config, arweave_wallet), 1, LS_PATH_MAX - 1},
-	{"bundler_url", K_URL, offsetof(struct ls_config, bundler_url), 8, LS_URL_MAX - 1},
+	CHOICE(epoch_source, LS_EPOCHS_FIXED, "fixed", "chain"),
+	CHOICE(arweave_mode, LS_ARWEAVE_GATEWAY, "gateway", "bundler"),
+	KEY(arweave_url, K_URL, 8, LS_URL_MAX - 1),
+	KEY(arweave_wallet, K_PATH, 1, LS_PATH_MAX - 1),
+	KEY(bundler_url, K_URL, 8, LS_URL_MAX - 1),
 	U32(arweave_confirmations, 1, 1000),
 	U32(rate_validator, 0, 6000000),
 	U32(burst_validator, 1, 10000),
 	U32(rate_miner, 0, 6000000),
 	U32(burst_miner, 1, 10000),
 };
-
-bool ls_consensus_mode_from_name(const char *name, unsigned *mode)
-{
-	if (strcmp(name, "epoch") == 0 || strcmp(name, "first3") == 0) {
-		*mode = name[0] == 'e' ? LS_MODE_EPOCH : LS_MODE_FIRST3;
-		return true;
-	}
-	return false;
-}
 
 static char *trim(char *s)
 {
@@ -200,23 +194,14 @@ static ls_status set_key(struct ls_config *cfg, const char *name, const char *va
 				               where, name);
 			*(bool *)(void *)dst = value[0] == 'y';
 			return LS_OK;
-		case K_ARMODE:
-			if (strcmp(value, "gateway") != 0 && strcmp(value, "bundler") != 0)
-				return ls_fail(err, LS_INVALID, "config", name,
-				               "%s: %s must be gateway or bundler", where, name);
-			*(unsigned *)(void *)dst = value[0] == 'g' ? LS_ARWEAVE_GATEWAY : LS_ARWEAVE_BUNDLER;
-			return LS_OK;
-		case K_SOURCE:
-			if (strcmp(value, "fixed") != 0 && strcmp(value, "chain") != 0)
-				return ls_fail(err, LS_INVALID, "config", name,
-				               "%s: %s must be fixed or chain", where, name);
-			*(unsigned *)(void *)dst = value[0] == 'c' ? LS_EPOCHS_CHAIN : LS_EPOCHS_FIXED;
-			return LS_OK;
-		case K_MODE:
-			if (!ls_consensus_mode_from_name(value, (unsigned *)(void *)dst))
-				return ls_fail(err, LS_INVALID, "config", name,
-				               "%s: %s must be epoch or first3", where, name);
-			return LS_OK;
+		case K_CHOICE:
+			for (unsigned c = 0; c < 2; c++)
+				if (strcmp(value, k->choices[c]) == 0) {
+					*(unsigned *)(void *)dst = (unsigned)k->min + c;
+					return LS_OK;
+				}
+			return ls_fail(err, LS_INVALID, "config", name, "%s: %s must be %s or %s", where,
+			               name, k->choices[0], k->choices[1]);
 		case K_U32:
 		case K_U64:
 			if (!ls_parse_u64(value, k->max, &v) || v < k->min)

@@ -136,7 +136,6 @@ bool ls_addr_list_valid(const char *list);
 /* SPEC §6's two modes: epoch-wide commit-reveal, or the first three
  * validators to pull a lead decide it. */
 enum ls_consensus_mode { LS_MODE_EPOCH = 0, LS_MODE_FIRST3 = 1 };
-bool ls_consensus_mode_from_name(const char *name, unsigned *mode);
 /* Where epochs begin (SPEC §2): block / epoch_length, or the subnet's own
  * schedule as leadgate-sync --rpc reads it. */
 enum ls_epoch_source { LS_EPOCHS_FIXED = 0, LS_EPOCHS_CHAIN = 1 };
