@@ -434,6 +434,58 @@ static bool authorize(const struct route *r, struct request *req, struct respons
 	}
 }
 
+static unsigned pool_queue_limit(const struct ls_config *cfg, enum pool p)
+{
+	switch (p) {
+	case POOL_VALIDATOR: return cfg->queue_validator;
+	case POOL_MINER: return cfg->queue_miner;
+	case POOL_CLIENT: return cfg->queue_client;
+	default: return cfg->queue_public;
+	}
+}
+
+/* Admission (README "Worker pools"): the web server sends each class of
+ * route to its own pool, and a request that finds more than queue_<class>
+ * others waiting behind it is told 503 busy at once, before its body is
+ * read or its signature checked, so that a flood costs a pool microseconds
+ * per request and never delays it by seconds.  LEADGATE_POOL (set by the
+ * shipped configs) names the pool the web server chose: a route of another
+ * class means its config sends it to the wrong workers, which the operator
+ * hears about once per route and process.  A test fills a pool by holding
+ * its requests here (hold_pool_<class> in the store's faults file). */
+static bool pool_admits(struct request *req, const struct route *r, struct response *res)
+{
+	static bool warned[LS_METER_ROUTES], unmeasured;
+	static const char *mine;
+	if (mine == NULL)
+		mine = getenv("LEADGATE_POOL") ? getenv("LEADGATE_POOL") : "";
+	unsigned slot = route_slot(r), limit = pool_queue_limit(ls_store_config(req->st), r->pool);
+	if (mine[0] && strcmp(mine, pool_name(r->pool)) != 0 && !warned[slot]) {
+		warned[slot] = true;
+		fprintf(stderr, "leadgate.fcgi: %s %s is a %s route but came to the %s pool: "
+		        "see README \"Worker pools\"\n", r->method, r->pattern, pool_name(r->pool), mine);
+	}
+	int waiting = limit && req->io->fcgi ? listen_queue_length(req->io->fcgi->listen_sock) : -1;
+	if (limit && req->io->fcgi && waiting < 0 && !unmeasured) {
+		unmeasured = true;
+		fprintf(stderr, "leadgate.fcgi: the length of the listening socket's queue is unknown "
+		        "(%s): queue_%s is not enforced\n", strerror(errno), pool_name(r->pool));
+	}
+	if (waiting >= 0 && (unsigned)waiting > limit) {
+		ls_err err = {0};
+		ls_fail(&err, LS_UNAVAILABLE, "busy", NULL,
+		        "%d requests wait for the %s workers (queue_%s = %u): try again in a second",
+		        waiting, pool_name(r->pool), pool_name(r->pool), limit);
+		err.retry_after = 1;
+		http_problem(res, &err);
+		return false;
+	}
+	char hold[32];
+	snprintf(hold, sizeof hold, "hold_pool_%s", pool_name(r->pool));
+	ls_fault_hold(req->st, hold);
+	return true;
+}
+
 static double seconds_since(const struct timespec *start)
 {
 	struct timespec end;
@@ -460,7 +512,8 @@ void http_serve(struct http_io *io, ls_store *st)
 		} else if (r == NULL) {
 			http_problem_status(&res, LS_NOTFOUND, "no_such_endpoint",
 			                    "no endpoint has this path");
-		} else if (read_body(&req, &res) && authorize(r, &req, &res)) {
+		} else if (pool_admits(&req, r, &res) && read_body(&req, &res) &&
+		           authorize(r, &req, &res)) {
 			r->handler(&req, &res);
 		}
 	}

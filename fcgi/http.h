@@ -68,6 +68,10 @@ void http_public_file(struct request *req, struct response *res, int fd, size_t 
  * If-None-Match) and Cache-Control: private, no-store. */
 void http_private_cached(struct response *res, const struct ls_body *b);
 
+/* backlog.c: connections waiting in the listening socket fd's queue, -1
+ * when the kernel does not say (not a socket, not TCP or Unix). */
+int listen_queue_length(int fd);
+
 /* Serve one request on io, whatever the outcome. */
 void http_serve(struct http_io *io, ls_store *st);
 
@@ -80,11 +84,17 @@ void get_metrics(struct request *req, struct response *res);
 /* AUTH_SIGNED_REVEAL: as AUTH_SIGNED, and a hotkey deregistered since it
  * committed passes too (ls_auth_verify_reveal). */
 enum auth { AUTH_PUBLIC, AUTH_SIGNED, AUTH_CLIENT, AUTH_SIGNED_REVEAL };
+/* The worker pool a route belongs to (README "Worker pools"): the shipped
+ * web-server configs send each class to its own workers, so that a flood
+ * of one class cannot queue the others. */
+enum pool { POOL_PUBLIC, POOL_VALIDATOR, POOL_MINER, POOL_CLIENT, POOL_COUNT };
+const char *pool_name(enum pool p);
 typedef void (*handler_fn)(struct request *req, struct response *res);
 struct route {
 	const char *method;
 	const char *pattern;  /* "{}" stands for one path segment */
 	enum auth auth;
+	enum pool pool;
 	handler_fn handler;
 };
 /* The route for method and path; NULL with *allow set to the methods that

@@ -38,36 +38,36 @@ static void get_request(struct request *req, struct response *res);
 static void post_request_rankings(struct request *req, struct response *res);
 
 static const struct route routes[] = {
-	{"GET", "/v1/epoch/current", AUTH_PUBLIC, get_epoch_current},
-	{"GET", "/v1/epoch/{}/leads", AUTH_SIGNED, get_epoch_leads},
-	{"POST", "/v1/epoch/{}/commit", AUTH_SIGNED, post_epoch_commit},
-	{"POST", "/v1/epoch/{}/reveal", AUTH_SIGNED_REVEAL, post_epoch_reveal},
-	{"GET", "/v1/epoch/{}/results", AUTH_PUBLIC, get_epoch_results},
-	{"GET", "/v1/epoch/{}/weights", AUTH_PUBLIC, get_epoch_weights},
-	{"POST", "/v1/leads", AUTH_SIGNED, post_leads},
-	{"GET", "/v1/leads/{}", AUTH_SIGNED, get_lead},
-	{"GET", "/v1/participants", AUTH_PUBLIC, get_participants},
-	{"GET", "/v1/participants/{}", AUTH_PUBLIC, get_participant},
-	{"GET", "/v1/log", AUTH_PUBLIC, get_log},
-	{"GET", "/v1/log/bundles", AUTH_PUBLIC, get_log_bundles},
-	{"GET", "/v1/log/bundles/{}", AUTH_PUBLIC, get_log_bundle},
-	{"GET", "/v1/log/entries/{}", AUTH_PUBLIC, get_log_entry},
-	{"GET", "/v1/log/entries/{}/proof", AUTH_PUBLIC, get_log_proof},
-	{"GET", "/v1/challenges/active", AUTH_PUBLIC, get_challenges_active},
-	{"POST", "/v1/challenges/{}/submissions", AUTH_SIGNED, post_challenge_submission},
-	{"GET", "/v1/challenges/{}/submissions", AUTH_SIGNED, get_challenge_submissions},
-	{"POST", "/v1/challenges/{}/results", AUTH_SIGNED, post_challenge_result},
-	{"GET", "/v1/leaderboard/recent", AUTH_PUBLIC, get_leaderboard_recent},
-	{"POST", "/v1/queue/pull", AUTH_SIGNED, post_queue_pull},
-	{"POST", "/v1/queue/votes", AUTH_SIGNED, post_queue_votes},
+	{"GET", "/v1/epoch/current", AUTH_PUBLIC, POOL_PUBLIC, get_epoch_current},
+	{"GET", "/v1/epoch/{}/leads", AUTH_SIGNED, POOL_VALIDATOR, get_epoch_leads},
+	{"POST", "/v1/epoch/{}/commit", AUTH_SIGNED, POOL_VALIDATOR, post_epoch_commit},
+	{"POST", "/v1/epoch/{}/reveal", AUTH_SIGNED_REVEAL, POOL_VALIDATOR, post_epoch_reveal},
+	{"GET", "/v1/epoch/{}/results", AUTH_PUBLIC, POOL_PUBLIC, get_epoch_results},
+	{"GET", "/v1/epoch/{}/weights", AUTH_PUBLIC, POOL_PUBLIC, get_epoch_weights},
+	{"POST", "/v1/leads", AUTH_SIGNED, POOL_MINER, post_leads},
+	{"GET", "/v1/leads/{}", AUTH_SIGNED, POOL_MINER, get_lead},
+	{"GET", "/v1/participants", AUTH_PUBLIC, POOL_PUBLIC, get_participants},
+	{"GET", "/v1/participants/{}", AUTH_PUBLIC, POOL_PUBLIC, get_participant},
+	{"GET", "/v1/log", AUTH_PUBLIC, POOL_PUBLIC, get_log},
+	{"GET", "/v1/log/bundles", AUTH_PUBLIC, POOL_PUBLIC, get_log_bundles},
+	{"GET", "/v1/log/bundles/{}", AUTH_PUBLIC, POOL_PUBLIC, get_log_bundle},
+	{"GET", "/v1/log/entries/{}", AUTH_PUBLIC, POOL_PUBLIC, get_log_entry},
+	{"GET", "/v1/log/entries/{}/proof", AUTH_PUBLIC, POOL_PUBLIC, get_log_proof},
+	{"GET", "/v1/challenges/active", AUTH_PUBLIC, POOL_PUBLIC, get_challenges_active},
+	{"POST", "/v1/challenges/{}/submissions", AUTH_SIGNED, POOL_MINER, post_challenge_submission},
+	{"GET", "/v1/challenges/{}/submissions", AUTH_SIGNED, POOL_VALIDATOR, get_challenge_submissions},
+	{"POST", "/v1/challenges/{}/results", AUTH_SIGNED, POOL_VALIDATOR, post_challenge_result},
+	{"GET", "/v1/leaderboard/recent", AUTH_PUBLIC, POOL_PUBLIC, get_leaderboard_recent},
+	{"POST", "/v1/queue/pull", AUTH_SIGNED, POOL_VALIDATOR, post_queue_pull},
+	{"POST", "/v1/queue/votes", AUTH_SIGNED, POOL_VALIDATOR, post_queue_votes},
 	/* before /v1/requests/{}, which "open" would match too */
-	{"GET", "/v1/requests/open", AUTH_SIGNED, get_requests_open},
-	{"POST", "/v1/requests", AUTH_CLIENT, post_requests},
-	{"GET", "/v1/requests/{}", AUTH_CLIENT, get_request},
-	{"POST", "/v1/requests/{}/rankings", AUTH_SIGNED, post_request_rankings},
-	{"GET", "/v1/bans", AUTH_PUBLIC, get_bans},
-	{"GET", "/v1/healthz", AUTH_PUBLIC, get_healthz},
-	{"GET", "/v1/metrics", AUTH_PUBLIC, get_metrics},
+	{"GET", "/v1/requests/open", AUTH_SIGNED, POOL_VALIDATOR, get_requests_open},
+	{"POST", "/v1/requests", AUTH_CLIENT, POOL_CLIENT, post_requests},
+	{"GET", "/v1/requests/{}", AUTH_CLIENT, POOL_CLIENT, get_request},
+	{"POST", "/v1/requests/{}/rankings", AUTH_SIGNED, POOL_VALIDATOR, post_request_rankings},
+	{"GET", "/v1/bans", AUTH_PUBLIC, POOL_PUBLIC, get_bans},
+	{"GET", "/v1/healthz", AUTH_PUBLIC, POOL_PUBLIC, get_healthz},
+	{"GET", "/v1/metrics", AUTH_PUBLIC, POOL_PUBLIC, get_metrics},
 };
 
 _Static_assert(sizeof routes / sizeof routes[0] < ROUTE_SLOT_NONE,
@@ -75,6 +75,12 @@ _Static_assert(sizeof routes / sizeof routes[0] < ROUTE_SLOT_NONE,
 
 size_t route_count(void) { return sizeof routes / sizeof routes[0]; }
 const struct route *route_at(size_t i) { return &routes[i]; }
+const char *pool_name(enum pool p)
+{
+	static const char *const names[POOL_COUNT] = {"public", "validator", "miner", "client"};
+	return p < POOL_COUNT ? names[p] : "?";
+}
+
 unsigned route_slot(const struct route *r)
 {
 	return r ? (unsigned)(r - routes) : ROUTE_SLOT_NONE;

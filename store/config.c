@@ -54,6 +54,10 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->burst_validator = 600;
 	cfg->rate_miner = 600;
 	cfg->burst_miner = 300;
+	cfg->queue_validator = 64;
+	cfg->queue_miner = 8;
+	cfg->queue_client = 8;
+	cfg->queue_public = 16;
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;
@@ -135,6 +139,10 @@ static const struct key_def keys[] = {
 	U32(arweave_confirmations, 1, 1000),
 	U32(rate_validator, 0, 6000000),
 	U32(burst_validator, 1, 10000),
+	U32(queue_validator, 0, 65535),
+	U32(queue_miner, 0, 65535),
+	U32(queue_client, 0, 65535),
+	U32(queue_public, 0, 65535),
 	U32(rate_miner, 0, 6000000),
 	U32(burst_miner, 1, 10000),
 };

@@ -127,6 +127,9 @@ struct ls_config {
 	 * minute (0: no limit) */
 	unsigned rate_validator, burst_validator;  /* 1200, 600 */
 	unsigned rate_miner, burst_miner;          /* 600, 300 */
+	/* requests that may wait for a worker of each class's pool (its
+	 * listening socket's queue) before the next is told 503 busy; 0: any */
+	unsigned queue_validator, queue_miner, queue_client, queue_public; /* 64, 8, 8, 16 */
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
  * CIDR blocks separated by spaces or commas).  list_valid: every entry
