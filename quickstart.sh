@@ -104,11 +104,12 @@ check() {
 # The browser the dashboard test drives (headless, over DevTools); clang
 # with libFuzzer for the sanitizer build, which also fuzzes; nginx and
 # multiwatch (the workers' systemd unit) for the nginx and cache tests;
+# iproute2 (ss), which counts the requests waiting in a pool's socket;
 # libfaketime, which moves the cache test's nginx clock with the store's;
 # the Prometheus parser for the metrics test; systemd-analyze, man and
 # mandoc for the units and man pages; and what builds and checks the
 # Debian package.
-test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime python3 python3-prometheus-client python3-nacl
+test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime iproute2 python3 python3-prometheus-client python3-nacl
 	systemd man-db mandoc dpkg-dev debhelper fakeroot lintian)
 
 # The benchmark's load generator and the design it compares against.

@@ -28,7 +28,22 @@ static ls_status open_store(ls_store **st, ls_err *err)
 	return s == LS_OK ? ls_open(st, &cfg, 0, err) : s;
 }
 
-int main(void)
+/* leadgate.fcgi [POOL]: the pool's name as argument is LEADGATE_POOL, for
+ * web servers that tell their classes of workers apart by command line
+ * (mod_fcgid).  A CGI program's arguments are a query's words (RFC 3875
+ * §4.4), never a pool. */
+static bool pool_argument(int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (enum pool p = 0; p < POOL_COUNT; p++)
+		if (strcmp(argv[1], pool_name(p)) == 0)
+			return setenv("LEADGATE_POOL", argv[1], 1) == 0;
+	fprintf(stderr, "usage: leadgate.fcgi [validator|miner|client|public]\n");
+	return false;
+}
+
+int main(int argc, char **argv)
 {
 	ls_store *st = NULL;
 	ls_err err = {0};
@@ -37,6 +52,8 @@ int main(void)
 		return EXIT_FAILURE;
 	}
 	bool cgi = FCGX_IsCGI();
+	if (!cgi && !pool_argument(argc, argv))
+		return 2;
 	if (open_store(&st, &err) != LS_OK) {
 		fprintf(stderr, "leadgate.fcgi: %s\n", err.detail);
 		return cgi ? cgi_failure(&err) : EXIT_FAILURE;

@@ -48,7 +48,7 @@ for f in /usr/bin/leadgate.fcgi /usr/bin/leadgate-sync /usr/bin/leadgate-prefetc
 	/usr/bin/leadgate-bundle /usr/bin/leadgate-upload /usr/bin/leadgate-prune /usr/bin/leadgate-admin /usr/bin/leadgate-sim \
 	/etc/leadgate.conf /usr/share/man/man5/leadgate.conf.5.gz /usr/share/man/man8/leadgate-admin.8.gz \
 	/usr/share/man/man8/leadgate.fcgi.8.gz /usr/share/man/man1/leadgate-sim.1.gz \
-	/lib/systemd/system/leadgate-fcgi.service /lib/systemd/system/leadgate-sync.timer \
+	/lib/systemd/system/leadgate-fcgi@.service /lib/systemd/system/leadgate-sync.timer \
 	/usr/share/leadgate/www/index.html /usr/share/leadgate/conf/nginx.conf /usr/share/leadgate/conf/nginx-cache.conf; do
 	grep -qx "$f" "$T/contents" || missing+=" $f"
 done

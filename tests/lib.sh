@@ -110,7 +110,7 @@ gateway_setup() {
 }
 
 # cgi METHOD URI [BODYFILE]: run leadgate.fcgi as a plain CGI program for one
-# request with the headers in $T/h;
+# request with the headers in $T/h (and LEADGATE_POOL when set);
 # sets $status, the body in $T/resp, the headers in $T/hdr.
 cgi() {
 	local method=$1 uri=$2 body=${3:-/dev/null} line name value
@@ -123,7 +123,8 @@ cgi() {
 		name=$(echo "$name" | tr 'a-z-' 'A-Z_')
 		[ "$name" = CONTENT_TYPE ] && envs+=(CONTENT_TYPE="$value") || envs+=("HTTP_$name=$value")
 	done < "$T/h"
-	env -i PATH="$PATH" LEADGATE_CONF="$LEADGATE_CONF" "${envs[@]}" "$bin/leadgate.fcgi" < "$body" > "$T/out" 2> "$T/cgi-stderr"
+	env -i PATH="$PATH" LEADGATE_CONF="$LEADGATE_CONF" ${LEADGATE_POOL:+LEADGATE_POOL="$LEADGATE_POOL"} \
+		"${envs[@]}" "$bin/leadgate.fcgi" < "$body" > "$T/out" 2> "$T/cgi-stderr"
 	local cgi_rc=$?
 	echo "$cgi_rc $method $uri" >> "$T/exit-codes"
 	cat "$T/cgi-stderr" >> "$T/run/cgi-stderr.log"
@@ -281,7 +282,7 @@ start_apache() {
 		LEADGATE_APACHE_GROUP=$group LEADGATE_WWW="$T/www" LEADGATE_FCGI="$T/leadgate.fcgi"
 	if [ "$mode" = proxy ]; then
 		start_workers
-		export LEADGATE_FCGI_ADDR="127.0.0.1:$FCGI_PORT" LEADGATE_SITE="$src/fcgi/apache-proxy-fcgi.conf"
+		export LEADGATE_FCGI_RUN="$T/run" LEADGATE_SITE="$src/fcgi/apache-proxy-fcgi.conf"
 		define=LEADGATE_PROXY
 	else
 		export LEADGATE_SITE="$src/fcgi/apache-fcgid.conf"
@@ -292,26 +293,35 @@ start_apache() {
 	wait_http "$BASE/" || bail "apache did not answer: $(cat "$T/run/apache-error.log" 2>/dev/null)"
 }
 
-# start_workers: leadgate.fcgi workers on a loopback port ($FCGI_PORT),
-# started as fcgi/systemd/leadgate-fcgi.service starts them: spawn-fcgi
-# binds the socket and becomes multiwatch, which keeps ${WORKERS:-2}
-# workers alive on it.
+# start_workers: the four worker pools (README "Worker pools"), each on
+# $T/run/leadgate-CLASS/fcgi.sock, started as fcgi/systemd/leadgate-fcgi@.service
+# starts them: spawn-fcgi binds the socket and becomes multiwatch, which
+# keeps ${WORKERS:-2} workers alive on it.  $T/run/spawn-fcgi-CLASS.pid
+# names each pool's multiwatch, $T/run/spawn-fcgi.pid all four.
+POOLS="validator miner client public"
 start_workers() {
-	local tool
+	local tool pool
 	for tool in spawn-fcgi multiwatch; do
 		command -v $tool > /dev/null || bail "$tool is not installed (run ./quickstart.sh test)"
 	done
-	mkdir -p "$T/run"
-	FCGI_PORT=$(pick_port)
-	spawn-fcgi -n -a 127.0.0.1 -p "$FCGI_PORT" -- "$(command -v multiwatch)" -f "${WORKERS:-2}" -- \
-		"$T/leadgate.fcgi" 2>> "$T/run/workers.stderr" &
-	echo $! > "$T/run/spawn-fcgi.pid"
-	for _ in $(seq 100); do   # a bounded poll: until they listen
-		(exec 3<> "/dev/tcp/127.0.0.1/$FCGI_PORT") 2> /dev/null && return 0
-		sleep 0.05  # a bounded poll
+	: > "$T/run/spawn-fcgi.pid"
+	for pool in $POOLS; do
+		mkdir -p "$T/run/leadgate-$pool"
+		LEADGATE_POOL=$pool spawn-fcgi -n -s "$T/run/leadgate-$pool/fcgi.sock" -M 0666 -b 256 -- \
+			"$(command -v multiwatch)" -f "${WORKERS:-2}" -- "$T/leadgate.fcgi" 2>> "$T/run/workers.stderr" &
+		echo $! > "$T/run/spawn-fcgi-$pool.pid"
+		echo $! >> "$T/run/spawn-fcgi.pid"
 	done
-	bail "the workers did not listen on $FCGI_PORT: $(cat "$T/run/workers.stderr")"
+	for pool in $POOLS; do
+		for _ in $(seq 100); do   # a bounded poll: until they listen
+			[ -S "$T/run/leadgate-$pool/fcgi.sock" ] && continue 2
+			sleep 0.05  # a bounded poll
+		done
+		bail "the $pool workers did not listen: $(cat "$T/run/workers.stderr")"
+	done
 }
+# the sed edit that points the shipped configs' sockets at start_workers'
+workers_sed() { echo "s|/run/leadgate-\([a-z]*\)/fcgi.sock|$T/run/leadgate-\1/fcgi.sock|g"; }
 
 # stop_pids FILE...: stop the processes each file names, waiting for them
 stop_pids() {
