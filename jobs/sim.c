@@ -5,10 +5,12 @@
  *                         [--ss58-prefix P] [--terms-hash HEX] [--keys ALG]
  *       hotkeys in DIR/keys, the cast in DIR/sim.json, and DIR/snapshot.json
  *       (the metagraph with the chain at --block now) for leadgate-sync
- *   leadgate-sim tick DIR URL [--leads N]
+ *   leadgate-sim tick DIR URL [--leads N] [--timings FILE]
  *       everything that is due at the gateway's current block, once
- *   leadgate-sim run DIR URL [--leads N] [--epochs K] [--interval S]
+ *   leadgate-sim run DIR URL [--leads N] [--epochs K] [--interval S] [--timings FILE]
  *       tick every S seconds (default half a block) until K epochs closed
+ *   --timings appends a line per request to FILE: role, action, status and
+ *   seconds taken
  * Every request is printed with the gateway's answer; the exit status is 1
  * when an answer was not what the participant's behaviour expects.
  */
@@ -32,26 +34,14 @@ static int usage(void)
 	        "usage: leadgate-sim init DIR [--miners N] [--validators B,B,...] [--block N]\n"
 	        "                           [--ss58-prefix P] [--terms-hash HEX]\n"
 	        "                           [--keys ed25519|sr25519|mixed]\n"
-	        "       leadgate-sim tick DIR URL [--leads N]\n"
+	        "       leadgate-sim tick DIR URL [--leads N] [--timings FILE]\n"
 	        "       leadgate-sim run DIR URL [--leads N] [--epochs K] [--interval S]\n"
+	        "                              [--timings FILE]\n"
 	        "behaviours: honest lazy late stale mismatch silent\n");
 	return 2;
 }
 
 /* ---- the cast: DIR/sim.json and DIR/keys ------------------------------- */
-
-static void path_in(const struct sim *s, char *out, size_t size, const char *name)
-{
-	snprintf(out, size, "%s/%s", s->dir, name);
-}
-
-static bool behaviour_parse(const char *text, enum behaviour *out)
-{
-	for (int b = 0; b < BEHAVIOUR_COUNT; b++)
-		if (strcmp(text, behaviour_name((enum behaviour)b)) == 0)
-			return *out = (enum behaviour)b, true;
-	return false;
-}
 
 /* A neuron of the snapshot: the earlier a validator is listed, the more
  * stake and trust it has (trust 0.95, 0.90, ... never below 0.05). */
@@ -84,7 +74,7 @@ static bool party_create(struct sim *s, struct party *p, enum ls_key_alg alg)
 static bool write_json(const struct sim *s, const char *name, json_t *v)
 {
 	char path[LS_PATH_MAX + 32], tmp[LS_PATH_MAX + 40];
-	path_in(s, path, sizeof path, name);
+	sim_path(s, path, sizeof path, name);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if (json_dump_file(v, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 || rename(tmp, path) != 0) {
 		fprintf(stderr, "leadgate-sim: cannot write %s: %s\n", path, strerror(errno));
@@ -120,7 +110,7 @@ static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast,
 	snprintf(list, sizeof list, "%s", o->validators);
 	for (char *save = NULL, *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save), i++) {
 		struct party p = {.validator = true};
-		if (!behaviour_parse(b, &p.behaviour)) {
+		if (!sim_behaviour_parse(b, &p.behaviour)) {
 			fprintf(stderr, "leadgate-sim: unknown behaviour '%s'\n", b);
 			return false;
 		}
@@ -144,8 +134,8 @@ static bool init_cast(struct sim *s, const struct init_options *o, json_t *cast,
 static int cmd_init(struct sim *s, const struct init_options *o)
 {
 	char keys[LS_PATH_MAX + 8], cast_path[LS_PATH_MAX + 16];
-	path_in(s, cast_path, sizeof cast_path, "sim.json");
-	path_in(s, keys, sizeof keys, "keys");
+	sim_path(s, cast_path, sizeof cast_path, "sim.json");
+	sim_path(s, keys, sizeof keys, "keys");
 	if (access(cast_path, F_OK) == 0) {
 		fprintf(stderr, "leadgate-sim: %s exists: its hotkeys are kept, choose another DIR\n",
 		        cast_path);
@@ -169,74 +159,6 @@ static int cmd_init(struct sim *s, const struct init_options *o)
 		printf("leadgate-sim: %zu participants in %s; import %s/snapshot.json with leadgate-sync\n",
 		       n, s->dir, s->dir);
 	return ok ? 0 : 2;
-}
-
-static bool load_party(struct sim *s, json_t *entry, struct party *p)
-{
-	char path[LS_PATH_MAX + 64];
-	ls_err err = {0};
-	const char *name = json_string_value(json_object_get(entry, "name"));
-	const char *b = json_string_value(json_object_get(entry, "behaviour"));
-	if (name == NULL || strlen(name) >= sizeof p->name)
-		return false;
-	snprintf(p->name, sizeof p->name, "%s", name);
-	p->validator = b != NULL;
-	if (b && !behaviour_parse(b, &p->behaviour))
-		return false;
-	snprintf(path, sizeof path, "%s/keys/%s", s->dir, name);
-	if (ls_keyfile_load(path, &p->key, &err) != LS_OK) {
-		fprintf(stderr, "leadgate-sim: %s\n", err.detail);
-		return false;
-	}
-	return ls_ss58_encode(p->key.pk, s->ss58_prefix, p->ss58) == LS_OK;
-}
-
-/* DIR/client.key, when the operator made one: the client plays. */
-static void load_client_key(struct sim *s)
-{
-	char path[LS_PATH_MAX + 32], key[LS_CLIENT_KEY_LEN + 2] = "";
-	path_in(s, path, sizeof path, "client.key");
-	FILE *f = fopen(path, "r");
-	if (f && fgets(key, sizeof key, f))
-		key[strcspn(key, "\r\n")] = '\0';
-	if (f)
-		fclose(f);
-	if (strlen(key) == LS_CLIENT_KEY_LEN)
-		memcpy(s->client_key, key, sizeof s->client_key);
-}
-
-/* DIR/sim.json, the keys, DIR/client.key and DIR/state.json (what
- * earlier ticks did). */
-static bool load_cast(struct sim *s)
-{
-	char path[LS_PATH_MAX + 32];
-	path_in(s, path, sizeof path, "sim.json");
-	json_t *doc = json_load_file(path, 0, NULL), *list = json_object_get(doc, "participants");
-	const char *terms = json_string_value(json_object_get(doc, "terms_version_hash"));
-	json_int_t prefix = json_integer_value(json_object_get(doc, "ss58_prefix"));
-	bool ok = json_is_array(list) && terms && strlen(terms) == 64 && prefix >= 0 && prefix < 16384;
-	if (ok) {
-		s->ss58_prefix = (unsigned)prefix;
-		snprintf(s->terms_hash, sizeof s->terms_hash, "%s", terms);
-		s->nparties = json_array_size(list);
-		s->parties = calloc(s->nparties ? s->nparties : 1, sizeof *s->parties);
-		ok = s->parties != NULL;
-	}
-	for (size_t i = 0; ok && i < s->nparties; i++)
-		ok = load_party(s, json_array_get(list, i), &s->parties[i]);
-	json_decref(doc);
-	if (!ok) {
-		fprintf(stderr, "leadgate-sim: %s is missing or damaged (run leadgate-sim init)\n", path);
-		return false;
-	}
-	load_client_key(s);
-	path_in(s, path, sizeof path, "state.json");
-	s->state = json_load_file(path, 0, NULL);
-	if (!json_is_object(s->state)) {
-		json_decref(s->state);
-		s->state = json_object();
-	}
-	return true;
 }
 
 static bool save_state(const struct sim *s)
@@ -282,6 +204,12 @@ static int cmd_run(struct sim *s, const struct run_options *o, bool once)
 	return s->unexpected ? 1 : 0;
 }
 
+/* --timings: "role action status seconds", one line per request */
+static void timing_write(struct sim *s, const char *role, const char *action, const struct answer *a)
+{
+	fprintf(s->observer, "%s\t%s\t%ld\t%.6f\n", role, action, a->status, a->seconds);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -289,7 +217,8 @@ int main(int argc, char **argv)
 		{"block", required_argument, NULL, 'b'}, {"ss58-prefix", required_argument, NULL, 'p'},
 		{"terms-hash", required_argument, NULL, 't'}, {"leads", required_argument, NULL, 'l'},
 		{"epochs", required_argument, NULL, 'e'}, {"interval", required_argument, NULL, 'i'},
-		{"keys", required_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
+		{"keys", required_argument, NULL, 'k'}, {"timings", required_argument, NULL, 'T'},
+		{NULL, 0, NULL, 0}};
 	struct sim s = {.ss58_prefix = 42, .leads_per_miner = 2};
 	struct init_options io = {.miners = 3, .validators = "honest,honest,lazy,late,stale,mismatch,silent",
 	                         .keys = "ed25519"};
@@ -297,6 +226,7 @@ int main(int argc, char **argv)
 	enum ls_key_alg alg;
 	uint64_t v;
 	int c, rc;
+	const char *timings = NULL;
 	snprintf(s.terms_hash, sizeof s.terms_hash, "%s",
 	         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -311,6 +241,7 @@ int main(int argc, char **argv)
 		else if (c == 'i' && ls_parse_u64(optarg, 3600, &v)) ro.interval = (double)v;
 		else if (c == 'k' && (ls_key_alg_from_name(optarg, &alg) || strcmp(optarg, "mixed") == 0))
 			io.keys = optarg;
+		else if (c == 'T') timings = optarg;
 		else return usage();
 	}
 	int left = argc - optind;
@@ -324,9 +255,18 @@ int main(int argc, char **argv)
 	if (init)
 		return cmd_init(&s, &io);
 	s.url = argv[optind + 2];
-	if (!load_cast(&s) || !sim_http_init(&s))
+	if (timings && (s.observer = fopen(timings, "ae")) == NULL) {
+		fprintf(stderr, "leadgate-sim: %s: %s\n", timings, strerror(errno));
+		return 2;
+	}
+	s.observe = timings ? timing_write : NULL;
+	if (!sim_cast_load(&s) || !sim_http_init(&s))
 		return 2;
 	rc = cmd_run(&s, &ro, strcmp(cmd, "tick") == 0);
+	if (s.observer && fclose(s.observer) != 0) {
+		fprintf(stderr, "leadgate-sim: %s: %s\n", timings, strerror(errno));
+		rc = rc ? rc : 2;
+	}
 	for (size_t i = 0; i < s.nparties; i++)
 		sodium_memzero(&s.parties[i].key, sizeof s.parties[i].key);
 	free(s.parties);

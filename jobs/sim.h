@@ -21,6 +21,8 @@ enum behaviour {
 	BEHAVIOUR_COUNT
 };
 const char *behaviour_name(enum behaviour b);
+/* The behaviour of that name; false when none is. */
+bool sim_behaviour_parse(const char *text, enum behaviour *out);
 
 struct party {
 	char name[24];          /* "validator-3", "miner-1": its key file's name */
@@ -34,6 +36,8 @@ struct party {
 struct answer {
 	long status;            /* 0 when no answer came */
 	char problem[48];       /* the RFC 9457 type's code, "" on success */
+	long retry_after;       /* its Retry-After in seconds, -1 when none */
+	double seconds;         /* from sending to the whole answer */
 	json_t *json;           /* the body when it is JSON, else NULL */
 };
 
@@ -52,7 +56,18 @@ struct sim {
 	json_t *outcomes;       /* "who action status" -> count, for the summary */
 	char client_key[LS_CLIENT_KEY_LEN + 1]; /* DIR/client.key, "" when none */
 	struct ls_config cfg;   /* LEADGATE_CONF when readable: the store's clock */
+	/* called with every answer when set (bench/flood counts them; --timings
+	 * writes them down) */
+	void (*observe)(struct sim *s, const char *role, const char *action, const struct answer *a);
+	void *observer;
 };
+
+/* sim_cast.c */
+/* DIR/name into out */
+void sim_path(const struct sim *s, char *out, size_t size, const char *name);
+/* DIR/sim.json, the keys, DIR/client.key and DIR/state.json into s (with
+ * s->dir set); false after saying why on stderr. */
+bool sim_cast_load(struct sim *s);
 
 /* sim_play.c: everything due at the gateway's current block, once; returns
  * how many closed epochs' results it reported. */

@@ -15,6 +15,14 @@ static const char *const behaviour_names[BEHAVIOUR_COUNT] = {
 
 const char *behaviour_name(enum behaviour b) { return behaviour_names[b]; }
 
+bool sim_behaviour_parse(const char *text, enum behaviour *out)
+{
+	for (int b = 0; b < BEHAVIOUR_COUNT; b++)
+		if (strcmp(text, behaviour_names[b]) == 0)
+			return *out = (enum behaviour)b, true;
+	return false;
+}
+
 bool sim_http_init(struct sim *s)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (s->curl = curl_easy_init()) == NULL)
@@ -89,10 +97,18 @@ static void perform(struct sim *s, const char *method, const char *url, const ch
 	}
 	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, method);
 	CURLcode rc = curl_easy_perform(s->curl);
-	if (rc == CURLE_OK)
+	struct curl_header *h;
+	curl_off_t micros = 0;
+	a->retry_after = -1;
+	if (rc == CURLE_OK) {
 		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &a->status);
-	else
+		if (curl_easy_header(s->curl, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+			a->retry_after = strtol(h->value, NULL, 10);
+	} else {
 		snprintf(a->problem, sizeof a->problem, "%s", curl_easy_strerror(rc));
+	}
+	curl_easy_getinfo(s->curl, CURLINFO_TOTAL_TIME_T, &micros);
+	a->seconds = (double)micros / 1e6;
 	a->json = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
 	free(b.data);
 	const char *type = json_string_value(json_object_get(a->json, "type"));
@@ -146,6 +162,8 @@ static void call(struct sim *s, const struct party *who, bool bearer, const char
 	                   : who->validator ? behaviour_name(who->behaviour) : "miner";
 	s->requests++;
 	s->unexpected += !ok;
+	if (s->observe)
+		s->observe(s, role, action, a);
 	if (ok && quiet)
 		return count(s, role, action, a);
 	printf("sim: epoch %llu %s (%s) %s: %s %s -> %ld%s%s%s\n", (unsigned long long)s->epoch,
