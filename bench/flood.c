@@ -9,6 +9,10 @@
  *   READERS connections reading the public endpoints in turn.
  * Each runs until STOPFILE exists (at most ten minutes) and writes what it
  * saw to OUTDIR/N.json; the ids of accepted leads go to OUTDIR/accepted-N.
+ * Against a gateway on 127.0.0.1 each participant sends from an address of
+ * its own, as from its own machine (127.10.0.V for validator V, 127.11.0.M
+ * for miner M, 127.12.0.R for reader connection R), so that per-address
+ * limits at the edge apply as they would.
  * Then one line per role: requests, answers by status, requests with no
  * answer (time-outs, refused connections), 429s and 503s without
  * Retry-After, and the p50, p99 and longest seconds of an answer.
@@ -148,6 +152,11 @@ static int run_one(struct sim *s, enum role role, unsigned k, uint64_t epoch, co
 		if ((t.accepted = fopen(path, "we")) == NULL)
 			return 1;
 	}
+	char source[40];
+	size_t who = p ? (size_t)(p - s->parties) : k;
+	snprintf(source, sizeof source, "host!127.%d.%zu.%zu", 10 + (int)role, who / 250 % 250, who % 250 + 1);
+	if (strncmp(s->url, "http://127.", 11) == 0)
+		s->source = source;
 	if (!sim_http_init(s))
 		return 1;
 	s->observe = observe;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sodium.h>
 #include "http.h"
 
@@ -441,6 +442,31 @@ static unsigned pool_queue_limit(const struct ls_config *cfg, enum pool p)
 	case POOL_MINER: return cfg->queue_miner;
 	case POOL_CLIENT: return cfg->queue_client;
 	default: return cfg->queue_public;
+	}
+}
+
+static unsigned pool_nice(const struct ls_config *cfg, enum pool p)
+{
+	switch (p) {
+	case POOL_VALIDATOR: return cfg->nice_validator;
+	case POOL_MINER: return cfg->nice_miner;
+	case POOL_CLIENT: return cfg->nice_client;
+	default: return cfg->nice_public;
+	}
+}
+
+void pool_settle(ls_store *st)
+{
+	const char *mine = getenv("LEADGATE_POOL");
+	for (enum pool p = 0; mine && p < POOL_COUNT; p++) {
+		if (strcmp(mine, pool_name(p)) != 0)
+			continue;
+		unsigned nice = pool_nice(ls_store_config(st), p);
+		errno = 0;
+		if (nice && setpriority(PRIO_PROCESS, 0, (int)nice) != 0)
+			fprintf(stderr, "leadgate.fcgi: the %s pool's priority (nice %u): %s\n", mine, nice,
+			        strerror(errno));
+		return;
 	}
 }
 

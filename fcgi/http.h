@@ -68,6 +68,10 @@ void http_public_file(struct request *req, struct response *res, int fd, size_t 
  * If-None-Match) and Cache-Control: private, no-store. */
 void http_private_cached(struct response *res, const struct ls_body *b);
 
+/* A worker of the pool LEADGATE_POOL names takes that pool's CPU priority
+ * (nice_<class>), once at start. */
+void pool_settle(ls_store *st);
+
 /* backlog.c: connections waiting in the listening socket fd's queue, -1
  * when the kernel does not say (not a socket, not TCP or Unix). */
 int listen_queue_length(int fd);

@@ -61,6 +61,8 @@ int main(int argc, char **argv)
 	/* without meters the worker still serves; /v1/metrics says so */
 	if (ls_meters_attach(st, route_layout_id(), &err) != LS_OK)
 		fprintf(stderr, "leadgate.fcgi: request metrics are off: %s\n", err.detail);
+	if (!cgi)
+		pool_settle(st);
 	if (cgi) {
 		struct http_io io = {NULL};
 		http_serve(&io, st);

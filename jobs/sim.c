@@ -219,7 +219,8 @@ int main(int argc, char **argv)
 		{"epochs", required_argument, NULL, 'e'}, {"interval", required_argument, NULL, 'i'},
 		{"keys", required_argument, NULL, 'k'}, {"timings", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0}};
-	struct sim s = {.ss58_prefix = 42, .leads_per_miner = 2};
+	/* told busy or rate-limited, a validator comes back as told, ten times */
+	struct sim s = {.ss58_prefix = 42, .leads_per_miner = 2, .patience = 10};
 	struct init_options io = {.miners = 3, .validators = "honest,honest,lazy,late,stale,mismatch,silent",
 	                         .keys = "ed25519"};
 	struct run_options ro = {0};

@@ -53,6 +53,8 @@ struct sim {
 	CURL *curl;
 	uint64_t epoch;         /* the chain's epoch at this tick */
 	unsigned requests, unexpected;
+	unsigned patience;      /* how often to ask again when told to come back */
+	const char *source;     /* the local address to send from (curl's "host!ADDR"), or NULL */
 	json_t *outcomes;       /* "who action status" -> count, for the summary */
 	char client_key[LS_CLIENT_KEY_LEN + 1]; /* DIR/client.key, "" when none */
 	struct ls_config cfg;   /* LEADGATE_CONF when readable: the store's clock */

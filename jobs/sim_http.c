@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "job.h"
 #include "sim.h"
 
@@ -91,6 +92,8 @@ static void perform(struct sim *s, const char *method, const char *url, const ch
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 20L);
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	if (s->source)
+		curl_easy_setopt(s->curl, CURLOPT_INTERFACE, s->source);
 	if (body) {
 		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -135,25 +138,48 @@ static void count(struct sim *s, const char *role, const char *action, const str
 }
 
 /* Send, signed by who or with the client's key (bearer) or neither. */
+/* Told to come back within two seconds (a full worker pool's 503 busy, a
+ * hotkey's empty bucket, the edge's per-address limit): validators, with
+ * their deadlines, and readers wait as long as Retry-After says and ask
+ * again; a miner tries again at its next tick. */
+static bool come_back(const struct sim *s, const struct party *who, const struct answer *a,
+                      unsigned tries)
+{
+	static const char *const codes[] = {"busy", "rate_limited", "too_many_requests"};
+	if (tries >= s->patience || (who && !who->validator) || a->retry_after < 0 || a->retry_after > 2)
+		return false;
+	for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+		if (strcmp(a->problem, codes[i]) == 0)
+			return true;
+	return false;
+}
+
 static void call(struct sim *s, const struct party *who, bool bearer, const char *action,
                  bool quiet, const char *method, const char *path, json_t *body,
                  const long *expect, struct answer *a)
 {
 	char url[2048], auth[128];
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	memset(a, 0, sizeof *a);
+	unsigned tries = 0;
 	snprintf(url, sizeof url, "%s%s", s->url, path);
-	struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
-	if (text)
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-	if (who)
-		headers = signed_headers(s, who, method, url, text, headers);
-	if (bearer) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", s->client_key);
-		headers = curl_slist_append(headers, auth);
+	for (;; tries++) {
+		memset(a, 0, sizeof *a);
+		struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+		if (text)
+			headers = curl_slist_append(headers, "Content-Type: application/json");
+		if (who)  /* signed anew each time: a fresh nonce */
+			headers = signed_headers(s, who, method, url, text, headers);
+		if (bearer) {
+			snprintf(auth, sizeof auth, "Authorization: Bearer %s", s->client_key);
+			headers = curl_slist_append(headers, auth);
+		}
+		perform(s, method, url, text, headers, a);
+		curl_slist_free_all(headers);
+		if (!come_back(s, who, a, tries))
+			break;
+		usleep((useconds_t)a->retry_after * 1000000u);
+		answer_free(a);
 	}
-	perform(s, method, url, text, headers, a);
-	curl_slist_free_all(headers);
 	free(text);
 
 	bool ok = expected(expect, a->status);
@@ -166,9 +192,9 @@ static void call(struct sim *s, const struct party *who, bool bearer, const char
 		s->observe(s, role, action, a);
 	if (ok && quiet)
 		return count(s, role, action, a);
-	printf("sim: epoch %llu %s (%s) %s: %s %s -> %ld%s%s%s\n", (unsigned long long)s->epoch,
+	printf("sim: epoch %llu %s (%s) %s: %s %s -> %ld%s%s%s%s\n", (unsigned long long)s->epoch,
 	       who_name, role, action, method, path, a->status, a->problem[0] ? " " : "", a->problem,
-	       ok ? "" : "  UNEXPECTED");
+	       tries ? "  (after being told to come back)" : "", ok ? "" : "  UNEXPECTED");
 	const char *detail = json_string_value(json_object_get(a->json, "detail"));
 	if (!ok && detail)
 		printf("sim:     %s\n", detail);

@@ -58,6 +58,8 @@ void ls_config_defaults(struct ls_config *cfg)
 	cfg->queue_miner = 8;
 	cfg->queue_client = 8;
 	cfg->queue_public = 16;
+	cfg->nice_miner = 5;
+	cfg->nice_public = 5;
 	cfg->keep_vote_epochs = 2;
 	cfg->consensus_mode = LS_MODE_EPOCH;
 	cfg->pull_timeout = 600;
@@ -143,6 +145,10 @@ static const struct key_def keys[] = {
 	U32(queue_miner, 0, 65535),
 	U32(queue_client, 0, 65535),
 	U32(queue_public, 0, 65535),
+	U32(nice_validator, 0, 19),
+	U32(nice_miner, 0, 19),
+	U32(nice_client, 0, 19),
+	U32(nice_public, 0, 19),
 	U32(rate_miner, 0, 6000000),
 	U32(burst_miner, 1, 10000),
 };

@@ -130,6 +130,9 @@ struct ls_config {
 	/* requests that may wait for a worker of each class's pool (its
 	 * listening socket's queue) before the next is told 503 busy; 0: any */
 	unsigned queue_validator, queue_miner, queue_client, queue_public; /* 64, 8, 8, 16 */
+	/* the CPU priority (nice) each pool's workers take when they start,
+	 * so that validators' requests win the cores (0, 5, 0, 5) */
+	unsigned nice_validator, nice_miner, nice_client, nice_public;
 };
 /* Whether addr (a textual IPv4 or IPv6 address) is in list (addresses and
  * CIDR blocks separated by spaces or commas).  list_valid: every entry
