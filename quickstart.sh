@@ -112,14 +112,17 @@ check() {
 test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime iproute2 python3 python3-prometheus-client python3-nacl
 	systemd man-db mandoc dpkg-dev debhelper fakeroot lintian)
 
-# The benchmark's load generator and the design it compares against.
-bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools)
+# The benchmark's load generator and the design it compares against; nginx
+# and multiwatch for the flood through nginx's pools (bench/flood.sh).
+bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools
+	nginx multiwatch)
 
 cmd_bench() {
 	deb_packages+=("${bench_packages[@]}")
 	install_packages
 	build werror "${werror_flags[@]}"
 	bench/run.sh _build/werror
+	bench/flood.sh _build/werror
 }
 
 # stage NAME: say how long the stage begun at the last stage call took
@@ -261,7 +264,7 @@ cmd_serve() {
 	"$b/leadgate-admin" clients add demo-client > "$demo/sim/client.key"
 
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$port LEADGATE_WWW="$top/www" \
-	LEADGATE_FCGI="$b/leadgate.fcgi" LEADGATE_RUN="$demo/run" LEADGATE_WORKERS=4 \
+	LEADGATE_FCGI="$b/leadgate.fcgi" LEADGATE_RUN="$demo/run" \
 		lighttpd -D -f "$top/fcgi/lighttpd.conf" &
 	local server=$! jobs sim
 	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done

@@ -250,7 +250,7 @@ start_lighttpd() {
 	local run=${RUN:-$T/run}
 	mkdir -p "$run"
 	LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$PORT LEADGATE_WWW="$T/www" \
-	LEADGATE_FCGI="$T/leadgate.fcgi" LEADGATE_RUN="$run" LEADGATE_WORKERS=${WORKERS:-2} \
+	LEADGATE_FCGI="$T/leadgate.fcgi" LEADGATE_RUN="$run" \
 		lighttpd -D -f "$src/fcgi/lighttpd.conf" 2> "$run/lighttpd.stderr" &
 	LIGHTTPD_PID=$!
 	pids+=($!)
