@@ -307,10 +307,12 @@ start_workers() {
 	: > "$T/run/spawn-fcgi.pid"
 	for pool in $POOLS; do
 		mkdir -p "$T/run/leadgate-$pool"
+		# (not on the test's stdout: a worker left behind would hold the TAP stream)
 		LEADGATE_POOL=$pool spawn-fcgi -n -s "$T/run/leadgate-$pool/fcgi.sock" -M 0666 -b 256 -- \
-			"$(command -v multiwatch)" -f "${WORKERS:-2}" -- "$T/leadgate.fcgi" 2>> "$T/run/workers.stderr" &
+			"$(command -v multiwatch)" -f "${WORKERS:-2}" -- "$T/leadgate.fcgi" >> "$T/run/workers.stderr" 2>&1 &
 		echo $! > "$T/run/spawn-fcgi-$pool.pid"
 		echo $! >> "$T/run/spawn-fcgi.pid"
+		pids+=($!)
 	done
 	for pool in $POOLS; do
 		for _ in $(seq 100); do   # a bounded poll: until they listen
