@@ -435,68 +435,90 @@ static bool authorize(const struct route *r, struct request *req, struct respons
 	}
 }
 
-static unsigned pool_queue_limit(const struct ls_config *cfg, enum pool p)
+/* What leadgate.conf sets for a pool: its queue's bound and its workers'
+ * CPU priority. */
+struct pool_policy {
+	unsigned queue, nice;
+};
+
+static struct pool_policy pool_policy(const struct ls_config *cfg, enum pool p)
 {
 	switch (p) {
-	case POOL_VALIDATOR: return cfg->queue_validator;
-	case POOL_MINER: return cfg->queue_miner;
-	case POOL_CLIENT: return cfg->queue_client;
-	default: return cfg->queue_public;
+	case POOL_VALIDATOR: return (struct pool_policy){cfg->queue_validator, cfg->nice_validator};
+	case POOL_MINER: return (struct pool_policy){cfg->queue_miner, cfg->nice_miner};
+	case POOL_CLIENT: return (struct pool_policy){cfg->queue_client, cfg->nice_client};
+	default: return (struct pool_policy){cfg->queue_public, cfg->nice_public};
 	}
 }
 
-static unsigned pool_nice(const struct ls_config *cfg, enum pool p)
+/* The pool LEADGATE_POOL names (set by the shipped configs), or false. */
+static bool pool_mine(enum pool *p)
 {
-	switch (p) {
-	case POOL_VALIDATOR: return cfg->nice_validator;
-	case POOL_MINER: return cfg->nice_miner;
-	case POOL_CLIENT: return cfg->nice_client;
-	default: return cfg->nice_public;
-	}
+	static const char *mine;
+	if (mine == NULL)
+		mine = getenv("LEADGATE_POOL") ? getenv("LEADGATE_POOL") : "";
+	return pool_from_name(mine, p);
 }
 
 void pool_settle(ls_store *st)
 {
-	const char *mine = getenv("LEADGATE_POOL");
-	for (enum pool p = 0; mine && p < POOL_COUNT; p++) {
-		if (strcmp(mine, pool_name(p)) != 0)
-			continue;
-		unsigned nice = pool_nice(ls_store_config(st), p);
-		errno = 0;
-		if (nice && setpriority(PRIO_PROCESS, 0, (int)nice) != 0)
-			fprintf(stderr, "leadgate.fcgi: the %s pool's priority (nice %u): %s\n", mine, nice,
-			        strerror(errno));
+	enum pool p;
+	const char *named = getenv("LEADGATE_POOL");
+	if (!pool_mine(&p)) {
+		if (named && named[0])
+			fprintf(stderr, "leadgate.fcgi: LEADGATE_POOL=%s is no pool (validator, miner, client "
+			        "or public): this worker serves as none\n", named);
 		return;
 	}
+	unsigned nice = pool_policy(ls_store_config(st), p).nice;
+	if (nice && setpriority(PRIO_PROCESS, 0, (int)nice) != 0)
+		fprintf(stderr, "leadgate.fcgi: the %s pool's priority (nice %u): %s\n", pool_name(p), nice,
+		        strerror(errno));
+}
+
+/* A route of another class than this worker's pool: its web server's
+ * config sends it to the wrong workers; the operator hears about it once
+ * per route and process. */
+static void pool_misroute_check(const struct route *r)
+{
+	static bool warned[LS_METER_ROUTES];
+	enum pool mine;
+	unsigned slot = route_slot(r);
+	if (!pool_mine(&mine) || mine == r->pool || warned[slot])
+		return;
+	warned[slot] = true;
+	fprintf(stderr, "leadgate.fcgi: %s %s is a %s route but came to the %s pool: "
+	        "see README \"Worker pools\"\n", r->method, r->pattern, pool_name(r->pool), pool_name(mine));
+}
+
+/* How many requests wait behind this one in the pool's listening socket;
+ * -1 when unknown (CGI, or a kernel that does not say, reported once). */
+static int pool_waiting(const struct request *req, const struct route *r)
+{
+	static bool unmeasured;
+	if (req->io->fcgi == NULL)
+		return -1;
+	int waiting = listen_queue_length(req->io->fcgi->listen_sock);
+	if (waiting < 0 && !unmeasured) {
+		unmeasured = true;
+		fprintf(stderr, "leadgate.fcgi: the length of the listening socket's queue is unknown "
+		        "(%s): queue_%s is not enforced\n", strerror(errno), pool_name(r->pool));
+	}
+	return waiting;
 }
 
 /* Admission (README "Worker pools"): the web server sends each class of
  * route to its own pool, and a request that finds more than queue_<class>
  * others waiting behind it is told 503 busy at once, before its body is
  * read or its signature checked, so that a flood costs a pool microseconds
- * per request and never delays it by seconds.  LEADGATE_POOL (set by the
- * shipped configs) names the pool the web server chose: a route of another
- * class means its config sends it to the wrong workers, which the operator
- * hears about once per route and process.  A test fills a pool by holding
- * its requests here (hold_pool_<class> in the store's faults file). */
+ * per request and never delays it by seconds.  A test fills a pool by
+ * holding its requests here (hold_pool_<class> in the store's faults
+ * file). */
 static bool pool_admits(struct request *req, const struct route *r, struct response *res)
 {
-	static bool warned[LS_METER_ROUTES], unmeasured;
-	static const char *mine;
-	if (mine == NULL)
-		mine = getenv("LEADGATE_POOL") ? getenv("LEADGATE_POOL") : "";
-	unsigned slot = route_slot(r), limit = pool_queue_limit(ls_store_config(req->st), r->pool);
-	if (mine[0] && strcmp(mine, pool_name(r->pool)) != 0 && !warned[slot]) {
-		warned[slot] = true;
-		fprintf(stderr, "leadgate.fcgi: %s %s is a %s route but came to the %s pool: "
-		        "see README \"Worker pools\"\n", r->method, r->pattern, pool_name(r->pool), mine);
-	}
-	int waiting = limit && req->io->fcgi ? listen_queue_length(req->io->fcgi->listen_sock) : -1;
-	if (limit && req->io->fcgi && waiting < 0 && !unmeasured) {
-		unmeasured = true;
-		fprintf(stderr, "leadgate.fcgi: the length of the listening socket's queue is unknown "
-		        "(%s): queue_%s is not enforced\n", strerror(errno), pool_name(r->pool));
-	}
+	unsigned limit = pool_policy(ls_store_config(req->st), r->pool).queue;
+	int waiting = limit ? pool_waiting(req, r) : -1;
+	pool_misroute_check(r);
 	if (waiting >= 0 && (unsigned)waiting > limit) {
 		ls_err err = {0};
 		ls_fail(&err, LS_UNAVAILABLE, "busy", NULL,

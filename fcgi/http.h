@@ -93,6 +93,8 @@ enum auth { AUTH_PUBLIC, AUTH_SIGNED, AUTH_CLIENT, AUTH_SIGNED_REVEAL };
  * of one class cannot queue the others. */
 enum pool { POOL_PUBLIC, POOL_VALIDATOR, POOL_MINER, POOL_CLIENT, POOL_COUNT };
 const char *pool_name(enum pool p);
+/* The pool of that name; false when none is. */
+bool pool_from_name(const char *name, enum pool *out);
 typedef void (*handler_fn)(struct request *req, struct response *res);
 struct route {
 	const char *method;

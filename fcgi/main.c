@@ -34,11 +34,11 @@ static ls_status open_store(ls_store **st, ls_err *err)
  * §4.4), never a pool. */
 static bool pool_argument(int argc, char **argv)
 {
+	enum pool p;
 	if (argc < 2)
 		return true;
-	for (enum pool p = 0; p < POOL_COUNT; p++)
-		if (strcmp(argv[1], pool_name(p)) == 0)
-			return setenv("LEADGATE_POOL", argv[1], 1) == 0;
+	if (pool_from_name(argv[1], &p))
+		return setenv("LEADGATE_POOL", argv[1], 1) == 0;
 	fprintf(stderr, "usage: leadgate.fcgi [validator|miner|client|public]\n");
 	return false;
 }
@@ -61,13 +61,12 @@ int main(int argc, char **argv)
 	/* without meters the worker still serves; /v1/metrics says so */
 	if (ls_meters_attach(st, route_layout_id(), &err) != LS_OK)
 		fprintf(stderr, "leadgate.fcgi: request metrics are off: %s\n", err.detail);
-	if (!cgi)
-		pool_settle(st);
 	if (cgi) {
 		struct http_io io = {NULL};
 		http_serve(&io, st);
 		fflush(stdout);
 	} else {
+		pool_settle(st);
 		FCGX_Request request;
 		FCGX_InitRequest(&request, 0, 0);
 		struct http_io io = {&request};

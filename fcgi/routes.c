@@ -81,6 +81,14 @@ const char *pool_name(enum pool p)
 	return p < POOL_COUNT ? names[p] : "?";
 }
 
+bool pool_from_name(const char *name, enum pool *out)
+{
+	for (enum pool p = 0; p < POOL_COUNT; p++)
+		if (strcmp(name, pool_name(p)) == 0)
+			return *out = p, true;
+	return false;
+}
+
 unsigned route_slot(const struct route *r)
 {
 	return r ? (unsigned)(r - routes) : ROUTE_SLOT_NONE;
