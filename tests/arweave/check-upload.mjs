@@ -16,7 +16,9 @@ import { Bundle } from 'arbundles';
 
 const [base, txid, sha, prevHex] = process.argv.slice(2);
 const url = new URL(base);
-const arweave = Arweave.init({ host: url.hostname, port: Number(url.port), protocol: 'http' });
+// a generous time-out: under make check's CPU load arlocal (node and
+// sqlite) may take longer than arweave-js's default 20 s for a chunk
+const arweave = Arweave.init({ host: url.hostname, port: Number(url.port), protocol: 'http', timeout: 120000 });
 const out = { ok: true, failures: [] };
 const fail = (why) => { out.ok = false; out.failures.push(why); };
 const get = async (path) => {
@@ -27,7 +29,14 @@ const get = async (path) => {
 const st = await get(`/tx/${txid}/status`);
 out.status = st.status === 200 ? JSON.parse(st.bytes.toString()) : st.bytes.toString();
 
-const data = Buffer.from(await arweave.chunks.downloadChunkedData(txid));
+let data;
+try {
+  data = Buffer.from(await arweave.chunks.downloadChunkedData(txid));
+} catch (e) {  // the verdict says why, rather than an empty answer
+  fail(`downloading the transaction's data: ${e.message}`);
+  console.log(JSON.stringify(out));
+  process.exit(1);
+}
 out.data_sha256 = createHash('sha256').update(data).digest('hex');
 if (out.data_sha256 !== sha) fail(`the transaction's data is not the bundle (SHA-256 ${out.data_sha256})`);
 const bundle = new Bundle(data);
