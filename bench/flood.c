@@ -218,8 +218,12 @@ static int report(const char *out, unsigned total)
 			no_retry += json_integer_value(json_object_get(doc, "no_retry_after"));
 			json_t *secs = json_object_get(doc, "seconds");
 			double *more = realloc(all, (n + json_array_size(secs) + 1) * sizeof *all);
-			if (more == NULL)
+			if (more == NULL) {
+				free(all);
+				json_decref(doc);
+				json_decref(status);
 				return 1;
+			}
 			all = more;
 			json_array_foreach(secs, i, v)
 				all[n++] = json_real_value(v);
@@ -268,5 +272,7 @@ int main(int argc, char **argv)
 		failed += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 	if (failed)
 		fprintf(stderr, "flood: %d of %u processes failed\n", failed, n);
-	return report(argv[8], n) || failed ? 1 : 0;
+	int rc = report(argv[8], n) || failed ? 1 : 0;
+	sim_cast_free(&s);
+	return rc;
 }

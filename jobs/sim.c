@@ -268,10 +268,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "leadgate-sim: %s: %s\n", timings, strerror(errno));
 		rc = rc ? rc : 2;
 	}
-	for (size_t i = 0; i < s.nparties; i++)
-		sodium_memzero(&s.parties[i].key, sizeof s.parties[i].key);
-	free(s.parties);
-	json_decref(s.state);
+	sim_cast_free(&s);
 	sim_http_free(&s);
 	return rc;
 }

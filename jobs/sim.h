@@ -70,6 +70,8 @@ void sim_path(const struct sim *s, char *out, size_t size, const char *name);
 /* DIR/sim.json, the keys, DIR/client.key and DIR/state.json into s (with
  * s->dir set); false after saying why on stderr. */
 bool sim_cast_load(struct sim *s);
+/* What sim_cast_load took, the keys wiped. */
+void sim_cast_free(struct sim *s);
 
 /* sim_play.c: everything due at the gateway's current block, once; returns
  * how many closed epochs' results it reported. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "sim.h"
 
 void sim_path(const struct sim *s, char *out, size_t size, const char *name)
@@ -77,4 +78,15 @@ bool sim_cast_load(struct sim *s)
 		s->state = json_object();
 	}
 	return true;
+}
+
+void sim_cast_free(struct sim *s)
+{
+	for (size_t i = 0; i < s->nparties; i++)
+		sodium_memzero(&s->parties[i].key, sizeof s->parties[i].key);
+	free(s->parties);
+	s->parties = NULL;
+	s->nparties = 0;
+	json_decref(s->state);
+	s->state = NULL;
 }
