@@ -24,6 +24,7 @@
 static int unix_queue_length(int fd)
 {
 	static int nl = -1;
+	static unsigned seq;
 	struct stat st;
 	if (fstat(fd, &st) != 0)
 		return -1;
@@ -34,7 +35,7 @@ static int unix_queue_length(int fd)
 		struct unix_diag_req req;
 	} ask = {
 		.nh = {.nlmsg_len = sizeof ask, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST},
+		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = ++seq},
 		.req = {.sdiag_family = AF_UNIX, .udiag_states = 1u << 10 /* TCP_LISTEN */,
 		        .udiag_ino = (unsigned)st.st_ino, .udiag_show = UDIAG_SHOW_RQLEN,
 		        .udiag_cookie = {~0u, ~0u}},
@@ -46,7 +47,12 @@ static int unix_queue_length(int fd)
 		struct nlmsghdr nh;
 		char bytes[512];
 	} answer;
-	ssize_t n = recv(nl, &answer, sizeof answer, 0);
+	/* the kernel has queued its one answer before sendto returns: never
+	 * wait for it, and pass over any older answer left unread */
+	ssize_t n;
+	do
+		n = recv(nl, &answer, sizeof answer, MSG_DONTWAIT);
+	while (n >= (ssize_t)NLMSG_HDRLEN && answer.nh.nlmsg_seq != seq);
 	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct unix_diag_msg)) || !NLMSG_OK(&answer.nh, (size_t)n) ||
 	    answer.nh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		return -1;
