@@ -45,23 +45,7 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 10000))
-		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then echo "$p"; return; fi
-	done
-	echo "flood: no free port" >&2
-	exit 1
-}
-wait_http() {
-	for _ in $(seq 100); do
-		curl -s -o /dev/null --max-time 1 "$1" && return 0
-		sleep 0.1
-	done
-	echo "flood: nothing answers at $1" >&2
-	exit 1
-}
+. "$src/bench/lib.sh"
 
 # a fresh store, its clock at block 0, the cast imported
 setup() {

@@ -59,26 +59,7 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() {  # below the ephemeral range, where wrk's own ends live
-	local p low
-	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2> /dev/null || echo 32768)
-	[ "$low" -gt 21000 ] || low=32768
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % (low - 20000)))
-		if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then echo "$p"; return; fi
-	done
-	echo "bench: no free port" >&2
-	exit 1
-}
-
-wait_http() {
-	for _ in $(seq 100); do
-		curl -s -o /dev/null --max-time 1 "$1" && return 0
-		sleep 0.1
-	done
-	echo "bench: nothing answers at $1" >&2
-	exit 1
-}
+. "$src/bench/lib.sh"
 
 # ---- stores and servers ----------------------------------------------------
 # make_store DIR LEADS: a config and an empty store in DIR

@@ -358,6 +358,17 @@ static void get_participants(struct request *req, struct response *res)
 typedef ls_status (*param_body_fn)(ls_reader *rd, const char *param, char **body, size_t *len,
                                    ls_err *err);
 
+/* The answer of a store call that built a public body for this request:
+ * the body, or the call's problem. */
+static void send_built(struct request *req, struct response *res, ls_status s, char *body,
+                       size_t len, const ls_err *err)
+{
+	if (s != LS_OK)
+		return http_problem(res, err);
+	res->owned = body;
+	http_public_json(req, res, body, len, NULL);
+}
+
 static void get_param_body(struct request *req, struct response *res, param_body_fn fn)
 {
 	char *body = NULL;
@@ -365,10 +376,8 @@ static void get_param_body(struct request *req, struct response *res, param_body
 	ls_err err = {0};
 	if (!begin_read(req, res))
 		return;
-	if (fn(res->rd, req->param, &body, &len, &err) != LS_OK)
-		return http_problem(res, &err);
-	res->owned = body;
-	http_public_json(req, res, body, len, NULL);
+	ls_status s = fn(res->rd, req->param, &body, &len, &err);
+	send_built(req, res, s, body, len, &err);
 }
 
 /* One hotkey's metagraph row and recent epochs: a body per request (it
@@ -482,10 +491,8 @@ static void get_page(struct request *req, struct response *res, page_fn fn)
 	bool after_given;
 	if (!page_params(req, res, &after, &limit, &after_given) || !begin_read(req, res))
 		return;
-	if (fn(res->rd, after_given ? &after : NULL, (unsigned)limit, &body, &len, &err) != LS_OK)
-		return http_problem(res, &err);
-	res->owned = body;
-	http_public_json(req, res, body, len, NULL);
+	ls_status s = fn(res->rd, after_given ? &after : NULL, (unsigned)limit, &body, &len, &err);
+	send_built(req, res, s, body, len, &err);
 }
 
 /* The log's seqs start at 1: "from the first" is after 0. */
@@ -547,10 +554,8 @@ static void get_bans(struct request *req, struct response *res)
 	ls_err err = {0};
 	if (!begin_read(req, res))
 		return;
-	if (ls_bans_json(res->rd, req->now, &body, &len, &err) != LS_OK)
-		return http_problem(res, &err);
-	res->owned = body;
-	http_public_json(req, res, body, len, NULL);
+	ls_status s = ls_bans_json(res->rd, req->now, &body, &len, &err);
+	send_built(req, res, s, body, len, &err);
 }
 
 static void get_healthz(struct request *req, struct response *res)
@@ -728,10 +733,8 @@ static void get_leaderboard_recent(struct request *req, struct response *res)
 	    !query_u64(res, "limit", vals[1], 1, max, max < 100 ? max : 100, &limit) ||
 	    !begin_read(req, res))
 		return;
-	if (ls_leaderboard_page(res->rd, cursor, (unsigned)limit, &body, &len, &err) != LS_OK)
-		return http_problem(res, &err);
-	res->owned = body;
-	http_public_json(req, res, body, len, NULL);
+	ls_status s = ls_leaderboard_page(res->rd, cursor, (unsigned)limit, &body, &len, &err);
+	send_built(req, res, s, body, len, &err);
 }
 
 /* ---- the first-three-validators mode ---------------------------------- */
