@@ -21,13 +21,10 @@
 #include "http.h"
 
 /* The queue of a listening Unix socket, asked of the kernel by its inode. */
-static int unix_queue_length(int fd)
+static int unix_queue_length(ino_t ino)
 {
 	static int nl = -1;
 	static unsigned seq;
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		return -1;
 	if (nl < 0 && (nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
 		return -1;
 	struct {
@@ -37,7 +34,7 @@ static int unix_queue_length(int fd)
 		.nh = {.nlmsg_len = sizeof ask, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = ++seq},
 		.req = {.sdiag_family = AF_UNIX, .udiag_states = 1u << 10 /* TCP_LISTEN */,
-		        .udiag_ino = (unsigned)st.st_ino, .udiag_show = UDIAG_SHOW_RQLEN,
+		        .udiag_ino = (unsigned)ino, .udiag_show = UDIAG_SHOW_RQLEN,
 		        .udiag_cookie = {~0u, ~0u}},
 	};
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -72,18 +69,39 @@ static int unix_queue_length(int fd)
 	return -1;
 }
 
-int listen_queue_length(int fd)
+/* What kind of socket fd is, and its inode: asked once, since a worker
+ * keeps its listening socket for life. */
+struct listener {
+	int fd;
+	sa_family_t family;
+	ino_t ino;
+};
+
+static const struct listener *listener_of(int fd)
 {
+	static struct listener known = {.fd = -1};
 	struct sockaddr_storage addr;
 	socklen_t len = sizeof addr;
-	if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
-		return -1;  /* not a socket: plain CGI */
-	if (addr.ss_family == AF_UNIX)
-		return unix_queue_length(fd);
-	if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6)
+	struct stat st;
+	if (known.fd == fd)
+		return &known;
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0 || fstat(fd, &st) != 0)
+		return NULL;  /* not a socket: plain CGI */
+	known = (struct listener){fd, addr.ss_family, st.st_ino};
+	return &known;
+}
+
+int listen_queue_length(int fd)
+{
+	const struct listener *l = listener_of(fd);
+	if (l == NULL)
+		return -1;
+	if (l->family == AF_UNIX)
+		return unix_queue_length(l->ino);
+	if (l->family != AF_INET && l->family != AF_INET6)
 		return -1;
 	struct tcp_info info;
-	len = sizeof info;
+	socklen_t len = sizeof info;
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_state != 10 /* LISTEN */)
 		return -1;
 	return (int)info.tcpi_unacked;  /* a listener's accept queue */

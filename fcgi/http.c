@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sodium.h>
 #include "http.h"
 
@@ -46,14 +47,26 @@ static size_t io_read(struct http_io *io, uint8_t *buf, size_t n)
 	return fread(buf, 1, n, stdin);
 }
 
-/* false when the client is gone */
-static bool io_write(struct http_io *io, const void *buf, size_t n)
+/* The request's input has ended when its body has been read: the empty
+ * STDIN record that ends it follows the body at once (FastCGI 1.0 §5.3).
+ * A worker that has read it may close the connection at once, without
+ * waiting for the web server to close first (main.c). */
+static void io_read_end(struct http_io *io)
 {
-	if (n == 0)
-		return true;
 	if (io->fcgi)
-		return FCGX_PutStr(buf, (int)n, io->fcgi->out) == (int)n;
-	return fwrite(buf, 1, n, stdout) == n;
+		(void)FCGX_GetChar(io->fcgi->in);
+}
+
+/* Write the n pieces in order: false when the client is gone.  Under
+ * FastCGI they go out as records in one system call (records.c). */
+static bool io_write(struct http_io *io, const struct iovec *parts, size_t n)
+{
+	if (io->fcgi)
+		return fcgi_send(io->fcgi, parts, n);
+	for (size_t i = 0; i < n; i++)
+		if (fwrite(parts[i].iov_base, 1, parts[i].iov_len, stdout) != parts[i].iov_len)
+			return false;
+	return true;
 }
 
 void http_problem_status(struct response *res, ls_status status, const char *code,
@@ -259,7 +272,7 @@ static void send_file(struct request *req, int fd, size_t len)
 			        got < 0 ? strerror(errno) : "end of file");
 			return;
 		}
-		if (!io_write(req->io, buf, (size_t)got))
+		if (!io_write(req->io, &(struct iovec){buf, (size_t)got}, 1))
 			return;  /* the client left: stop reading */
 		sent += (size_t)got;
 	}
@@ -287,13 +300,12 @@ static int send_response(struct request *req, struct response *res)
 		              "Content-Type: %s%s\r\nContent-Length: %zu\r\n", type,
 		              add_charset ? "; charset=utf-8" : "", res->len);
 	n += snprintf(head + n, sizeof head - (size_t)n, "X-Content-Type-Options: nosniff\r\n\r\n");
-	io_write(req->io, head, (size_t)n);
-	if (not_modified || strcmp(req->method, "HEAD") == 0)
-		return status;
-	if (res->fd >= 0)
+	bool bodyless = not_modified || strcmp(req->method, "HEAD") == 0;
+	/* the head and a body from memory (often the store's map) in one write */
+	struct iovec parts[2] = {{head, (size_t)n}, {(void *)res->body, res->len}};
+	io_write(req->io, parts, bodyless || res->fd >= 0 ? 1 : 2);
+	if (!bodyless && res->fd >= 0)
 		send_file(req, res->fd, res->len);
-	else
-		io_write(req->io, res->body, res->len);
 	return status;
 }
 
@@ -326,6 +338,8 @@ static bool read_body(struct request *req, struct response *res)
 		req->body_len += got;
 	}
 	req->body[req->body_len] = '\0';
+	if (req->body_len == len)
+		io_read_end(req->io);
 	if (req->body_len != len) {
 		http_problem_status(res, LS_INVALID, "short_body", "the body ended before Content-Length");
 		return false;
@@ -491,14 +505,36 @@ static void pool_misroute_check(const struct route *r)
 	        "see README \"Worker pools\"\n", r->method, r->pattern, pool_name(r->pool), pool_name(mine));
 }
 
+static int64_t monotonic_micros(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 /* How many requests wait behind this one in the pool's listening socket;
- * -1 when unknown (CGI, or a kernel that does not say, reported once). */
-static int pool_waiting(const struct request *req, const struct route *r)
+ * -1 when unknown (CGI, or a kernel that does not say, reported once).
+ * Asking the kernel about a Unix socket walks its table of them, a few
+ * microseconds, so a worker asks at most once a millisecond while the
+ * answer lets it admit: in between it counts down what it has taken off
+ * the queue since (arrivals in that millisecond may pass).  A refusal is
+ * always made on a fresh answer. */
+static int pool_waiting(const struct request *req, const struct route *r, unsigned limit)
 {
 	static bool unmeasured;
+	static int measured = -1;
+	static int64_t measured_at;
+	static unsigned taken;
 	if (req->io->fcgi == NULL)
 		return -1;
+	int64_t now = monotonic_micros();
+	taken++;
+	if (measured >= 0 && now - measured_at < 1000 && measured - (int)taken <= (int)limit)
+		return measured - (int)taken > 0 ? measured - (int)taken : 0;
 	int waiting = listen_queue_length(req->io->fcgi->listen_sock);
+	measured = waiting;
+	measured_at = now;
+	taken = 0;
 	if (waiting < 0 && !unmeasured) {
 		unmeasured = true;
 		fprintf(stderr, "leadgate.fcgi: the length of the listening socket's queue is unknown "
@@ -517,7 +553,7 @@ static int pool_waiting(const struct request *req, const struct route *r)
 static bool pool_admits(struct request *req, const struct route *r, struct response *res)
 {
 	unsigned limit = pool_policy(ls_store_config(req->st), r->pool).queue;
-	int waiting = limit ? pool_waiting(req, r) : -1;
+	int waiting = limit ? pool_waiting(req, r, limit) : -1;
 	pool_misroute_check(r);
 	if (waiting >= 0 && (unsigned)waiting > limit) {
 		ls_err err = {0};

@@ -72,6 +72,11 @@ void http_private_cached(struct response *res, const struct ls_body *b);
  * (nice_<class>), once at start. */
 void pool_settle(ls_store *st);
 
+/* records.c: the n pieces as FastCGI STDOUT records on r's connection, in
+ * one system call where the socket takes them; false when it fails. */
+struct iovec;
+bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t n);
+
 /* backlog.c: connections waiting in the listening socket fd's queue, -1
  * when the kernel does not say (not a socket, not TCP or Unix). */
 int listen_queue_length(int fd);

@@ -72,6 +72,13 @@ int main(int argc, char **argv)
 		struct http_io io = {&request};
 		while (FCGX_Accept_r(&request) >= 0) {
 			http_serve(&io, st);
+			/* libfcgi closes by shutting down its side and reading until
+			 * the web server closes too (up to 2 s), lest unread input
+			 * turn the close into a reset that loses the answer.  With
+			 * the request read to its end nothing more comes, and the
+			 * worker takes the next connection at once. */
+			if (FCGX_HasSeenEOF(request.in))
+				FCGX_Detach(&request);
 			FCGX_Finish_r(&request);
 		}
 	}
