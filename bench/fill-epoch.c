@@ -15,13 +15,19 @@
  *   fill-epoch queue KEYDIR LEADS VALIDATORS
  *       LEADS pending leads and the validators, for consensus_mode = first3
  *       (bench/queue-load pulls and votes on them).
- *   fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE
+ *   fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE BASE
  *       CHALLENGES open challenges (51 make GET /v1/challenges/active's
  *       body about 32 KB, the size of the design it replaces), a
  *       submission from each miner to each, the active body in BODYFILE,
  *       and in POOLFILE one pre-signed POST of a result per validator and
  *       submission, "path<TAB>Signature-Input<TAB>Signature<TAB>
- *       Content-Digest<TAB>body" per line, for bench/post-pool.lua.
+ *       Content-Digest<TAB>body" per line, for bench/post-pool.lua,
+ *       signed for the gateway at BASE (http://HOST:PORT, the @authority
+ *       signed).
+ *   fill-epoch submit KEYDIR REQUESTS PER_REQUEST POOLFILE BASE
+ *       the miners, and in POOLFILE REQUESTS pre-signed POST /v1/leads of
+ *       PER_REQUEST new leads each, the miners taking turns, in the same
+ *       format.
  *
  * The configuration must allow it: leads_per_epoch >= LEADS, rate limits
  * and max_leads_per_request high enough, submit_cooldown = 0.  Prints how
@@ -290,10 +296,27 @@ static void write_active(ls_store *st, int64_t now, const char *path)
 	ls_reader_end(rd);
 }
 
+/* One line of a pool for bench/post-pool.lua: POST path with body, signed
+ * by p for the gateway at base. */
+static void pool_post(FILE *f, const struct party *p, const char *base, const char *path,
+                      const char *body, int64_t now)
+{
+	char url[512];
+	snprintf(url, sizeof url, "%s%s", base, path);
+	struct ls_sign_request r = {.method = "POST", .url = url, .body = (const uint8_t *)body,
+	                            .body_len = strlen(body), .created = now, .expires = -1};
+	struct ls_signed_headers h;
+	ls_err err = {0};
+	if (ls_request_sign(&r, &p->key, 42, &h, &err) != LS_OK)
+		die("sign a request", &err);
+	fprintf(f, "%s\t%s\t%s\t%s\t%s\n", path, h.signature_input, h.signature, h.content_digest,
+	        body);
+}
+
 /* One signed result POST per validator per submission, validators
  * interleaved. */
 static void write_result_pool(const struct party *v, int nv, json_t *subs, const char *path,
-                              int64_t now)
+                              const char *base, int64_t now)
 {
 	FILE *f = fopen(path, "w");
 	json_t *s;
@@ -302,27 +325,44 @@ static void write_result_pool(const struct party *v, int nv, json_t *subs, const
 		die(path, NULL);
 	for (int k = 0; k < nv; k++)
 		json_array_foreach(subs, i, s) {
-			char url[256], body[128];
-			const char *cpath = json_string_value(json_array_get(s, 0));
-			snprintf(url, sizeof url, "http://127.0.0.1%s", cpath);
+			char body[128];
 			snprintf(body, sizeof body, "{\"submission_id\":\"%s\",\"score\":0.%04d}",
 			         json_string_value(json_array_get(s, 1)), (int)(1000 + (i * 37 + (size_t)k) % 9000));
-			struct ls_sign_request r = {.method = "POST", .url = url, .body = (uint8_t *)body,
-			                            .body_len = strlen(body), .created = now,
-			                            .expires = -1};
-			struct ls_signed_headers h;
-			ls_err err = {0};
-			if (ls_request_sign(&r, &v[k].key, 42, &h, &err) != LS_OK)
-				die("sign a result", &err);
-			fprintf(f, "%s\t%s\t%s\t%s\t%s\n", cpath, h.signature_input, h.signature,
-			        h.content_digest, body);
+			pool_post(f, &v[k], base, json_string_value(json_array_get(s, 0)), body, now);
 		}
 	if (fclose(f) != 0)
 		die(path, NULL);
 }
 
+/* submit: requests POSTs of per_request new leads each, miners in turn. */
+static void write_submit_pool(const struct party *m, uint64_t requests, uint64_t per_request,
+                              const char *path, const char *base, int64_t now)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL)
+		die(path, NULL);
+	for (uint64_t i = 0; i < requests; i++) {
+		const struct party *miner = &m[i % MINERS];
+		json_t *list = json_array();
+		for (uint64_t k = 0; k < per_request; k++)
+			json_array_append_new(list, lead_new(i * per_request + k, miner->id.ss58));
+		json_t *root = json_pack("{s:o}", "leads", list);
+		char *body = json_dumps(root, JSON_COMPACT);
+		if (body == NULL)
+			die("a body", NULL);
+		pool_post(f, miner, base, "/v1/leads", body, now);
+		free(body);
+		json_decref(root);
+	}
+	if (fclose(f) != 0)
+		die(path, NULL);
+	printf("submit: %llu signed POST /v1/leads of %llu leads each pooled\n",
+	       (unsigned long long)requests, (unsigned long long)per_request);
+}
+
 static void fill_challenges(ls_store *st, const struct party *v, int nv, const struct party *m,
-                            uint64_t n, const char *body_path, const char *pool_path)
+                            uint64_t n, const char *body_path, const char *pool_path,
+                            const char *base)
 {
 	int64_t now = ls_now(ls_store_config(st));
 	json_t *subs = json_array();
@@ -343,7 +383,7 @@ static void fill_challenges(ls_store *st, const struct party *v, int nv, const s
 			free(answer);
 		}
 	write_active(st, now, body_path);
-	write_result_pool(v, nv, subs, pool_path, now);
+	write_result_pool(v, nv, subs, pool_path, base, now);
 	printf("challenges: %llu open, %zu submissions, %zu signed results pooled\n",
 	       (unsigned long long)n, json_array_size(subs), json_array_size(subs) * (size_t)nv);
 	json_decref(subs);
@@ -392,16 +432,22 @@ int main(int argc, char **argv)
 	struct ls_config cfg;
 	ls_store *st;
 	ls_err err = {0};
-	bool challenges = argc == 7 && strcmp(argv[1], "challenges") == 0;
+	bool challenges = argc == 8 && strcmp(argv[1], "challenges") == 0;
 	bool queue = argc == 5 && strcmp(argv[1], "queue") == 0;
-	if (argc < 5 || argc > 7 ||
-	    (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0 && !challenges && !queue) ||
-	    (argc == 7 && !challenges) || !ls_parse_u64(argv[3], 1000000, &leads) ||
+	bool submit = argc == 7 && strcmp(argv[1], "submit") == 0;
+	if (argc < 5 || argc > 8 ||
+	    (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0 && !challenges && !queue &&
+	     !submit) ||
+	    (argc > 6 && !challenges && !submit) || !ls_parse_u64(argv[3], 1000000, &leads) ||
 	    !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
 		fprintf(stderr, "usage: fill-epoch serve|close|queue KEYDIR LEADS VALIDATORS [BODYFILE]\n"
-		                "       fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE\n");
+		                "       fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE BASE\n"
+		                "       fill-epoch submit KEYDIR REQUESTS PER_REQUEST POOLFILE BASE\n");
 		return EXIT_FAILURE;
 	}
+	uint64_t per_request = nv;
+	if (submit)
+		nv = 1;  /* a validator, for a metagraph that has one */
 	bool close_mode = strcmp(argv[1], "close") == 0;
 	ls_config_defaults(&cfg);
 	if (ls_config_load(&cfg, ls_config_path(), &err) != LS_OK ||
@@ -418,7 +464,9 @@ int main(int argc, char **argv)
 	int64_t t_a = ls_now(&cfg);
 	import_anchor(st, v, (int)nv, m, block_a, t_a);
 	if (challenges)
-		fill_challenges(st, v, (int)nv, m, leads, argv[5], argv[6]);
+		fill_challenges(st, v, (int)nv, m, leads, argv[5], argv[6], argv[7]);
+	else if (submit)
+		write_submit_pool(m, leads, per_request, argv[5], argv[6], t_a);
 	else if (queue)  /* consensus_mode = first3: the leads wait to be pulled */
 		submit_leads(st, m, leads, t_a);
 	else

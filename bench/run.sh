@@ -5,8 +5,10 @@
 #
 #   bench/run.sh [BUILD_DIR]      (./quickstart.sh bench runs it)
 #
-# One lighttpd serves, from one config (bench/lighttpd.conf = the shipped
-# fcgi/lighttpd.conf plus the baselines):
+# One lighttpd (bench/lighttpd.conf = the shipped fcgi/lighttpd.conf plus
+# the baselines) and one nginx (the shipped fcgi/nginx.conf, its
+# per-address limits raised since every connection here comes from
+# 127.0.0.1, with the spawn-fcgi pools of leadgate-fcgi@.service) serve:
 #   static   the epoch's leads body as a static file
 #   fixed    bench/fcgi-fixed: a bare fcgi2 responder writing that body from memory
 #   leads    GET /v1/epoch/{E}/leads through leadgate.fcgi, RFC 9421-signed
@@ -20,25 +22,30 @@
 #   fastapi  bench/fastapi_app.py under uvicorn as Debian packages it
 #            (asyncio, h11): the same body from an in-process dict, the same
 #            signature checked with PyNaCl
-#   fastapi-uvloop  the same app on uvloop and httptools, when installed
+#   fastapi-uvloop  the same app on uvloop and httptools, when installed,
+#            direct and behind the same nginx (proxy_pass with upstream
+#            keep-alive, the way such a service is deployed)
 # wrk at 32 and 64 connections, the targets interleaved, ROUNDS rounds;
 # medians are printed.  Then leadgate-close is timed on epochs of 500 and
 # 5 000 leads x 64 validators, bench/sigspeed counts ed25519 and sr25519
 # verifications per second, and leadgate-bundle is timed on epochs of
 # 10 000 and 100 000 log entries (tests/fill-log writes them).
+# The write path follows (bench/writes.sh).  BUILD_DIR is a build without
+# fault injection, as in production (./quickstart.sh bench makes
+# _build/bench).
 # Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
-# LEADS (50, the default leads_per_epoch), ONLY=bundle, ONLY=challenges or
-# ONLY=queue (that part alone).
+# LEADS (50, the default leads_per_epoch), ONLY=reads, ONLY=bundle,
+# ONLY=challenges or ONLY=queue (that part alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-bin=$(cd "${1:-$src/_build/werror}" && pwd)
+bin=$(cd "${1:-$src/_build/bench}" && pwd)
 rounds=${ROUNDS:-3}
 duration=${DURATION:-5}
 workers=${WORKERS:-2}
 leads=${LEADS:-50}
 python=/usr/bin/python3   # Debian's, with python3-fastapi, -uvicorn, -nacl
 
-for tool in lighttpd wrk curl jq; do
+for tool in lighttpd nginx spawn-fcgi multiwatch wrk curl jq; do
 	command -v $tool > /dev/null || { echo "bench: $tool is missing (./quickstart.sh bench installs it)"; exit 1; }
 done
 $python -c 'import fastapi, uvicorn, nacl' 2> /dev/null ||
@@ -47,6 +54,8 @@ for p in leadgate.fcgi leadgate-close leadgate-bundle leadgate-admin bench/presi
 	bench/fill-epoch bench/sigspeed tests/fill-log; do
 	[ -x "$bin/$p" ] || { echo "bench: $bin/$p is not built"; exit 1; }
 done
+grep -q '^FAULT_INJECTION = no' "$bin/Makefile" ||
+	echo "bench: $bin has fault injection built in (a file check per request): figures are low"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/leadgate-bench-XXXXXX")
 pids=()
@@ -54,6 +63,7 @@ stop_all() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
 	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid" 2> /dev/null)" 2> /dev/null || true
+	stop_nginx
 	sleep 0.3
 	rm -rf "$W"
 }
@@ -73,6 +83,7 @@ make_store() {
 	rate_submissions_per_day = 1000000
 	rate_submissions_per_epoch = 1000000
 	submit_cooldown = 0
+	rate_validator = 0
 	gateway_key = $W/gateway.key
 	EOF
 }
@@ -82,7 +93,8 @@ make_store() {
 start_lighttpd() {
 	[ -f "$W/run/lighttpd.pid" ] && kill "$(cat "$W/run/lighttpd.pid" 2> /dev/null)" 2> /dev/null && sleep 0.5
 	cp "$2" "$W/www/static/body.json"
-	port=$(free_port)
+	port=${lighttpd_port:-$(free_port)}
+	lighttpd_port=
 	base=http://127.0.0.1:$port
 	LEADGATE_CONF=$1 LEADGATE_SRC=$src LEADGATE_BENCH_FIXED="$bin/bench/fcgi-fixed" \
 	LEADGATE_BENCH_BODY="$W/www/static/body.json" LEADGATE_BIND=127.0.0.1 LEADGATE_PORT=$port \
@@ -92,7 +104,83 @@ start_lighttpd() {
 	wait_http "$base/static/body.json"
 }
 
+# start_nginx CONF BODY: the shipped nginx site on CONF's store, its four
+# pools as leadgate-fcgi@.service starts them (WORKERS each), fcgi-fixed
+# with BODY at /fixed/ and BODY at /static/body.json; and, when uvicorn
+# on uvloop runs ($fast_port), a second server proxying to it with
+# upstream keep-alive.  Stops the previous one.
+start_nginx() {
+	local pool user=
+	stop_nginx
+	mkdir -p "$W/nginx"
+	for pool in validator miner client public; do
+		mkdir -p "$W/nginx/leadgate-$pool"
+		LEADGATE_CONF=$1 LEADGATE_POOL=$pool spawn-fcgi -n -s "$W/nginx/leadgate-$pool/fcgi.sock" \
+			-M 0666 -b 256 -- "$(command -v multiwatch)" -f "$workers" -- "$W/leadgate.fcgi" \
+			2>> "$W/nginx/workers.stderr" &
+		nginx_pids+=($!)
+	done
+	LEADGATE_BENCH_BODY=$2 spawn-fcgi -n -s "$W/nginx/fixed.sock" -M 0666 -b 256 -- \
+		"$(command -v multiwatch)" -f "$workers" -- "$bin/bench/fcgi-fixed" 2>> "$W/nginx/workers.stderr" &
+	nginx_pids+=($!)
+	nport=$(free_port)
+	nbase=http://127.0.0.1:$nport
+	[ "$(id -u)" = 0 ] && user="user www-data;"
+	ln -sf /etc/nginx/fastcgi_params /etc/nginx/mime.types "$W/nginx/"
+	# the shipped site; the limits per address raised (every wrk
+	# connection comes from 127.0.0.1), and the baselines added
+	sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$nport;|" -e "s|root /usr/share/leadgate/www;|root $W/www;|" \
+		-e "s|/run/leadgate-\([a-z]*\)/fcgi.sock|$W/nginx/leadgate-\1/fcgi.sock|g" \
+		-e "s|rate=50r/s|rate=1000000r/s|" -e "s|burst=200|burst=100000|" -e "s|limit_conn leadgate_conn 32;|limit_conn leadgate_conn 4096;|" \
+		-e "s|^    location @leadgate_busy {|    location /fixed/ { include fastcgi_params; fastcgi_pass unix:$W/nginx/fixed.sock; }\n&|" \
+		"$src/fcgi/nginx.conf" > "$W/nginx/site.conf"
+	if [ -n "${fast_port:-}" ]; then
+		fast_proxy_port=$(free_port)
+		cat >> "$W/nginx/site.conf" <<-EOF
+		upstream uvicorn_uvloop { server 127.0.0.1:$fast_port; keepalive 64; }
+		server {
+		    listen 127.0.0.1:$fast_proxy_port;
+		    location / {
+		        proxy_pass http://uvicorn_uvloop;
+		        proxy_http_version 1.1;
+		        proxy_set_header Connection "";
+		        proxy_set_header Host \$http_host;
+		    }
+		}
+		EOF
+	fi
+	sed -e "s|@RUN@|$W/nginx|g" -e "s|@SITE@|$W/nginx/site.conf|" -e "s|@USER@|$user|" \
+		-e "s|worker_connections 256;|worker_connections 4096;|" -e "s|^    access_log .*|    access_log off;|" \
+		"$src/tests/nginx-main.conf" > "$W/nginx/nginx.conf"
+	nginx -p "$W/nginx" -e "$W/nginx/nginx-error.log" -c "$W/nginx/nginx.conf" -g 'daemon off;' \
+		2> "$W/nginx/nginx.stderr" &
+	nginx_pids+=($!)
+	wait_http "$nbase/static/body.json"
+}
+# start_uvicorn LOOP HTTP [PORT]: the FastAPI app on PORT or a free one
+# ($uvicorn_port), serving $W/leads.json as epoch $epoch to $validators
+start_uvicorn() {
+	local fport
+	fport=${3:-$(free_port)}
+	(cd "$src/bench" && LEADGATE_BENCH_MINERS=${LEADGATE_BENCH_MINERS:-} \
+		LEADGATE_BENCH_DB=${LEADGATE_BENCH_DB:-} LEADGATE_BENCH_BODY="$W/leads.json" LEADGATE_BENCH_EPOCH=$epoch \
+		LEADGATE_BENCH_VALIDATORS=$validators exec $python -m uvicorn fastapi_app:app \
+		--host 127.0.0.1 --port "$fport" --workers "$workers" --loop "$1" --http "$2" \
+		--log-level warning --no-access-log) 2>> "$W/run/uvicorn.stderr" &
+	pids+=($!)
+	wait_http "http://127.0.0.1:$fport/docs"
+	uvicorn_port=$fport
+}
+nginx_pids=()
+stop_nginx() {
+	local p
+	for p in "${nginx_pids[@]}"; do kill "$p" 2> /dev/null || true; done
+	for p in "${nginx_pids[@]}"; do wait "$p" 2> /dev/null || true; done
+	nginx_pids=()
+}
+
 mkdir -p "$W/run" "$W/www/static"
+chmod 755 "$W"
 cp "$bin/leadgate.fcgi" "$W/leadgate.fcgi"
 LEADGATE_CONF=/dev/null "$bin/leadgate-admin" keygen "$W/gateway.key" > /dev/null
 
@@ -165,8 +253,9 @@ challenges_section() {
 	local d=$W/ch etag r wpid
 	: > "$W/runs"
 	make_store "$d" 50
+	lighttpd_port=$(free_port)  # the results are signed for it (@authority)
 	LEADGATE_CONF=$d/leadgate.conf "$bin/bench/fill-epoch" challenges "$d/keys" 51 64 \
-		"$W/active.json" "$W/results.pool" > "$W/fillc.out"
+		"$W/active.json" "$W/results.pool" "http://127.0.0.1:$lighttpd_port" > "$W/fillc.out"
 	split -n "l/$rounds" -d -a 3 "$W/results.pool" "$W/results.pool."
 	start_lighttpd "$d/leadgate.conf" "$W/active.json"
 	curl -s "$base/v1/challenges/active" | cmp -s - "$W/active.json" ||
@@ -220,6 +309,11 @@ queue_section() {
 	echo "  requests:             $requests ($(awk -v a="$requests" -v b="$took" 'BEGIN { printf "%.0f", a / b }') req/s, each one signed; $unexpected not 200)"
 	echo "  fcgi-fixed, 20 conns: $(stat_of fixed-20 20 3) req/s (the bare FastCGI path, for scale)"
 }
+. "$src/bench/writes.sh"
+if [ "${ONLY:-}" = writes ]; then
+	writes_section
+	exit 0
+fi
 if [ "${ONLY:-}" = queue ]; then
 	queue_section
 	exit 0
@@ -241,36 +335,30 @@ epoch=$(sed -n 's/^epoch \([0-9]*\) ready.*/\1/p' "$W/fill.out")
 path=/v1/epoch/$epoch/leads
 start_lighttpd "$W/serve/leadgate.conf" "$W/leads.json"
 
-# start_uvicorn LOOP HTTP: the FastAPI app on a free port ($fport)
-start_uvicorn() {
-	fport=$(free_port)
-	(cd "$src/bench" && LEADGATE_BENCH_BODY="$W/leads.json" LEADGATE_BENCH_EPOCH=$epoch \
-		LEADGATE_BENCH_VALIDATORS=$validators exec $python -m uvicorn fastapi_app:app \
-		--host 127.0.0.1 --port "$fport" --workers "$workers" --loop "$1" --http "$2" \
-		--log-level warning --no-access-log) 2>> "$W/run/uvicorn.stderr" &
-	pids+=($!)
-	wait_http "http://127.0.0.1:$fport/docs"
-}
 validators=$(for k in "$W"/serve/keys/validator-*; do "$bin/leadgate-admin" address "$k"; done | paste -sd,)
 # SPEC §12's baseline: Debian's python3-uvicorn as packaged (asyncio, h11)
 start_uvicorn asyncio h11
-fastapi_url=http://127.0.0.1:$fport$path
+fastapi_url=http://127.0.0.1:$uvicorn_port$path
 # the same app on uvloop and httptools (python3-uvloop, python3-httptools),
-# uvicorn's fastest set-up, shown beside it
-fast_url=
+# uvicorn's fastest set-up, shown beside it, direct and behind nginx
+fast_url= fast_proxy_url= fast_port=
 if $python -c 'import uvloop, httptools' 2> /dev/null; then
 	start_uvicorn uvloop httptools
-	fast_url=http://127.0.0.1:$fport$path
+	fast_port=$uvicorn_port
+	fast_url=http://127.0.0.1:$fast_port$path
 fi
+start_nginx "$W/serve/leadgate.conf" "$W/leads.json"
+[ -z "$fast_port" ] || fast_proxy_url=http://127.0.0.1:$fast_proxy_port$path
 
-# all three serve the same bytes, and both check the same signatures
+# all serve the same bytes, and all check the same signatures
 export LEADGATE_CONF=$W/serve/leadgate.conf
-for url in "$base$path" "$fastapi_url" $fast_url; do
+for url in "$base$path" "$nbase$path" "$fastapi_url" $fast_url $fast_proxy_url; do
 	"$bin/leadgate-admin" sign --key "$W/serve/keys/validator-0" GET "$url" > "$W/h"
 	curl -s -H @"$W/h" "$url" | cmp -s - "$W/leads.json" ||
 		{ echo "bench: $url does not answer a signed request with the epoch's body"; exit 1; }
 done
 
+[ "${ONLY:-}" = profile ] && rounds=0
 : > "$W/runs"
 echo "bench: $rounds rounds of ${duration}s runs per target, $workers workers, wrk -t2"
 echo "bench: GET $path, a $(wc -c < "$W/leads.json")-byte body ($leads leads), signed"
@@ -280,11 +368,84 @@ for r in $(seq "$rounds"); do
 		run_wrk fixed "$c" "$base/fixed/body"
 		run_wrk leads "$c" "$base$path" ed25519
 		run_wrk leads-sr "$c" "$base$path" sr25519
+		run_wrk nginx-static "$c" "$nbase/static/body.json"
+		run_wrk nginx-fixed "$c" "$nbase/fixed/body"
+		run_wrk nginx-leads "$c" "$nbase$path" ed25519
 		run_wrk fastapi "$c" "$fastapi_url" ed25519
 		[ -z "$fast_url" ] || run_wrk fastapi-uvloop "$c" "$fast_url" ed25519
+		[ -z "$fast_url" ] || run_wrk uvloop-nginx "$c" "$fast_proxy_url" ed25519
 	done
 	echo "bench: round $r of $rounds done"
 done
+
+# Where each microsecond of a signed read goes (README "Performance"):
+# perf samples every process on both cores while wrk sends signed reads
+# through lighttpd at 64 connections, grouped by who spent them; then
+# strace counts one validator worker's system calls per request.
+profile_section() {
+	local secs=4 rps requests wpid worker=
+	if ! command -v perf > /dev/null || ! perf record -o /dev/null -a -- true > /dev/null 2>&1; then
+		echo "profile: perf is missing or not allowed here (linux-perf; perf_event_paranoid): skipped"
+		return 0
+	fi
+	"$bin/bench/presign" "$W/serve/keys/validator-0" $((30000 * (secs + 4))) "$base$path" > "$W/pool"
+	LEADGATE_BENCH_POOL="$W/pool" LEADGATE_BENCH_THREADS=2 wrk -t2 -c64 -d"$((secs + 3))s" \
+		-s "$src/bench/signed-pool.lua" "$base$path" > "$W/profile-wrk.out" &
+	wpid=$!
+	sleep 1.5
+	perf record -a -o "$W/perf.data" -- sleep "$secs" > /dev/null 2>&1
+	wait $wpid
+	rps=$(awk '/Requests\/sec/ { print $2 }' "$W/profile-wrk.out")
+	requests=$(awk -v r="$rps" -v s="$secs" 'BEGIN { printf "%.0f", r * s }')
+	echo "profile: signed reads through lighttpd, 64 connections, $rps req/s; CPU time per request"
+	echo "(both cores, every process; perf samples over $secs s):"
+	perf report -i "$W/perf.data" --sort comm,dso --stdio -g none 2> /dev/null |
+		awk -v req="$requests" -v cores="$(nproc)" -v s="$secs" '
+		/^ +[0-9.]+%/ {
+			pct = $1 + 0; comm = $2; dso = $3
+			if (comm == "leadgate.fcgi") {
+				if (dso ~ /libsodium/) k = "worker: signature verification (libsodium)"
+				else if (dso ~ /liblmdb/) k = "worker: LMDB reads and the replay store write"
+				else if (dso ~ /leadgate/) k = "worker: leadgate (parse, signature base, route)"
+				else if (dso ~ /libfcgi/) k = "worker: libfcgi (request parsing)"
+				else if (dso ~ /kernel/) k = "worker: kernel (FastCGI connection, response write)"
+				else k = "worker: libc and other libraries"
+			} else if (comm == "lighttpd") k = "web server (lighttpd, user and kernel)"
+			else if (comm == "wrk") k = "load generator (wrk)"
+			else if (comm == "swapper") k = "idle"
+			else k = "other"
+			share[k] += pct
+		}
+		END {
+			for (k in share)
+				printf "  %-52s %5.1f%%  %6.1f us\n", k, share[k], share[k] / 100 * cores * s * 1e6 / req
+		}' | sort -t'%' -k1,1 -rn -k2
+	for p in $(pgrep -f "$W/leadgate.fcgi"); do  # lighttpd's validator workers, not nginx's
+		[ "$(ps -o comm= -p "$(ps -o ppid= -p "$p" | tr -d ' ')")" = lighttpd ] &&
+			tr '\0' '\n' < "/proc/$p/environ" | grep -qx 'LEADGATE_POOL=validator' && worker="$worker -p $p"
+	done
+	if [ -n "$worker" ] && command -v strace > /dev/null; then
+		"$bin/bench/presign" "$W/serve/keys/validator-0" 2000 "$base$path" > "$W/pool"
+		(sleep 0.5; LEADGATE_BENCH_POOL="$W/pool" LEADGATE_BENCH_THREADS=1 wrk -t1 -c1 -d2s \
+			-s "$src/bench/signed-pool.lua" "$base$path" > /dev/null) &
+		local wpid=$!
+		# in the foreground: timeout's SIGINT ends the trace with its
+		# summary (a script's background jobs ignore SIGINT)
+		timeout -s INT 3 strace -c $worker -o "$W/strace.out" 2> "$W/strace.err" || true
+		[ -s "$W/strace.out" ] || cat "$W/strace.err"
+		wait $wpid
+		local n
+		n=$(awk '$NF == "accept" { print $4 }' "$W/strace.out")
+		echo "system calls of a validator worker per request (strace -c, $n requests, one connection):"
+		[ -n "$n" ] || cat "$W/strace.out"
+		awk -v n="$n" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" && n > 0 {
+			printf "  %-12s %5.2f\n", $NF, $4 / n }' "$W/strace.out"
+	fi
+}
+if [ "${ONLY:-}" = profile ]; then
+	profile_section
+	exit 0
+fi
 
 # A worker's private memory at rest (SPEC §12: under 8 MiB): what it does
 # not share with the other processes, the store's map included.
@@ -300,24 +461,31 @@ export LEADGATE_CONF=$W/closed/leadgate.conf
 "$bin/leadgate-close" > /dev/null
 "$bin/leadgate-admin" published "$epoch" results > "$W/results.json"
 start_lighttpd "$W/closed/leadgate.conf" "$W/results.json"
-curl -s "$base/v1/epoch/$epoch/results" | cmp -s - "$W/results.json" ||
-	{ echo "bench: the results endpoint does not serve the published body"; exit 1; }
+fast_port=
+start_nginx "$W/closed/leadgate.conf" "$W/results.json"
+for url in "$base" "$nbase"; do
+	curl -s "$url/v1/epoch/$epoch/results" | cmp -s - "$W/results.json" ||
+		{ echo "bench: the results endpoint at $url does not serve the published body"; exit 1; }
+done
 echo "bench: GET /v1/epoch/$epoch/results, a $(wc -c < "$W/results.json")-byte body, public"
 for r in $(seq "$rounds"); do
 	for c in 32 64; do
 		run_wrk fixed-results "$c" "$base/fixed/body"
 		run_wrk results "$c" "$base/v1/epoch/$epoch/results"
+		run_wrk nginx-fixed-results "$c" "$nbase/fixed/body"
+		run_wrk nginx-results "$c" "$nbase/v1/epoch/$epoch/results"
 	done
 done
 
 # ---- report --------------------------------------------------------------
 
 echo
-printf '%-14s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
-for name in static fixed leads leads-sr fastapi fastapi-uvloop fixed-results results; do
+printf '%-20s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
+for name in static fixed leads leads-sr nginx-static nginx-fixed nginx-leads fastapi fastapi-uvloop \
+	uvloop-nginx fixed-results results nginx-fixed-results nginx-results; do
 	for c in 32 64; do
 		[ -n "$(awk -v n="$name" '$1 == n' "$W/runs")" ] || continue
-		printf '%-14s %5s %10s %9s %9s %7s\n' "$name" "$c" "$(stat_of "$name" "$c" 3)" \
+		printf '%-20s %5s %10s %9s %9s %7s\n' "$name" "$c" "$(stat_of "$name" "$c" 3)" \
 			"$(stat_of "$name" "$c" 4)" "$(stat_of "$name" "$c" 5)" \
 			"$(awk -v n="$name" -v c="$c" '$1 == n && $2 == c { e += $6 } END { print e + 0 }' "$W/runs")"
 	done
@@ -332,15 +500,24 @@ for c in 32 64; do
 	echo "    leads-sr / leads req/s            $(ratio "$(stat_of leads-sr "$c" 3)" "$(stat_of leads "$c" 3)")"
 	echo "    leads / fastapi req/s             $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fastapi "$c" 3)")   [>= 5]"
 	echo "    fastapi p99 / leads p99           $(ratio "$(stat_of fastapi "$c" 5)" "$(stat_of leads "$c" 5)")   [>= 5]"
+	echo "    nginx: fixed / static req/s       $(ratio "$(stat_of nginx-fixed "$c" 3)" "$(stat_of nginx-static "$c" 3)")"
+	echo "    nginx: leads / fixed req/s        $(ratio "$(stat_of nginx-leads "$c" 3)" "$(stat_of nginx-fixed "$c" 3)")"
+	echo "    nginx: leads / fastapi req/s      $(ratio "$(stat_of nginx-leads "$c" 3)" "$(stat_of fastapi "$c" 3)")   [>= 5]"
+	echo "    fastapi p99 / nginx-leads p99     $(ratio "$(stat_of fastapi "$c" 5)" "$(stat_of nginx-leads "$c" 5)")   [>= 5]"
 	if [ -n "$fast_url" ]; then
-		echo "    leads / fastapi-uvloop req/s      $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fastapi-uvloop "$c" 3)")   [no budget: uvicorn's fastest set-up]"
+		echo "    leads / fastapi-uvloop req/s      $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fastapi-uvloop "$c" 3)")   [>= 1.2]"
+		echo "    nginx-leads / fastapi-uvloop      $(ratio "$(stat_of nginx-leads "$c" 3)" "$(stat_of fastapi-uvloop "$c" 3)")   [>= 1.2]"
+		echo "    nginx-leads / uvloop-nginx req/s  $(ratio "$(stat_of nginx-leads "$c" 3)" "$(stat_of uvloop-nginx "$c" 3)")   [both behind nginx]"
 		echo "    fastapi-uvloop p99 / leads p99    $(ratio "$(stat_of fastapi-uvloop "$c" 5)" "$(stat_of leads "$c" 5)")"
 	fi
 	echo "    results (public) / fixed req/s    $(ratio "$(stat_of results "$c" 3)" "$(stat_of fixed-results "$c" 3)")   [>= 0.9]"
+	echo "    nginx: results / fixed req/s      $(ratio "$(stat_of nginx-results "$c" 3)" "$(stat_of nginx-fixed-results "$c" 3)")   [>= 0.9]"
 done
 echo "  leads p99 at 64 connections: $(stat_of leads 64 5) ms, leads-sr $(stat_of leads-sr 64 5) ms   [< 10 ms]"
 echo "  largest leadgate.fcgi private memory after the runs: $((worker_memory / 1024)).$(((worker_memory % 1024) * 10 / 1024)) MiB   [< 8 MiB]"
-echo "  non-2xx and socket errors: leads $(errors_of leads), leads-sr $(errors_of leads-sr), results $(errors_of results), fastapi $(errors_of fastapi)   [0]"
+echo "  non-2xx and socket errors: leads $(errors_of leads), leads-sr $(errors_of leads-sr), nginx-leads $(errors_of nginx-leads), results $(errors_of results), nginx-results $(errors_of nginx-results), fastapi $(errors_of fastapi), fastapi-uvloop $(errors_of fastapi-uvloop), uvloop-nginx $(errors_of uvloop-nginx)   [0]"
+stop_nginx
+[ "${ONLY:-}" = reads ] && exit 0
 
 echo
 challenges_section
@@ -376,3 +553,6 @@ echo "  [sr25519 within 3x of ed25519]"
 
 echo
 bundle_section
+
+echo
+writes_section
