@@ -32,8 +32,8 @@ submit_pool() {
 	make_store "$1" 50
 	printf 'map_size = 4294967296\nrate_miner = 0\n' >> "$1/leadgate.conf"
 	# enough requests that no run wraps around: 5 000 a second of one
-	# lead, 500 of a hundred, at most
-	local requests=$(( $2 == 1 ? 5000 * duration : 500 * duration ))
+	# lead, 1 000 of a hundred, at most
+	local requests=$(( $2 == 1 ? 5000 * duration : 1000 * duration ))
 	LEADGATE_CONF=$1/leadgate.conf "$bin/bench/fill-epoch" submit "$1/keys" "$requests" "$2" \
 		"$1/pool" "$3" > /dev/null
 }
