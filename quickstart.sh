@@ -113,9 +113,10 @@ test_packages=(chromium clang libclang-rt-14-dev nginx multiwatch libfaketime ip
 	systemd man-db mandoc dpkg-dev debhelper fakeroot lintian)
 
 # The benchmark's load generator and the design it compares against; nginx
-# and multiwatch for the flood through nginx's pools (bench/flood.sh).
+# and multiwatch for the reads and the flood through nginx's pools; perf
+# and strace for the profile of a signed read.
 bench_packages=(wrk python3-fastapi python3-uvicorn python3-nacl python3-uvloop python3-httptools
-	nginx multiwatch)
+	nginx multiwatch linux-perf strace)
 
 cmd_bench() {
 	deb_packages+=("${bench_packages[@]}")

@@ -24,6 +24,13 @@
  *       Content-Digest<TAB>body" per line, for bench/post-pool.lua,
  *       signed for the gateway at BASE (http://HOST:PORT, the @authority
  *       signed).
+ *   fill-epoch votes KEYDIR LEADS VALIDATORS COMMITPOOL REVEALPOOL BASE
+ *       an epoch of LEADS leads committed to by every validator and the
+ *       next epoch assigned, the chain at the next epoch's first block,
+ *       where commits for it and reveals for the first are both open; in
+ *       COMMITPOOL one pre-signed commit per validator for the next epoch
+ *       and in REVEALPOOL one reveal per validator for the first (the
+ *       post-pool.lua format).
  *   fill-epoch submit KEYDIR REQUESTS PER_REQUEST POOLFILE BASE
  *       the miners, and in POOLFILE REQUESTS pre-signed POST /v1/leads of
  *       PER_REQUEST new leads each, the miners taking turns, in the same
@@ -212,31 +219,40 @@ static void vote_of(int v, size_t i, const char **decision, const char **score, 
 	*reason = approve ? "pass" : "email_bounces";
 }
 
-/* Every validator commits (at commit_now) and reveals (at reveal_now). */
+/* Validator k's commit (phase 0) or reveal (phase 1) body for the lead
+ * ids: the same votes and salts in both, so that the reveal opens the
+ * commitments. */
+static json_t *vote_body(int k, json_t *ids, int phase)
+{
+	json_t *list = json_array(), *id;
+	size_t i;
+	json_array_foreach(ids, i, id) {
+		const char *d, *s, *r, *lid = json_string_value(id);
+		char salt[33], c[65];
+		uint8_t key[16] = {(uint8_t)k, (uint8_t)(k >> 8), (uint8_t)i, (uint8_t)(i >> 8)};
+		ls_hex(key, 16, salt); /* deterministic: the reveal needs the same salt */
+		vote_of(k, i, &d, &s, &r);
+		uint8_t h[32];
+		ls_vote_commitment(lid, d, s, r, salt, h);
+		ls_hex(h, 32, c);
+		json_array_append_new(list, phase == 0
+			? json_pack("{s:s, s:s}", "lead_id", lid, "commitment", c)
+			: json_pack("{s:s, s:s, s:s, s:s, s:s}", "lead_id", lid, "decision", d,
+			            "rep_score", s, "rejection_reason", r, "salt", salt));
+	}
+	return json_pack("{s:o}", phase == 0 ? "commitments" : "reveals", list);
+}
+
+/* Every validator commits (at commit_now) and, unless reveal_now is 0,
+ * reveals (at reveal_now). */
 static void vote_all(ls_store *st, const struct party *v, int nv, uint64_t epoch, json_t *ids,
                      int64_t commit_now, int64_t reveal_now, double *t_commit, double *t_reveal)
 {
 	struct timespec t0;
-	for (int phase = 0; phase < 2; phase++) {
+	for (int phase = 0; phase < (reveal_now ? 2 : 1); phase++) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (int k = 0; k < nv; k++) {
-			json_t *list = json_array(), *id;
-			size_t i;
-			json_array_foreach(ids, i, id) {
-				const char *d, *s, *r, *lid = json_string_value(id);
-				char salt[33], c[65];
-				uint8_t key[16] = {(uint8_t)k, (uint8_t)i, (uint8_t)(i >> 8)};
-				ls_hex(key, 16, salt); /* deterministic: the reveal needs the same salt */
-				vote_of(k, i, &d, &s, &r);
-				uint8_t h[32];
-				ls_vote_commitment(lid, d, s, r, salt, h);
-				ls_hex(h, 32, c);
-				json_array_append_new(list, phase == 0
-					? json_pack("{s:s, s:s}", "lead_id", lid, "commitment", c)
-					: json_pack("{s:s, s:s, s:s, s:s, s:s}", "lead_id", lid, "decision", d,
-					            "rep_score", s, "rejection_reason", r, "salt", salt));
-			}
-			json_t *body = json_pack("{s:o}", phase == 0 ? "commitments" : "reveals", list);
+			json_t *body = vote_body(k, ids, phase);
 			char *answer = NULL;
 			ls_err err = {0};
 			ls_status s = phase == 0
@@ -389,6 +405,61 @@ static void fill_challenges(ls_store *st, const struct party *v, int nv, const s
 	json_decref(subs);
 }
 
+/* One signed POST of validator k's votes per validator, to path. */
+static void write_vote_pool(const struct party *v, int nv, json_t *ids, int phase,
+                            const char *path, const char *pool_path, const char *base, int64_t now)
+{
+	FILE *f = fopen(pool_path, "w");
+	if (f == NULL)
+		die(pool_path, NULL);
+	for (int k = 0; k < nv; k++) {
+		json_t *body = vote_body(k, ids, phase);
+		char *text = json_dumps(body, JSON_COMPACT);
+		if (text == NULL)
+			die("a body", NULL);
+		pool_post(f, &v[k], base, path, text, now);
+		free(text);
+		json_decref(body);
+	}
+	if (fclose(f) != 0)
+		die(pool_path, NULL);
+}
+
+/* votes: epoch E committed by every validator, E + 1 assigned, and the
+ * chain at E + 1's first block, where commits for E + 1 and reveals for E
+ * are both open; a pool of each. */
+static void fill_votes(ls_store *st, struct party *v, int nv, struct party *m, uint64_t leads,
+                       char **pools, const char *base, uint64_t block_a, int64_t t_a)
+{
+	const struct ls_config *cfg = ls_store_config(st);
+	uint64_t L = cfg->epoch_length, epoch = FIRST_EPOCH + 1;
+	int64_t bs = cfg->block_seconds;
+	struct ls_prefetch_report pr;
+	ls_err err = {0};
+	double tc, tr;
+	submit_leads(st, m, 2 * leads, t_a);
+	if (ls_epoch_prefetch(st, t_a, &pr, &err) != LS_OK || !pr.assigned)
+		die("assign the epoch", &err);
+	json_t *ids = assigned_ids(st, epoch);
+	vote_all(st, v, nv, epoch, ids, t_a + (int64_t)(epoch * L + 1 - block_a) * bs, 0, &tc, &tr);
+	if (ls_epoch_prefetch(st, t_a + (int64_t)(epoch * L + cfg->prefetch_start - block_a) * bs, &pr,
+	                      &err) != LS_OK || !pr.assigned)
+		die("assign the next epoch", &err);
+	json_t *next = assigned_ids(st, epoch + 1);
+	int64_t now = ls_now(cfg);
+	import_anchor(st, v, nv, m, (epoch + 1) * L + 1, now);
+	char path[64];
+	snprintf(path, sizeof path, "/v1/epoch/%llu/commit", (unsigned long long)epoch + 1);
+	write_vote_pool(v, nv, next, 0, path, pools[0], base, now);
+	snprintf(path, sizeof path, "/v1/epoch/%llu/reveal", (unsigned long long)epoch);
+	write_vote_pool(v, nv, ids, 1, path, pools[1], base, now);
+	printf("votes: %d validators committed to epoch %llu in %.3f s; pools of %d commits for "
+	       "epoch %llu and %d reveals for epoch %llu\n", nv, (unsigned long long)epoch, tc, nv,
+	       (unsigned long long)epoch + 1, nv, (unsigned long long)epoch);
+	json_decref(ids);
+	json_decref(next);
+}
+
 /* serve and close: an epoch of LEADS leads, voted on when closing. */
 static void fill_epoch(ls_store *st, struct party *v, int nv, struct party *m, uint64_t leads,
                        bool close_mode, const char *body_path, uint64_t block_a, int64_t t_a)
@@ -435,14 +506,16 @@ int main(int argc, char **argv)
 	bool challenges = argc == 8 && strcmp(argv[1], "challenges") == 0;
 	bool queue = argc == 5 && strcmp(argv[1], "queue") == 0;
 	bool submit = argc == 7 && strcmp(argv[1], "submit") == 0;
+	bool votes = argc == 8 && strcmp(argv[1], "votes") == 0;
 	if (argc < 5 || argc > 8 ||
 	    (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "close") != 0 && !challenges && !queue &&
-	     !submit) ||
-	    (argc > 6 && !challenges && !submit) || !ls_parse_u64(argv[3], 1000000, &leads) ||
-	    !ls_parse_u64(argv[4], 4096, &nv) || nv == 0) {
+	     !submit && !votes) ||
+	    (argc > 6 && !challenges && !submit && !votes) || !ls_parse_u64(argv[3], 1000000, &leads) ||
+	    !ls_parse_u64(argv[4], 8192, &nv) || nv == 0) {
 		fprintf(stderr, "usage: fill-epoch serve|close|queue KEYDIR LEADS VALIDATORS [BODYFILE]\n"
 		                "       fill-epoch challenges KEYDIR CHALLENGES VALIDATORS BODYFILE POOLFILE BASE\n"
-		                "       fill-epoch submit KEYDIR REQUESTS PER_REQUEST POOLFILE BASE\n");
+		                "       fill-epoch submit KEYDIR REQUESTS PER_REQUEST POOLFILE BASE\n"
+		                "       fill-epoch votes KEYDIR LEADS VALIDATORS COMMITPOOL REVEALPOOL BASE\n");
 		return EXIT_FAILURE;
 	}
 	uint64_t per_request = nv;
@@ -467,6 +540,8 @@ int main(int argc, char **argv)
 		fill_challenges(st, v, (int)nv, m, leads, argv[5], argv[6], argv[7]);
 	else if (submit)
 		write_submit_pool(m, leads, per_request, argv[5], argv[6], t_a);
+	else if (votes)
+		fill_votes(st, v, (int)nv, m, leads, argv + 5, argv[7], block_a, t_a);
 	else if (queue)  /* consensus_mode = first3: the leads wait to be pulled */
 		submit_leads(st, m, leads, t_a);
 	else

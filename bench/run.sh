@@ -34,7 +34,7 @@
 # fault injection, as in production (./quickstart.sh bench makes
 # _build/bench).
 # Environment: ROUNDS (3), DURATION seconds per run (5), WORKERS (2),
-# LEADS (50, the default leads_per_epoch), ONLY=reads, ONLY=bundle,
+# LEADS (50, the default leads_per_epoch), CONNS ("32 64"), ONLY=reads, ONLY=bundle,
 # ONLY=challenges or ONLY=queue (that part alone).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +43,7 @@ rounds=${ROUNDS:-3}
 duration=${DURATION:-5}
 workers=${WORKERS:-2}
 leads=${LEADS:-50}
+conns=${CONNS:-32 64}
 python=/usr/bin/python3   # Debian's, with python3-fastapi, -uvicorn, -nacl
 
 for tool in lighttpd nginx spawn-fcgi multiwatch wrk curl jq; do
@@ -370,7 +371,7 @@ done
 echo "bench: $rounds rounds of ${duration}s runs per target, $workers workers, wrk -t2"
 echo "bench: GET $path, a $(wc -c < "$W/leads.json")-byte body ($leads leads), signed"
 for r in $(seq "$rounds"); do
-	for c in 32 64; do
+	for c in $conns; do
 		run_wrk static "$c" "$base/static/body.json"
 		run_wrk fixed "$c" "$base/fixed/body"
 		run_wrk leads "$c" "$base$path" ed25519
@@ -453,6 +454,9 @@ if [ "${ONLY:-}" = profile ]; then
 	profile_section
 	exit 0
 fi
+echo
+profile_section
+echo
 
 # A worker's private memory at rest (SPEC §12: under 8 MiB): what it does
 # not share with the other processes, the store's map included.
@@ -476,7 +480,7 @@ for url in "$base" "$nbase"; do
 done
 echo "bench: GET /v1/epoch/$epoch/results, a $(wc -c < "$W/results.json")-byte body, public"
 for r in $(seq "$rounds"); do
-	for c in 32 64; do
+	for c in $conns; do
 		run_wrk fixed-results "$c" "$base/fixed/body"
 		run_wrk results "$c" "$base/v1/epoch/$epoch/results"
 		run_wrk nginx-fixed-results "$c" "$nbase/fixed/body"
@@ -490,7 +494,7 @@ echo
 printf '%-20s %5s %10s %9s %9s %7s\n' target conns req/s p50_ms p99_ms errors
 for name in static fixed leads leads-sr nginx-static nginx-fixed nginx-leads fastapi fastapi-uvloop \
 	uvloop-nginx fixed-results results nginx-fixed-results nginx-results; do
-	for c in 32 64; do
+	for c in $conns; do
 		[ -n "$(awk -v n="$name" '$1 == n' "$W/runs")" ] || continue
 		printf '%-20s %5s %10s %9s %9s %7s\n' "$name" "$c" "$(stat_of "$name" "$c" 3)" \
 			"$(stat_of "$name" "$c" 4)" "$(stat_of "$name" "$c" 5)" \
@@ -499,7 +503,7 @@ for name in static fixed leads leads-sr nginx-static nginx-fixed nginx-leads fas
 done
 echo
 echo "ratios (SPEC §12 budget in brackets):"
-for c in 32 64; do
+for c in $conns; do
 	echo "  $c connections:"
 	echo "    fixed / static req/s              $(ratio "$(stat_of fixed "$c" 3)" "$(stat_of static "$c" 3)")   [physical limit, ~0.2]"
 	echo "    leads (signed) / fixed req/s      $(ratio "$(stat_of leads "$c" 3)" "$(stat_of fixed "$c" 3)")   [>= 0.55]"

@@ -9,6 +9,11 @@
 #   fastapi-submit-1, -100  the same requests to bench/fastapi_app.py on
 #            uvloop, writing a SQLite file (WAL, synchronous=FULL), the
 #            design leadgate replaces made durable
+#   commit, reveal  POST /v1/epoch/{E}/commit and /reveal, one per
+#            validator of 6 000 (a vote on each of the epoch's 50 leads),
+#            for 2 s at 16 connections: each a signed request written in
+#            one durable transaction with its log entry (the FastAPI design
+#            has no equivalent)
 #   close    leadgate-close of a 5 000-lead epoch with 64 validators'
 #            votes, alone and while 16 connections read GET
 #            /v1/epoch/current through the public pool (16 stays within
@@ -85,7 +90,32 @@ writes_section() {
 		echo "  submit-$per / fastapi-submit-$per: $(ratio "$(awk -v n="submit-$per" '$1 == n { print $3 }' "$W/writes" | median)" \
 			"$(awk -v n="fastapi-submit-$per" '$1 == n { print $3 }' "$W/writes" | median)")"
 	done
+	votes_section
 	close_while_reading
+}
+
+# commits for one epoch and reveals for the one before, both open at the
+# chain's block (bench/fill-epoch votes)
+votes_section() {
+	local d=$W/votes r
+	for r in $(seq "$rounds"); do
+		make_store "$d" 50
+		lighttpd_port=$(free_port)
+		LEADGATE_CONF=$d/leadgate.conf "$bin/bench/fill-epoch" votes "$d/keys" 50 6000 "$d/commits" \
+			"$d/reveals" "http://127.0.0.1:$lighttpd_port" > /dev/null
+		start_lighttpd "$d/leadgate.conf" "$W/empty.json"
+		duration=2 submit_run commit 1 "$base" "$d/commits"
+		duration=2 submit_run reveal 1 "$base" "$d/reveals"
+		rm -rf "$d"
+	done
+	echo "commits and reveals of 6 000 validators, 50 votes each, signed, one durable write transaction each, 16 connections:"
+	local name
+	for name in commit reveal; do
+		printf '  %-8s %6s requests/s, p99 %s ms, non-2xx %s\n' "$name" \
+			"$(awk -v n="$name" '$1 == n { print $3 }' "$W/writes" | median)" \
+			"$(awk -v n="$name" '$1 == n { print $4 }' "$W/writes" | median)" \
+			"$(awk -v n="$name" '$1 == n { e += $5 } END { print e + 0 }' "$W/writes")"
+	done
 }
 
 # leadgate-close of 5 000 leads x 64 validators, alone and under readers

@@ -72,8 +72,11 @@ void http_private_cached(struct response *res, const struct ls_body *b);
  * (nice_<class>), once at start. */
 void pool_settle(ls_store *st);
 
-/* records.c: the n pieces as FastCGI STDOUT records on r's connection, in
- * one system call where the socket takes them; false when it fails. */
+/* records.c: the n pieces (at most FCGI_PARTS_MAX) as FastCGI STDOUT
+ * records on r's connection, in one system call where the socket takes
+ * them, their last bytes left to travel with the end of the stream; false
+ * when it fails. */
+#define FCGI_PARTS_MAX 4
 struct iovec;
 bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t n);
 

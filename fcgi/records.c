@@ -9,8 +9,14 @@
  * into the store's memory map, go out as records of up to 65 535 bytes in
  * one sendmsg, with no copy.  libfcgi still reads the request and ends
  * the stream (the empty STDOUT record and FCGI_END_REQUEST) in
- * FCGX_Finish_r; its own buffer stays empty, so the order on the wire is
- * kept.
+ * FCGX_Finish_r.
+ *
+ * The last bytes of what is sent go through libfcgi's buffer, so that
+ * they reach the web server in one write with the end of the stream:
+ * lighttpd closes the connection as soon as it has Content-Length bytes,
+ * and an END_REQUEST written after them would meet a closed socket
+ * (EPIPE, and a SIGPIPE, on every request).  libfcgi's buffer is flushed
+ * before each sendmsg, so the order on the wire is kept.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,6 +26,7 @@
 
 #define RECORD_MAX 65535u   /* contentLength is 16 bits */
 #define IOV_BATCH 64        /* iovecs per sendmsg; a batch ends on a record */
+#define TAIL 4096           /* bytes left to libfcgi's 8 KB buffer */
 
 struct record_header {
 	uint8_t version, type, id_hi, id_lo, len_hi, len_lo, padding, reserved;
@@ -49,7 +56,8 @@ static bool send_all(int fd, struct iovec *iov, size_t n)
 	return true;
 }
 
-bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t nparts)
+/* The parts' bytes as records straight to the connection. */
+static bool send_records(FCGX_Request *r, const struct iovec *parts, size_t nparts)
 {
 	struct iovec iov[IOV_BATCH];
 	struct record_header head[IOV_BATCH / 2];
@@ -85,4 +93,37 @@ bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t nparts)
 		                            (uint8_t)r->requestId, (uint8_t)(len >> 8), (uint8_t)len, 0, 0};
 		iov[header_at] = (struct iovec){h, sizeof *h};
 	}
+}
+
+bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t nparts)
+{
+	struct iovec head[FCGI_PARTS_MAX];
+	size_t total = 0, nhead = 0;
+	if (nparts > FCGI_PARTS_MAX)
+		return false;
+	for (size_t i = 0; i < nparts; i++)
+		total += parts[i].iov_len;
+	/* head: all but the last TAIL bytes, sent directly */
+	size_t left = total > TAIL ? total - TAIL : 0;
+	for (size_t i = 0; i < nparts && left > 0; i++) {
+		size_t take = parts[i].iov_len < left ? parts[i].iov_len : left;
+		head[nhead++] = (struct iovec){parts[i].iov_base, take};
+		left -= take;
+	}
+	if (FCGX_FFlush(r->out) != 0 || (nhead && !send_records(r, head, nhead)))
+		return false;
+	/* the tail, into libfcgi's buffer */
+	size_t skip = total > TAIL ? total - TAIL : 0;
+	for (size_t i = 0; i < nparts; i++) {
+		const char *at = parts[i].iov_base;
+		size_t len = parts[i].iov_len;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		if (FCGX_PutStr(at + skip, (int)(len - skip), r->out) != (int)(len - skip))
+			return false;
+		skip = 0;
+	}
+	return true;
 }

@@ -358,3 +358,20 @@ client_suite() {
 	problem_is 401 missing_api_key && grep -qi '^WWW-Authenticate: Bearer' "$T/hdr"
 	tap $? "$server: without the key: 401 missing_api_key with a Bearer challenge"
 }
+
+# large_body_suite SERVER: a body of several FastCGI records arrives
+# whole.  The worker writes up to 65 535 bytes a record in one sendmsg and
+# its last 4 KB through libfcgi with the end of the stream (fcgi/records.c):
+# a page of 500 log entries (about 180 KB: three records and the tail)
+# through the server is byte for byte what the CGI program writes.
+large_body_suite() {
+	local server=$1 uri="/v1/log?limit=500" size
+	[ -f "$T/large-log" ] || { "$top_builddir/tests/fill-log" 900 500 && touch "$T/large-log"; } ||
+		bail "fill-log"
+	curl -s -o "$T/large.body" "$BASE$uri"
+	: > "$T/h"
+	cgi GET "$uri"
+	size=$(wc -c < "$T/large.body")
+	[ "$size" -gt $((2 * 65535 + 4096)) ] && cmp -s "$T/large.body" "$T/resp"
+	tap $? "$server: a $size-byte log page (several FastCGI records) arrives byte for byte as the CGI program writes it"
+}
