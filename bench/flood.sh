@@ -96,22 +96,12 @@ start_lighttpd() {
 # each participant from its own loopback address), and the four pools as
 # leadgate-fcgi@.service starts them
 start_nginx() {
-	local pool user=
-	for pool in validator miner client public; do
-		mkdir -p "$W/run/leadgate-$pool"
-		LEADGATE_POOL=$pool spawn-fcgi -n -s "$W/run/leadgate-$pool/fcgi.sock" -M 0666 -b 256 -- \
-			"$(command -v multiwatch)" -f 2 -- "$W/leadgate.fcgi" 2>> "$W/run/workers.stderr" &
-		servers+=($!)
-	done
+	spawn_pools "$W/run" 2 "$W/leadgate.fcgi"
+	servers+=("${spawned_pids[@]}")
+	spawned_pids=()
 	port=$(free_port)
 	base=http://127.0.0.1:$port
-	[ "$(id -u)" = 0 ] && user="user www-data;"
-	ln -sf /etc/nginx/fastcgi_params /etc/nginx/mime.types "$W/run/"
-	sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$port;|" -e "s|root /usr/share/leadgate/www;|root $W/www;|" \
-		-e "s|/run/leadgate-\([a-z]*\)/fcgi.sock|$W/run/leadgate-\1/fcgi.sock|g" \
-		"$src/fcgi/nginx.conf" > "$W/run/site.conf"
-	sed -e "s|@RUN@|$W/run|g" -e "s|@SITE@|$W/run/site.conf|" -e "s|@USER@|$user|" \
-		-e "s|worker_connections 256;|worker_connections 1024;|" "$src/tests/nginx-main.conf" > "$W/run/nginx.conf"
+	nginx_config "$W/run" "$port" "$W/www"
 	nginx -p "$W/run" -e "$W/run/nginx-error.log" -c "$W/run/nginx.conf" -g 'daemon off;' 2> "$W/run/nginx.stderr" &
 	servers+=($!)
 	wait_http "$base/"

@@ -118,30 +118,20 @@ start_lighttpd() {
 # on uvloop runs ($fast_port), a second server proxying to it with
 # upstream keep-alive.  Stops the previous one.
 start_nginx() {
-	local pool user=
 	stop_nginx
 	mkdir -p "$W/nginx"
-	for pool in validator miner client public; do
-		mkdir -p "$W/nginx/leadgate-$pool"
-		LEADGATE_CONF=$1 LEADGATE_POOL=$pool spawn-fcgi -n -s "$W/nginx/leadgate-$pool/fcgi.sock" \
-			-M 0666 -b 256 -- "$(command -v multiwatch)" -f "$workers" -- "$W/leadgate.fcgi" \
-			2>> "$W/nginx/workers.stderr" &
-		nginx_pids+=($!)
-	done
+	LEADGATE_CONF=$1 spawn_pools "$W/nginx" "$workers" "$W/leadgate.fcgi"
 	LEADGATE_BENCH_BODY=$2 spawn-fcgi -n -s "$W/nginx/fixed.sock" -M 0666 -b 256 -- \
 		"$(command -v multiwatch)" -f "$workers" -- "$bin/bench/fcgi-fixed" 2>> "$W/nginx/workers.stderr" &
-	nginx_pids+=($!)
+	nginx_pids+=("${spawned_pids[@]}" $!)
+	spawned_pids=()
 	nport=$(free_port)
 	nbase=http://127.0.0.1:$nport
-	[ "$(id -u)" = 0 ] && user="user www-data;"
-	ln -sf /etc/nginx/fastcgi_params /etc/nginx/mime.types "$W/nginx/"
 	# the shipped site; the limits per address raised (every wrk
 	# connection comes from 127.0.0.1), and the baselines added
-	sed -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$nport;|" -e "s|root /usr/share/leadgate/www;|root $W/www;|" \
-		-e "s|/run/leadgate-\([a-z]*\)/fcgi.sock|$W/nginx/leadgate-\1/fcgi.sock|g" \
+	nginx_config "$W/nginx" "$nport" "$W/www" \
 		-e "s|rate=50r/s|rate=1000000r/s|" -e "s|burst=200|burst=100000|" -e "s|limit_conn leadgate_conn 32;|limit_conn leadgate_conn 4096;|" \
-		-e "s|^    location @leadgate_busy {|    location /fixed/ { include fastcgi_params; fastcgi_pass unix:$W/nginx/fixed.sock; }\n&|" \
-		"$src/fcgi/nginx.conf" > "$W/nginx/site.conf"
+		-e "s|^    location @leadgate_busy {|    location /fixed/ { include fastcgi_params; fastcgi_pass unix:$W/nginx/fixed.sock; }\n&|"
 	if [ -n "${fast_port:-}" ]; then
 		fast_proxy_port=$(free_port)
 		cat >> "$W/nginx/site.conf" <<-EOF
@@ -157,9 +147,6 @@ start_nginx() {
 		}
 		EOF
 	fi
-	sed -e "s|@RUN@|$W/nginx|g" -e "s|@SITE@|$W/nginx/site.conf|" -e "s|@USER@|$user|" \
-		-e "s|worker_connections 256;|worker_connections 4096;|" \
-		"$src/tests/nginx-main.conf" > "$W/nginx/nginx.conf"
 	nginx -p "$W/nginx" -e "$W/nginx/nginx-error.log" -c "$W/nginx/nginx.conf" -g 'daemon off;' \
 		2> "$W/nginx/nginx.stderr" &
 	nginx_pids+=($!)
