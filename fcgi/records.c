@@ -103,8 +103,10 @@ bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t nparts)
 		return false;
 	for (size_t i = 0; i < nparts; i++)
 		total += parts[i].iov_len;
-	/* head: all but the last TAIL bytes, sent directly */
-	size_t left = total > TAIL ? total - TAIL : 0;
+	/* all but the last TAIL bytes are sent directly, when there is a
+	 * connection (ipcFd < 0 is none: an in-process request, as the
+	 * fuzzers build, has only libfcgi's stream) */
+	size_t direct = r->ipcFd >= 0 && total > TAIL ? total - TAIL : 0, left = direct;
 	for (size_t i = 0; i < nparts && left > 0; i++) {
 		size_t take = parts[i].iov_len < left ? parts[i].iov_len : left;
 		head[nhead++] = (struct iovec){parts[i].iov_base, take};
@@ -113,7 +115,7 @@ bool fcgi_send(FCGX_Request *r, const struct iovec *parts, size_t nparts)
 	if (FCGX_FFlush(r->out) != 0 || (nhead && !send_records(r, head, nhead)))
 		return false;
 	/* the tail, into libfcgi's buffer */
-	size_t skip = total > TAIL ? total - TAIL : 0;
+	size_t skip = direct;
 	for (size_t i = 0; i < nparts; i++) {
 		const char *at = parts[i].iov_base;
 		size_t len = parts[i].iov_len;
