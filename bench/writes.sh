@@ -32,6 +32,11 @@ submit_run() {
 		END { printf "%s %d %.0f %.3f %d\n", name, per, (n - bad) / d, p99, bad }' >> "$W/writes"
 }
 
+# writes_of NAME FIELD: the median of a field of NAME's runs (3 requests/s,
+# 4 p99 ms); writes_sum NAME FIELD: its sum (5 non-2xx)
+writes_of() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$W/writes" | median; }
+writes_sum() { awk -v n="$1" -v f="$2" '$1 == n { e += $f } END { print e + 0 }' "$W/writes"; }
+
 # submit_pool DIR PER_REQUEST BASE: a fresh store in DIR and its pool
 submit_pool() {
 	make_store "$1" 50
@@ -79,16 +84,14 @@ writes_section() {
 	local name
 	for name in submit-1 fastapi-submit-1 submit-100 fastapi-submit-100; do
 		[ -n "$(awk -v n="$name" '$1 == n' "$W/writes")" ] || continue
-		local rps per
-		rps=$(awk -v n="$name" '$1 == n { print $3 }' "$W/writes" | median)
-		per=$(awk -v n="$name" '$1 == n { print $2; exit }' "$W/writes")
-		printf '  %-20s %12s %10s %9s %8s\n' "$name" "$rps" "$(awk -v a="$rps" -v b="$per" 'BEGIN { printf "%.0f", a * b }')" \
-			"$(awk -v n="$name" '$1 == n { print $4 }' "$W/writes" | median)" \
-			"$(awk -v n="$name" '$1 == n { e += $5 } END { print e + 0 }' "$W/writes")"
+		local rps
+		rps=$(writes_of "$name" 3)
+		printf '  %-20s %12s %10s %9s %8s\n' "$name" "$rps" \
+			"$(awk -v a="$rps" -v b="$(writes_of "$name" 2)" 'BEGIN { printf "%.0f", a * b }')" \
+			"$(writes_of "$name" 4)" "$(writes_sum "$name" 5)"
 	done
 	for per in 1 100; do
-		echo "  submit-$per / fastapi-submit-$per: $(ratio "$(awk -v n="submit-$per" '$1 == n { print $3 }' "$W/writes" | median)" \
-			"$(awk -v n="fastapi-submit-$per" '$1 == n { print $3 }' "$W/writes" | median)")"
+		echo "  submit-$per / fastapi-submit-$per: $(ratio "$(writes_of "submit-$per" 3)" "$(writes_of "fastapi-submit-$per" 3)")"
 	done
 	votes_section
 	close_while_reading
@@ -112,9 +115,7 @@ votes_section() {
 	local name
 	for name in commit reveal; do
 		printf '  %-8s %6s requests/s, p99 %s ms, non-2xx %s\n' "$name" \
-			"$(awk -v n="$name" '$1 == n { print $3 }' "$W/writes" | median)" \
-			"$(awk -v n="$name" '$1 == n { print $4 }' "$W/writes" | median)" \
-			"$(awk -v n="$name" '$1 == n { e += $5 } END { print e + 0 }' "$W/writes")"
+			"$(writes_of "$name" 3)" "$(writes_of "$name" 4)" "$(writes_sum "$name" 5)"
 	done
 }
 

@@ -338,12 +338,11 @@ static bool read_body(struct request *req, struct response *res)
 		req->body_len += got;
 	}
 	req->body[req->body_len] = '\0';
-	if (req->body_len == len)
-		io_read_end(req->io);
 	if (req->body_len != len) {
 		http_problem_status(res, LS_INVALID, "short_body", "the body ended before Content-Length");
 		return false;
 	}
+	io_read_end(req->io);
 	return true;
 }
 
