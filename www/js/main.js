@@ -2,7 +2,7 @@
 import { every, showError } from './api.js';
 import { pollEpoch, tickEpoch } from './epoch.js';
 import { pollResults } from './results.js';
-import { pollChallenges } from './challenges.js';
+import { pollChallenges, setupChallenges } from './challenges.js';
 import { pollParticipants, setupParticipants, showParticipant } from './participants.js';
 import { pollLog } from './log.js';
 
@@ -14,6 +14,7 @@ function route() {
 }
 
 setupParticipants();
+setupChallenges();
 window.addEventListener('hashchange', route);
 route();
 every(5000, 'epoch', pollEpoch);

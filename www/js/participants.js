@@ -4,23 +4,41 @@ import { getJSON, el, short, showError } from './api.js';
 
 let rows = [], sortKey = 'uid', ascending = true, tag = null;
 
+// A miner's newest closed epoch is its leads and its weight; a
+// validator's is its agreement and whether that made it eligible.
+function lastEpoch(p) {
+  const e = p.last_epoch;
+  if (!e) return ['—', '—'];
+  if (p.role === 'miner')
+    return [`${e.approved} approved, ${e.denied} denied`, `weight ${(100 * e.weight_u16 / 65535).toFixed(1)}%`];
+  const agreement = e.agreement == null ? `no decided votes (${e.votes} votes)`
+    : `agreement ${(100 * e.agreement).toFixed(0)}% (${e.in_consensus} of ${e.judged})`;
+  return [agreement, e.eligible ? 'eligible' : 'not eligible'];
+}
+
+// Sort values; the last epoch's columns sort miners and validators apart,
+// each by its own measure.
 function value(p, key) {
-  if (key === 'approved' || key === 'weight_u16') return p.last_epoch ? p.last_epoch[key] : -1;
-  return p[key];
+  const e = p.last_epoch, miner = p.role === 'miner';
+  if (key === 'result') return e ? [miner ? 0 : 1, miner ? e.approved : e.agreement ?? -1] : [2, 0];
+  if (key === 'standing') return e ? [miner ? 0 : 1, miner ? e.weight_u16 : Number(e.eligible)] : [2, 0];
+  return [p[key]];
+}
+
+function compare(x, y) {
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return 0;
 }
 
 function render() {
   const q = document.getElementById('participant-search').value.trim().toLowerCase();
   const shown = rows.filter((p) => !q || p.hotkey.toLowerCase().includes(q) || String(p.uid) === q || p.role === q)
-    .sort((a, b) => {
-      const x = value(a, sortKey), y = value(b, sortKey);
-      return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
-    });
+    .sort((a, b) => compare(value(a, sortKey), value(b, sortKey)) * (ascending ? 1 : -1));
   document.querySelector('#participant-table tbody').replaceChildren(...shown.map((p) => {
+    const [result, standing] = lastEpoch(p);
     const tr = el('tr', { tabindex: '0', 'data-hotkey': p.hotkey },
       el('td', {}, p.uid), el('td', {}, el('code', { title: p.hotkey }, short(p.hotkey))), el('td', {}, p.role),
-      el('td', {}, p.stake), el('td', {}, p.validator_trust),
-      el('td', {}, p.last_epoch ? p.last_epoch.approved : '—'), el('td', {}, p.last_epoch ? p.last_epoch.weight_u16 : '—'));
+      el('td', {}, p.stake), el('td', {}, p.validator_trust), el('td', {}, result), el('td', {}, standing));
     const open = () => { location.hash = `#participant/${p.hotkey}`; };
     tr.addEventListener('click', open);
     tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); } });

@@ -12,28 +12,46 @@ function svg(tag, attrs) {
 }
 
 // Drawn at the width it is shown at, so its 12-pixel labels stay 12
-// pixels on a phone.
+// pixels on a phone. The labels are measured once drawn and the bars get
+// what room they leave; where the labels need more than the container
+// has, the chart is drawn wider and scaled down, so a label is never cut.
 function barChart(rows, label, container) {
-  const w = Math.max(300, Math.min(700, container.clientWidth || 600));
   const h = 28 * rows.length + 10, max = Math.max(1, ...rows.map((r) => r.total));
-  const s = svg('svg', { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: 'img', 'aria-label': label });
+  const s = svg('svg', { role: 'img', 'aria-label': label });
+  const names = rows.map((r) => Object.assign(svg('text', {}), { textContent: r.name }));
+  const notes = rows.map((r) => Object.assign(svg('text', {}), { textContent: r.note }));
+  s.append(...names, ...notes);
+  container.replaceChildren(s);
+  const width = (texts) => Math.ceil(Math.max(0, ...texts.map((t) => t.getComputedTextLength() || 7 * t.textContent.length)));
+  const left = width(names) + 8, noteRoom = width(notes) + 10;
+  const w = Math.max(container.clientWidth || 600, left + noteRoom + 60), unit = (w - left - noteRoom) / max;
   rows.forEach((r, i) => {
-    const y = 5 + i * 28, unit = (w - 200) / max;
-    const t = svg('text', { x: 0, y: y + 15 });
-    t.textContent = r.name;
-    s.append(t);
-    let x = 80;
+    const y = 5 + i * 28;
+    names[i].setAttribute('x', 0);
+    names[i].setAttribute('y', y + 15);
+    let x = left;
     for (const part of r.parts) {
       const width = part.value * unit;
-      s.append(svg('rect', { x, y, width, height: 20, fill: part.colour }));
+      s.insertBefore(svg('rect', { x, y, width, height: 20, fill: part.colour }), names[0]);
       x += width;
     }
-    const n = svg('text', { x: x + 6, y: y + 15 });
-    n.textContent = r.note;
-    s.append(n);
+    notes[i].setAttribute('x', x + 6);
+    notes[i].setAttribute('y', y + 15);
   });
-  return s;
+  for (const [k, v] of Object.entries({ viewBox: `0 0 ${w} ${h}`, width: w, height: h })) s.setAttribute(k, v);
 }
+
+// The charts drawn last, drawn again when the window's width changes.
+const drawn = new Map();  // container id -> [rows, label]
+function draw(id, rows, label) {
+  drawn.set(id, [rows, label]);
+  barChart(rows, label, document.getElementById(id));
+}
+let redraw = 0;
+window.addEventListener('resize', () => {
+  cancelAnimationFrame(redraw);
+  redraw = requestAnimationFrame(() => { for (const [id, [rows, label]] of drawn) draw(id, rows, label); });
+});
 
 export async function pollResults(lastClosed) {
   if (lastClosed == null) {
@@ -51,18 +69,22 @@ export async function pollResults(lastClosed) {
       }
     }
     const s = cache.get(e).summary;
-    rows.push({ name: `epoch ${e}`, total: s.approved + s.denied + s.requeued, note: `${s.approved} approved, ${s.denied} denied`,
+    rows.push({ name: `epoch ${e}`, total: s.approved + s.denied + s.requeued, note: `${s.approved} approved, ${s.denied} denied` + (s.requeued ? `, ${s.requeued} requeued` : ''),
                 parts: [{ value: s.approved, colour: '#1a7f37' }, { value: s.denied, colour: '#b3261e' }, { value: s.requeued, colour: '#bf8700' }] });
   }
   const chart = document.getElementById('results-chart');
-  chart.replaceChildren(rows.length ? barChart(rows, 'Approved and denied leads per epoch', chart) : 'No results yet.');
+  if (rows.length) draw('results-chart', rows, 'Approved, denied and requeued leads per epoch');
+  else { drawn.delete('results-chart'); chart.replaceChildren('No results yet.'); }
   const newest = rows.length ? Number(rows[0].name.split(' ')[1]) : null;
   const weights = document.getElementById('weights-chart');
   document.getElementById('weights-epoch').textContent = newest ?? '—';
   if (newest == null) return;
   const miners = cache.get(newest).miners || [];
-  weights.replaceChildren(miners.length
-    ? barChart(miners.map((m) => ({ name: `uid ${m.uid ?? '?'}`, total: 65535, note: `${(100 * m.weight_u16 / 65535).toFixed(1)}%`,
-                                    parts: [{ value: m.weight_u16, colour: '#0b5cad' }] })), 'Miner weights', weights)
-    : 'No miner earned a weight in this epoch.');
+  if (miners.length) {
+    draw('weights-chart', miners.map((m) => ({ name: `uid ${m.uid ?? '?'}`, total: 65535, note: `${(100 * m.weight_u16 / 65535).toFixed(1)}%`,
+                                               parts: [{ value: m.weight_u16, colour: '#0b5cad' }] })), 'Miner weights');
+  } else {
+    drawn.delete('weights-chart');
+    weights.replaceChildren('No miner earned a weight in this epoch.');
+  }
 }
