@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/flood.sh — admission control under a flood (README "Worker pools"):
+# bench/flood.sh — admission control under a flood (docs/operating.md "Worker pools"):
 # figures, never pass/fail.  For each of the shipped lighttpd config and the
 # shipped nginx config with the spawn-fcgi pools (leadgate-fcgi@.service's
 # command line), on one machine:

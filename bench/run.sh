@@ -75,8 +75,8 @@ trap stop_all EXIT
 # ---- stores and servers ----------------------------------------------------
 # make_store DIR LEADS: a config and an empty store in DIR.  One hotkey
 # sends every signed read, and wrk's 64 connections all queue for one
-# pool: the per-hotkey bucket and the pools' queue bounds (README "Worker
-# pools") are lifted, so that the figures are the gateway's capacity, not
+# pool: the per-hotkey bucket and the pools' queue bounds (docs/operating.md
+# "Worker pools") are lifted, so that the figures are the gateway's capacity, not
 # its admission control (bench/flood.sh measures that).
 make_store() {
 	mkdir -p "$1/keys"
@@ -373,7 +373,7 @@ for r in $(seq "$rounds"); do
 	echo "bench: round $r of $rounds done"
 done
 
-# Where each microsecond of a signed read goes (README "Performance"):
+# Where each microsecond of a signed read goes (docs/performance.md):
 # perf samples every process on both cores while wrk sends signed reads
 # through lighttpd at 64 connections, grouped by who spent them; then
 # strace counts one validator worker's system calls per request.

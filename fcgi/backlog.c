@@ -1,6 +1,6 @@
 /*
  * backlog.c — how many connections wait in the worker's listening socket
- * (README "Worker pools").  The web server connects one request at a time
+ * (docs/operating.md "Worker pools").  The web server connects one request at a time
  * to a pool's socket and the kernel queues what the busy workers have not
  * accepted yet; that queue is the pool's backlog.  Linux tells its length
  * for TCP through TCP_INFO (tcpi_unacked of a listener) and for Unix

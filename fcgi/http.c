@@ -501,7 +501,7 @@ static void pool_misroute_check(const struct route *r)
 		return;
 	warned[slot] = true;
 	fprintf(stderr, "leadgate.fcgi: %s %s is a %s route but came to the %s pool: "
-	        "see README \"Worker pools\"\n", r->method, r->pattern, pool_name(r->pool), pool_name(mine));
+	        "see docs/operating.md \"Worker pools\"\n", r->method, r->pattern, pool_name(r->pool), pool_name(mine));
 }
 
 static int64_t monotonic_micros(void)
@@ -542,7 +542,7 @@ static int pool_waiting(const struct request *req, const struct route *r, unsign
 	return waiting;
 }
 
-/* Admission (README "Worker pools"): the web server sends each class of
+/* Admission (docs/operating.md "Worker pools"): the web server sends each class of
  * route to its own pool, and a request that finds more than queue_<class>
  * others waiting behind it is told 503 busy at once, before its body is
  * read or its signature checked, so that a flood costs a pool microseconds

@@ -96,7 +96,7 @@ void get_metrics(struct request *req, struct response *res);
 /* AUTH_SIGNED_REVEAL: as AUTH_SIGNED, and a hotkey deregistered since it
  * committed passes too (ls_auth_verify_reveal). */
 enum auth { AUTH_PUBLIC, AUTH_SIGNED, AUTH_CLIENT, AUTH_SIGNED_REVEAL };
-/* The worker pool a route belongs to (README "Worker pools"): the shipped
+/* The worker pool a route belongs to (docs/operating.md "Worker pools"): the shipped
  * web-server configs send each class to its own workers, so that a flood
  * of one class cannot queue the others. */
 enum pool { POOL_PUBLIC, POOL_VALIDATOR, POOL_MINER, POOL_CLIENT, POOL_COUNT };

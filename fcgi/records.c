@@ -4,7 +4,7 @@
  *
  * libfcgi's output stream copies every byte into an 8 KB buffer and
  * writes a record each time it fills: a 53 KB epoch body left the worker
- * in seven write calls after a copy (README "Performance", where each
+ * in seven write calls after a copy (docs/performance.md, where each
  * microsecond goes).  Here the header lines and the body, which points
  * into the store's memory map, go out as records of up to 65 535 bytes in
  * one sendmsg, with no copy.  libfcgi still reads the request and ends

@@ -1,6 +1,6 @@
 /*
  * leadgate-sim — miners and validators playing against a running gateway
- * (SPEC §11, README "leadgate-sim"):
+ * (SPEC §11, docs/development.md "The simulator"):
  *   leadgate-sim init DIR [--miners N] [--validators B,B,...] [--block N]
  *                         [--ss58-prefix P] [--terms-hash HEX] [--keys ALG]
  *       hotkeys in DIR/keys, the cast in DIR/sim.json, and DIR/snapshot.json

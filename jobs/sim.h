@@ -10,7 +10,7 @@
 #include <curl/curl.h>
 #include "leadstore.h"
 
-/* How a validator behaves (README "leadgate-sim"). */
+/* How a validator behaves (docs/development.md "The simulator"). */
 enum behaviour {
 	HONEST,    /* judges every lead, commits and reveals in time */
 	LAZY,      /* approves everything with score 1, commits and reveals */

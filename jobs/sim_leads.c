@@ -1,6 +1,6 @@
 /* sim_leads.c — leads as the subnet's miners make them, and the judgement
  * of a careful validator.  Names, companies and places come from small
- * tables; every lead passes the gateway's schema (README "Lead schema"),
+ * tables; every lead passes the gateway's schema (docs/protocol.md "Lead schema"),
  * and about one in four carries a flaw that lead_judge() catches. */
 #include <ctype.h>
 #include <stdio.h>

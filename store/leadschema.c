@@ -1,4 +1,4 @@
-/* leadschema.c — the lead record miners submit (SPEC §4, README "Lead
+/* leadschema.c — the lead record miners submit (SPEC §4, docs/protocol.md "Lead
  * schema"): one table of fields with their rules, checked and normalised
  * in one pass.  Unknown fields are refused. */
 #include <ctype.h>

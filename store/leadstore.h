@@ -557,7 +557,7 @@ ls_status ls_nonces_prune(ls_store *st, int64_t now, uint64_t *removed,
                           ls_err *err) LS_WARN_UNUSED;
 
 /* ------------------------------------------------------------------ */
-/* Metagraph (SPEC §3, README "Metagraph snapshot")                    */
+/* Metagraph (SPEC §3, docs/protocol.md "The chain clock and the metagraph snapshot")                    */
 
 struct ls_sync_report {
 	bool changed;
@@ -566,7 +566,7 @@ struct ls_sync_report {
 	uint64_t seq;        /* the METAGRAPH_SYNCED entry, when changed */
 	size_t withdrawn;    /* pending leads of miners no longer registered */
 };
-/* Import a snapshot (the README documents its JSON) and its chain anchor
+/* Import a snapshot (docs/protocol.md documents its JSON) and its chain anchor
  * in one write transaction with a METAGRAPH_SYNCED log entry.  A malformed
  * snapshot changes nothing; the same snapshot twice changes nothing the
  * second time.  Also rebuilds the cached GET /v1/participants body. */
@@ -681,7 +681,7 @@ struct ls_lead_keys {
 	uint8_t email[32];
 	uint8_t linkedin[32];
 };
-/* Validate and normalise one lead object against the lead schema (README
+/* Validate and normalise one lead object against the lead schema (docs/protocol.md
  * "Lead schema") for the miner whose SS58 address signed it.  Field names
  * in errors start with field_prefix (e.g. "leads[3].").  On success *out
  * is a new normalised object and keys are filled. */

@@ -293,7 +293,7 @@ start_apache() {
 	wait_http "$BASE/" || bail "apache did not answer: $(cat "$T/run/apache-error.log" 2>/dev/null)"
 }
 
-# start_workers: the four worker pools (README "Worker pools"), each on
+# start_workers: the four worker pools (docs/operating.md "Worker pools"), each on
 # $T/run/leadgate-CLASS/fcgi.sock, started as fcgi/systemd/leadgate-fcgi@.service
 # starts them: spawn-fcgi binds the socket and becomes multiwatch, which
 # keeps ${WORKERS:-2} workers alive on it.  $T/run/spawn-fcgi-CLASS.pid
@@ -392,7 +392,7 @@ said() {  # said NAME PATTERN: the tick's report has a line like this
 	grep -qE "$2" "$T/$1.out"
 }
 
-# ---- Faults and the test clock (SPEC §2, README "How tests control time") --
+# ---- Faults and the test clock (SPEC §2, docs/development.md "How tests control time") --
 # store_dir/faults of the store LEADGATE_CONF names is read by every
 # process of that store at each use (builds with --enable-fault-injection):
 # lines NAME or NAME=VALUE.  The line clock=T is the time of every program

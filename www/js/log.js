@@ -5,7 +5,7 @@ import { getJSON, el, short } from './api.js';
 
 const PAGE = 40;
 
-// The gateway's canonical JSON (README "The transparency log"): keys
+// The gateway's canonical JSON (docs/transparency.md "The log"): keys
 // sorted, compact, ASCII, as jansson writes it with JSON_ENSURE_ASCII.
 function str(s) {
   let out = '"';
