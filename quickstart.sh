@@ -194,7 +194,7 @@ cmd_test() {
 # timing out).  Ctrl-C stops it.
 demo_config() {
 	cat > "$1/leadgate.conf" <<-CONF
-	# demo: a fast clock; everything else is the default of SPEC §2-§4
+	# demo: a fast clock; everything else is leadgate.conf(5)'s default
 	store_dir = $1/store
 	block_seconds = 2
 	epoch_length = 30
