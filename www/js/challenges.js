@@ -11,10 +11,10 @@ const titles = new Map();  // challenge id -> title, of the challenges seen open
 let cursor = 0;
 
 // Per challenge, each miner's best result: the highest weighted score,
-// among equal ones the earliest submitted (then the earliest evaluated).
-// Miners are ranked by that result in the same order; a tie that is
-// still whole goes to the lower hotkey, so the order is total.
-export function rankings(list) {
+// among equal ones the earliest submitted (then the earliest evaluated,
+// then the first posted: cursors are unique, so the order is total).
+// Miners are ranked by their best results in the same order.
+function rankings(list) {
   const better = (a, b) => b.weighted_score - a.weighted_score || a.submitted_at - b.submitted_at ||
     a.evaluated_at - b.evaluated_at || a.cursor - b.cursor;
   const best = new Map();  // challenge id -> {latest result's time, Map(miner -> its best result)}
@@ -26,7 +26,7 @@ export function rankings(list) {
   }
   // the challenges with the newest results first
   return [...best].map(([id, b]) => ({
-    id, latest: b.latest, miners: [...b.miners.values()].sort((x, y) => better(x, y) || (x.miner < y.miner ? -1 : 1)),
+    id, latest: b.latest, miners: [...b.miners.values()].sort(better),
   })).sort((a, b) => b.latest - a.latest || (a.id < b.id ? -1 : 1));
 }
 
