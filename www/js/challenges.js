@@ -59,7 +59,8 @@ function renderFeed() {
 }
 
 // Every page after the cursor, up to PAGES_PER_POLL of them a poll; the
-// last page's ETag makes an unchanged tail cost a 304.
+// ETag of the empty page past the last result makes an unchanged tail
+// cost a 304 (another page's ETag never matches, so it costs nothing).
 async function readBoard() {
   let read = 0;
   for (let page = 0; page < PAGES_PER_POLL; page++) {
@@ -68,11 +69,9 @@ async function readBoard() {
     boardTag = b.etag;
     results.push(...b.body.results);
     read += b.body.results.length;
-    if (b.body.results.length < PAGE || b.body.next_cursor === cursor) break;
     cursor = b.body.next_cursor;
-    boardTag = null;
+    if (b.body.results.length < PAGE) break;
   }
-  if (results.length) cursor = results[results.length - 1].cursor;
   return read;
 }
 

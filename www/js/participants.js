@@ -17,12 +17,16 @@ function lastEpoch(p) {
 }
 
 // Sort values; the last epoch's columns sort miners and validators apart,
-// each by its own measure.
+// each by its own measure, and hotkeys without a closed epoch last.
+const measures = {
+  result: (e, miner) => (miner ? e.approved : e.agreement ?? -1),
+  standing: (e, miner) => (miner ? e.weight_u16 : Number(e.eligible)),
+};
+
 function value(p, key) {
+  if (!measures[key]) return [p[key]];
   const e = p.last_epoch, miner = p.role === 'miner';
-  if (key === 'result') return e ? [miner ? 0 : 1, miner ? e.approved : e.agreement ?? -1] : [2, 0];
-  if (key === 'standing') return e ? [miner ? 0 : 1, miner ? e.weight_u16 : Number(e.eligible)] : [2, 0];
-  return [p[key]];
+  return e ? [miner ? 0 : 1, measures[key](e, miner)] : [2, 0];
 }
 
 function compare(x, y) {

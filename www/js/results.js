@@ -5,11 +5,12 @@ import { getJSON } from './api.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const cache = new Map();  // epoch -> results (closed results never change)
 
-function svg(tag, attrs) {
-  const e = document.createElementNS(SVG, tag);
+function set(e, attrs) {
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   return e;
 }
+
+const svg = (tag, attrs) => set(document.createElementNS(SVG, tag), attrs);
 
 // Drawn at the width it is shown at, so its 12-pixel labels stay 12
 // pixels on a phone. The labels are measured once drawn and the bars get
@@ -27,18 +28,16 @@ function barChart(rows, label, container) {
   const w = Math.max(container.clientWidth || 600, left + noteRoom + 60), unit = (w - left - noteRoom) / max;
   rows.forEach((r, i) => {
     const y = 5 + i * 28;
-    names[i].setAttribute('x', 0);
-    names[i].setAttribute('y', y + 15);
+    set(names[i], { x: 0, y: y + 15 });
     let x = left;
     for (const part of r.parts) {
-      const width = part.value * unit;
-      s.insertBefore(svg('rect', { x, y, width, height: 20, fill: part.colour }), names[0]);
-      x += width;
+      const bar = part.value * unit;
+      s.insertBefore(svg('rect', { x, y, width: bar, height: 20, fill: part.colour }), names[0]);
+      x += bar;
     }
-    notes[i].setAttribute('x', x + 6);
-    notes[i].setAttribute('y', y + 15);
+    set(notes[i], { x: x + 6, y: y + 15 });
   });
-  for (const [k, v] of Object.entries({ viewBox: `0 0 ${w} ${h}`, width: w, height: h })) s.setAttribute(k, v);
+  set(s, { viewBox: `0 0 ${w} ${h}`, width: w, height: h });
 }
 
 // The charts drawn last, drawn again when the window's width changes.
